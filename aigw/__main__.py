@@ -1,0 +1,7 @@
+"""`python -m aigw` runs the command line."""
+
+from __future__ import annotations
+
+from aigw.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Command-line entry point: parse arguments and dispatch to the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from aigw import commands
+
+EXIT_CODES = """exit codes:
+  0  every check that ran passed (skipped tests do not fail the run)
+  1  at least one conformance test failed (or, for selftest, a defect was not caught)
+  2  usage or configuration error (bad flag, unreadable target file, unknown defect)
+  3  the target could not be reached at all
+"""
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target (a live deployment; without --base-url the reference is started)")
+    group.add_argument("--target", type=str, help="TOML target file (default: the bundled reference's)")
+    group.add_argument("--base-url", help="AI API base, e.g. https://host/api/ai/v1")
+    group.add_argument("--client-base-url", help="client gateway base, e.g. https://host/api/client/v1")
+    group.add_argument("--token", help="bearer token")
+    group.add_argument("--api-key", help="api-key (used with --api-secret)")
+    group.add_argument("--api-secret", help="api-secret (used with --api-key)")
+    group.add_argument("--model", help="model ID to use for chat (overrides [models] chat)")
+    group.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
+    group.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aigw", description="Conformance harness and mock providers for OpenAI-compatible AI gateways.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the reference gateway and its mock providers on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="gateway port (0 picks a free one)")
+    serve.add_argument("--token", help="bearer token to accept (default: dev-token)")
+    serve.add_argument("--api-key", help="api-key to accept (default: dev-key)")
+    serve.add_argument("--api-secret", help="api-secret to accept (default: dev-secret)")
+    serve.add_argument("--defect", action="append", default=[], help="switch on a defect (see `aigw defects`)")
+    serve.add_argument("--quirk", action="append", default=[], help="legal wire variation: crlf, comments")
+
+    check = sub.add_parser("check", help="run the conformance suite and write the reports",
+                           epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_target_options(check)
+    check.add_argument("--report-dir", default="reports/latest", help="where report.json, junit.xml and "
+                       "report.md go (default: reports/latest)")
+    check.add_argument("--profile", action="append", default=[], help="run only this profile (repeatable)")
+    check.add_argument("--test", action="append", default=[], help="run only tests whose id starts with this")
+    check.add_argument("--defect", action="append", default=[], help="start the reference with this defect")
+    check.add_argument("--quirk", action="append", default=[], help="start the reference with this quirk")
+    check.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    sub.add_parser("defects", help="list the reference's defect switches and what each breaks")
+    sub.add_parser("features", help="list features, profiles and conformance tests")
+
+    selftest = sub.add_parser("selftest", help="prove every check fails on its defect and the clean "
+                              "reference passes", epilog=EXIT_CODES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    selftest.add_argument("--defect", action="append", default=[], help="only these defects (default: all)")
+    selftest.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
+    selftest.add_argument("--report-dir", help="also write selftest.md here")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "serve": commands.serve, "check": commands.check, "defects": commands.defects,
+        "features": commands.features, "selftest": commands.selftest,
+    }
+    try:
+        return handlers[args.command](args)
+    except commands.UsageError as error:
+        print(f"aigw {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,178 @@
+"""The subcommands behind `aigw`: serve, check, defects, features, selftest."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from mocks.reference.defects import DEFECTS, QUIRKS
+from mocks.reference.stack import ReferenceStack
+from reports.model import Report, TestResult
+from reports.writers import write_all
+from suites.conformance import TESTS
+from suites.exchange import Probe
+from suites.failures import TargetUnreachable
+from suites.features import PROFILES
+from suites.runner import run
+from suites.selftest import SelfTestRow, mutation_score
+from suites.selftest import selftest as run_selftest
+from suites.target import REFERENCE_TARGET, Target, TargetError, load_target
+
+MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+
+
+class UsageError(Exception):
+    """A usage or configuration problem: exit code 2."""
+
+
+def _load(args: argparse.Namespace) -> Target:
+    try:
+        target = load_target(Path(args.target) if args.target else REFERENCE_TARGET)
+    except TargetError as error:
+        raise UsageError(str(error)) from error
+    if (args.api_key is None) != (args.api_secret is None):
+        raise UsageError("--api-key and --api-secret go together")
+    if getattr(args, "examples", None) is not None and args.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    return target.with_overrides(
+        base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
+        api_secret=args.api_secret, model=args.model, examples=getattr(args, "examples", None),
+        timeout_s=getattr(args, "timeout_s", None),
+    )
+
+
+def _stack(defects: list[str], quirks: list[str], **kwargs: Any) -> ReferenceStack:
+    try:
+        return ReferenceStack(defects=tuple(defects), quirks=tuple(quirks), **kwargs)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
+def serve(args: argparse.Namespace) -> int:
+    credentials = {key: value for key, value in
+                   {"token": args.token, "api_key": args.api_key, "api_secret": args.api_secret}.items() if value}
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        stack = _stack(args.defect, args.quirk, port=args.port, **credentials)
+        stack.start()
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error}") from error
+    try:
+        print(f"reference gateway  {stack.base_url}")
+        print(f"mock provider      {stack.mock_base_url}")
+        print(f"bearer token       {stack.token}")
+        print(f"api-key/secret     {stack.api_key} / {stack.api_secret}")
+        if args.defect or args.quirk:
+            print(f"defects / quirks   {', '.join(args.defect) or '-'} / {', '.join(args.quirk) or '-'}")
+        print("press Ctrl-C to stop", flush=True)
+        stop.wait()
+    finally:
+        stack.stop()
+    return 0
+
+
+def _print_result(result: TestResult) -> None:
+    print(f"{MARK[result.outcome]}  {result.id:<52} {result.duration_s:6.2f}s  "
+          f"{'' if result.outcome == 'passed' else result.message[:160]}".rstrip(), flush=True)
+
+
+def _preflight(target: Target) -> None:
+    """Exit 3 early when the AI API base does not answer at all, instead of failing every test."""
+    if not target.base_url:
+        return
+    probe = Probe(timeout_s=min(target.timeout_s, 10.0))
+    try:
+        probe.send("ai", target.base_url, "GET", "/models")
+    except TargetUnreachable as error:
+        print(f"aigw check: the target at {target.base_url} is unreachable: {error.reason}", file=sys.stderr)
+        raise SystemExit(3) from error
+    finally:
+        probe.close()
+
+
+def _summarise(report: Report, written: dict[str, Path]) -> None:
+    counts = report.counts()
+    print(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
+          f"in {report.duration_s:.1f}s")
+    for summary in report.profiles():
+        print(f"  {summary.name:<14} {summary.status:<8} passed {summary.passed}, failed {summary.failed}, "
+              f"skipped {summary.skipped}")
+    for kind, path in written.items():
+        print(f"{kind:<9} {path}")
+
+
+def check(args: argparse.Namespace) -> int:
+    target = _load(args)
+    progress = None if args.quiet else _print_result
+    if target.base_url or target.client_base_url:
+        if args.defect or args.quirk:
+            raise UsageError("--defect and --quirk apply only when aigw starts the reference (no --base-url)")
+        _preflight(target)
+        report = run(target, only=args.test, profiles=args.profile, progress=progress)
+    else:
+        with _stack(args.defect, args.quirk) as stack:
+            print(f"started the reference gateway at {stack.base_url}", flush=True)
+            target = target.with_overrides(base_url=stack.base_url, token=target.token or stack.token,
+                                           api_key=target.api_key or stack.api_key,
+                                           api_secret=target.api_secret or stack.api_secret)
+            report = run(target, only=args.test, profiles=args.profile, progress=progress)
+    written = write_all(report, Path(args.report_dir))
+    _summarise(report, written)
+    return 1 if report.counts()["failed"] else 0
+
+
+def defects(args: argparse.Namespace) -> int:
+    for name, description in DEFECTS.items():
+        print(f"{name}\t{description}")
+    return 0
+
+
+def features(args: argparse.Namespace) -> int:
+    for profile in PROFILES:
+        print(f"{profile.name} ({profile.api} API): {profile.description}")
+        for feature in profile.features:
+            tests = [test.id for test in TESTS.values() if test.features[-1] == feature or
+                     test.features[0] == feature]
+            print(f"  {feature.value:<22} {len(tests)} tests")
+    print("\nquirks (legal variations the reference can show): " + ", ".join(QUIRKS))
+    return 0
+
+
+def _selftest_line(row: SelfTestRow) -> None:
+    verdict = "ok  " if row.ok else "MISS"
+    if row.expected:
+        detail = "caught by " + ", ".join(row.expected) if row.ok else "not caught by " + ", ".join(row.missed)
+    else:
+        detail = "no check failed" if row.ok else "false failures: " + ", ".join(sorted(row.failed_checks))
+    print(f"{verdict}  {row.name:<40} {row.report.duration_s:5.1f}s  {detail}", flush=True)
+
+
+def selftest(args: argparse.Namespace) -> int:
+    unknown = sorted(set(args.defect) - set(DEFECTS))
+    if unknown:
+        raise UsageError(f"unknown defects {unknown}; see `aigw defects`")
+    target = load_target(REFERENCE_TARGET)
+    if args.examples is not None:
+        target = target.with_overrides(examples=args.examples)
+    rows = run_selftest(target, defects=args.defect or None, progress=_selftest_line)
+    caught, total = mutation_score(rows)
+    clean_ok = all(row.ok for row in rows if not row.expected)
+    print(f"\nmutation score: {caught}/{total} defects caught; clean and quirky reference "
+          f"{'pass every check' if clean_ok else 'FAIL some checks'}")
+    if args.report_dir:
+        directory = Path(args.report_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        lines = ["# Defect self-test", "", f"Mutation score: **{caught}/{total}**", "",
+                 "| run | expected to fail | verdict | other failing checks |", "|---|---|---|---|"]
+        for row in rows:
+            extra = sorted(row.failed_checks - set(row.expected))
+            lines.append(f"| {row.name} | {', '.join(row.expected) or '(none)'} | "
+                         f"{'ok' if row.ok else 'MISSED'} | {', '.join(extra)} |")
+        (directory / "selftest.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0 if caught == total and clean_ok else 1

@@ -1,0 +1,1 @@
+"""Provider-neutral machinery shared by every mock and the reference gateway."""

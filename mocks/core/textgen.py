@@ -1,0 +1,131 @@
+"""Deterministic, security-flavoured answer text whose token pieces re-tokenize to exactly their count."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mocks.core.tokens import DEFAULT_ENCODING, count_tokens, decode, encode
+
+FinishReason = Literal["stop", "length"]
+
+MIN_TARGET = 8
+MAX_TARGET = 46
+"""The natural length aims at a token count in [MIN_TARGET, MAX_TARGET] and ends at the first sentence
+boundary at or past it; with these sentences every natural answer is 8 to 60 tokens long (o200k_base)."""
+
+_SUBJECTS = (
+    "The analyst", "Our detection pipeline", "The incident response team", "The endpoint agent",
+    "The zero trust gateway", "The threat hunter", "The SIEM", "The firewall policy", "The SOC",
+    "The red team", "The audit service", "The identity provider",
+)
+_VERBS = (
+    "correlates", "flags", "isolates", "blocks", "reviews", "enriches", "quarantines", "escalates",
+    "contains", "monitors", "rotates", "triages",
+)
+_OBJECTS = (
+    "suspicious logins", "the phishing campaign", "lateral movement", "the compromised host",
+    "outbound beacons", "privileged sessions", "the leaked credentials", "malicious macros",
+    "anomalous DNS queries", "the ransomware payload", "exposed secrets", "unpatched services",
+)
+_QUALIFIERS = (
+    "before the next shift", "within minutes", "using threat intelligence", "across every tenant",
+    "with high confidence", "after a policy review", "according to the playbook", "at the network edge",
+    "without user impact", "during the investigation", "", "",
+)
+
+
+@dataclass(frozen=True)
+class GeneratedText:
+    """One generated answer: `pieces` are the decoded tokens, one per streamed chunk, and
+    `count_tokens(text) == len(pieces)` always holds."""
+
+    pieces: tuple[str, ...]
+    finish_reason: FinishReason
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    @property
+    def completion_tokens(self) -> int:
+        return len(self.pieces)
+
+
+def canonical_json(value: Any) -> str:
+    """Key-sorted, compact, UTF-8 JSON: the form every hash in the mocks is taken over."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def digest(value: Any) -> bytes:
+    """sha256 of `canonical_json(value)`."""
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).digest()
+
+
+def seed_material(model: str, messages: Any, seed: Any, index: int) -> str:
+    """What one choice's text is derived from: model, messages, seed (null if absent) and choice index."""
+    return canonical_json({"model": model, "messages": messages, "seed": seed, "choice": index})
+
+
+class _Draws:
+    """A version-stable stream of small integers from a seed (sha256 in counter mode)."""
+
+    def __init__(self, seed: bytes) -> None:
+        self._seed, self._counter = seed, 0
+
+    def below(self, n: int) -> int:
+        self._counter += 1
+        block = hashlib.sha256(self._seed + self._counter.to_bytes(8, "big")).digest()
+        return int.from_bytes(block[:8], "big") % n
+
+
+def natural_text(seed_material: str, encoding: str = DEFAULT_ENCODING) -> str:
+    """The whole answer for `seed_material`, before any `stop` or token cap is applied."""
+    draws = _Draws(hashlib.sha256(seed_material.encode("utf-8")).digest())
+    target = MIN_TARGET + draws.below(MAX_TARGET - MIN_TARGET + 1)
+    sentences: list[str] = []
+    while not sentences or count_tokens(" ".join(sentences), encoding) < target:
+        words = [w for w in (
+            _SUBJECTS[draws.below(len(_SUBJECTS))], _VERBS[draws.below(len(_VERBS))],
+            _OBJECTS[draws.below(len(_OBJECTS))], _QUALIFIERS[draws.below(len(_QUALIFIERS))],
+        ) if w]
+        sentences.append(" ".join(words) + ".")
+    return " ".join(sentences)
+
+
+def _stop_at(text: str, stop: Sequence[str]) -> int | None:
+    hits = [i for i in (text.find(s) for s in stop if s) if i >= 0]
+    return min(hits) if hits else None
+
+
+def _consistent_prefix(ids: list[int], limit: int, encoding: str) -> list[int]:
+    """The longest prefix of at most `limit` ids whose text re-encodes to exactly that many tokens."""
+    for size in range(min(limit, len(ids)), 0, -1):
+        if count_tokens(decode(ids[:size], encoding), encoding) == size:
+            return ids[:size]
+    return []
+
+
+def generate(
+    seed_material: str,
+    max_tokens: int,
+    *,
+    encoding: str = DEFAULT_ENCODING,
+    stop: str | Sequence[str] | None = None,
+) -> GeneratedText:
+    """The answer for `seed_material`: cut before the first `stop` string (finish `stop`), then capped at
+    `max_tokens` tokens (finish `length`); the same arguments always give the same pieces."""
+    text = natural_text(seed_material, encoding)
+    stops = [stop] if isinstance(stop, str) else list(stop or ())
+    cut = _stop_at(text, stops)
+    if cut is not None:
+        text = text[:cut]
+    ids = encode(text, encoding)
+    finish: FinishReason = "stop"
+    if len(ids) > max_tokens:
+        ids, finish = _consistent_prefix(ids, max(max_tokens, 0), encoding), "length"
+    pieces = tuple(decode([i], encoding) for i in ids)
+    return GeneratedText(pieces, finish)

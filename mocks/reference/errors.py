@@ -1,0 +1,107 @@
+"""The gateway's error contract: one JSON envelope plus `x-error`/`x-error-id` headers on every error."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mocks.reference.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+# status → (type, default code); 000/001 document 400, 401, 403, 404 and 500.
+ERROR_TYPES: dict[int, tuple[str, str]] = {
+    400: ("invalid_request_error", "invalid_request"),
+    401: ("authentication_error", "unauthorized"),
+    403: ("permission_error", "forbidden"),
+    404: ("not_found_error", "not_found"),
+    405: ("invalid_request_error", "method_not_allowed"),
+    413: ("invalid_request_error", "request_too_large"),
+    415: ("invalid_request_error", "unsupported_media_type"),
+    500: ("api_error", "internal_error"),
+}
+
+# Upstream (provider) status → gateway status. 001: "500 Internal Server Error: Provider error, AI service
+# unavailable"; an upstream 400 is the caller's mistake the gateway did not catch, so it stays a 400.
+UPSTREAM_STATUS: dict[int, int] = {400: 400, 422: 400}
+PROVIDER_ERROR_STATUS = 500
+
+
+class GatewayError(Exception):
+    """Raised anywhere in a request; the handler turns it into the documented error response."""
+
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, param: str | None = None,
+        error_type: str | None = None, headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        kind, default_code = ERROR_TYPES.get(status, ERROR_TYPES[500 if status >= 500 else 400])
+        self.status = status
+        self.message = message
+        self.code = code if code is not None else default_code
+        self.param = param
+        self.error_type = error_type or kind
+        self.headers = headers or {}
+
+
+def provider_error(provider: str, message: str, upstream_status: int | None = None) -> GatewayError:
+    """A failure of the upstream provider, mapped onto a documented gateway status."""
+    status = UPSTREAM_STATUS.get(upstream_status or 0, PROVIDER_ERROR_STATUS)
+    where = f"{provider} returned {upstream_status}" if upstream_status else f"{provider} unreachable"
+    if status == PROVIDER_ERROR_STATUS:
+        return GatewayError(status, f"provider error: {where}: {message}", code="provider_error",
+                            error_type="provider_error")
+    return GatewayError(status, f"{where}: {message}", code="upstream_rejected")
+
+
+def envelope(error: GatewayError, settings: GatewaySettings) -> dict[str, Any]:
+    """The JSON error body (also used for in-stream error events)."""
+    if settings.has("error-envelope-flat"):
+        return {"message": error.message, "code": error.code}
+    return {"error": {"message": error.message, "type": error.error_type, "param": error.param,
+                      "code": error.code}}
+
+
+def error_response(error: GatewayError, settings: GatewaySettings) -> Response:
+    headers = dict(error.headers)
+    if not settings.has("no-x-error"):
+        headers["x-error"] = _header_safe(error.message)
+    if not settings.has("no-x-error-id"):
+        headers["x-error-id"] = "err_" + uuid.uuid4().hex
+    if settings.has("plain-text-errors"):
+        return Response(error.message, error.status, headers, media_type="text/plain")
+    body = json.dumps(envelope(error, settings))
+    return Response(body, error.status, headers, media_type="application/json")
+
+
+def _header_safe(message: str) -> str:
+    text = " ".join(message.split())
+    return text.encode("latin-1", errors="replace").decode("latin-1")[:500]
+
+
+def install_handlers(settings: GatewaySettings) -> dict[Any, Any]:
+    """Starlette exception handlers: gateway errors, HTTP errors (404, 405, ...), anything else (500)."""
+
+    async def on_gateway_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, GatewayError)
+        return error_response(exc, settings)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        where = f"{request.method} {request.url.path}"
+        messages = {404: f"no route for {where}", 405: f"method not allowed: {where}"}
+        message = messages.get(exc.status_code, exc.detail)
+        error = GatewayError(exc.status_code, message, headers=dict(exc.headers or {}))
+        return error_response(error, settings)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(GatewayError(500, "internal server error"), settings)
+
+    return {GatewayError: on_gateway_error, HTTPException: on_http_error, Exception: on_unexpected}

@@ -1,0 +1,35 @@
+"""Per-app state shared by the handlers: the settings and the one upstream HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from mocks.reference.errors import GatewayError
+from mocks.reference.settings import GatewaySettings
+
+
+class GatewayState:
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.client: httpx.AsyncClient | None = None
+
+    def http(self) -> httpx.AsyncClient:
+        if self.client is None:
+            raise GatewayError(500, "gateway is not started (lifespan not run)", code="not_started")
+        return self.client
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        """One upstream client per app, bounded by the upstream timeout; env proxies are ignored."""
+        limit = self.settings.upstream_timeout_s
+        timeout = httpx.Timeout(limit, connect=min(5.0, limit))
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+            self.client = client
+            try:
+                yield
+            finally:
+                self.client = None

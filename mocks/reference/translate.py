@@ -1,0 +1,106 @@
+"""Translation between the gateway's request/response and an OpenAI wire-format upstream."""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from typing import Any
+
+from mocks.reference.catalogue import UNSUPPORTED_PARAMETERS, ModelEntry
+from mocks.reference.settings import GatewaySettings
+from mocks.reference.validation import completion_budget
+
+LEAKED_FINISH_REASON = "end_turn"  # Anthropic's name, for the finish-reason-invalid defect
+
+
+def wants_usage(body: dict[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
+    """The OpenAI-format body sent upstream: provider-unsupported parameters dropped (000's support table),
+    `max_tokens` folded into `max_completion_tokens` (defaulting to 50% of the model's maximum)."""
+    dropped = UNSUPPORTED_PARAMETERS.get(entry.provider, frozenset())
+    payload = {key: copy.deepcopy(value) for key, value in body.items() if key not in dropped}
+    payload["model"] = entry.upstream_model
+    payload["max_completion_tokens"] = completion_budget(body, entry)
+    payload.pop("max_tokens", None)
+    temperature = payload.get("temperature")
+    if settings.has("temperature-unchecked") and isinstance(temperature, int | float) and temperature > 2:
+        payload["temperature"] = 2
+    n = payload.get("n")
+    if settings.has("n-range-unchecked") and isinstance(n, int) and not 1 <= n <= 128:
+        payload["n"] = min(max(n, 1), 128)
+    if payload.get("stream") is True:
+        if settings.has("usage-chunk-unasked"):
+            payload["stream_options"] = {**(payload.get("stream_options") or {}), "include_usage": True}
+    else:
+        payload.pop("stream_options", None)  # only meaningful when streaming; OpenAI rejects it otherwise
+    return payload
+
+
+def _usage_defect(usage: Any, settings: GatewaySettings) -> None:
+    if settings.has("usage-total-off-by-one") and isinstance(usage, dict):
+        prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int):
+            usage["total_tokens"] = prompt + completion + 1
+
+
+def _finish_defect(choices: Any, settings: GatewaySettings, *, last_only: bool) -> None:
+    if not settings.has("finish-reason-invalid") or not isinstance(choices, list):
+        return
+    for choice in choices[-1:] if last_only else choices:
+        if isinstance(choice, dict) and choice.get("finish_reason") is not None:
+            choice["finish_reason"] = LEAKED_FINISH_REASON
+
+
+def rewrite_completion(
+    completion: dict[str, Any], model_id: str, settings: GatewaySettings
+) -> dict[str, Any]:
+    """A non-streaming upstream completion as the gateway returns it: under the requested model ID."""
+    completion["model"] = model_id
+    _usage_defect(completion.get("usage"), settings)
+    _finish_defect(completion.get("choices"), settings, last_only=True)
+    return completion
+
+
+class ChunkRewriter:
+    """Rewrites each upstream chunk: one stable `id` and `created` per stream, the requested model ID,
+    and usage only when the client asked for it."""
+
+    def __init__(self, model_id: str, entry: ModelEntry, settings: GatewaySettings, *, usage: bool) -> None:
+        self.model_id, self.entry, self.settings = model_id, entry, settings
+        self.usage = usage or settings.has("usage-chunk-unasked")
+        self.id: str | None = None
+        self.created: int | None = None
+        self.count = 0
+
+    def rewrite(self, chunk: dict[str, Any]) -> dict[str, Any] | None:
+        """The chunk to send on, or None to drop it (a usage-only chunk nobody asked for)."""
+        settings = self.settings
+        if not self.usage:
+            if "usage" in chunk and not chunk.get("choices"):
+                return None
+            chunk.pop("usage", None)
+        if self.id is None:
+            upstream_id = chunk.get("id")
+            fresh = f"chatcmpl-{uuid.uuid4().hex}"
+            self.id = upstream_id if isinstance(upstream_id, str) and upstream_id else fresh
+            upstream_created = chunk.get("created")
+            self.created = upstream_created if isinstance(upstream_created, int) else int(time.time())
+        assert self.created is not None
+        chunk["id"] = f"chatcmpl-{uuid.uuid4().hex}" if settings.has("unstable-chunk-id") else self.id
+        chunk["created"] = self.created + (self.count if settings.has("created-drift") else 0)
+        chunk["object"] = "chat.completion" if settings.has("wrong-chunk-object") else "chat.completion.chunk"
+        chunk["model"] = self.entry.snapshot if settings.has("chunk-model-upstream-name") else self.model_id
+        choices = chunk.get("choices")
+        if settings.has("no-role-delta") and isinstance(choices, list):
+            for choice in choices:
+                if isinstance(choice, dict) and isinstance(choice.get("delta"), dict):
+                    choice["delta"].pop("role", None)
+        _usage_defect(chunk.get("usage"), settings)
+        _finish_defect(choices, settings, last_only=False)
+        self.count += 1
+        return chunk

@@ -1,0 +1,91 @@
+"""Write a Report as a human-readable Markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reports.model import Report
+
+
+def escape_cell(text: str) -> str:
+    """Make ``text`` safe inside a Markdown table cell (pipes escaped, newlines turned into <br>)."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "<br>".join(line.strip() for line in text.split("\n")) or " "
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(escape_cell(cell) for cell in cells) + " |"
+
+
+def render_markdown(report: Report) -> str:
+    """Render ``report`` as Markdown text."""
+    counts = report.counts()
+    verdict = "PASS" if counts["failed"] == 0 else "FAIL"
+    target = report.target.name.replace("\n", " ")
+    lines = [
+        f"# Conformance report: {target} — {verdict}",
+        "",
+        f"{len(report.results)} tests: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped.",
+    ]
+    if report.target.base_url:
+        lines += ["", f"Target base URL: `{report.target.base_url}`"]
+
+    lines += ["", "## Profiles", ""]
+    profiles = report.profiles()
+    if profiles:
+        lines += [
+            _row("Profile", "Passed", "Failed", "Skipped", "Status"),
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        for summary in profiles:
+            lines.append(
+                _row(
+                    summary.name,
+                    str(summary.passed),
+                    str(summary.failed),
+                    str(summary.skipped),
+                    summary.status,
+                )
+            )
+    else:
+        lines.append("No tests were run.")
+
+    lines += ["", "## Failures", ""]
+    failed = [result for result in report.results if result.outcome == "failed"]
+    if failed:
+        lines += [_row("Test", "Check", "Severity", "Message"), "| --- | --- | --- | --- |"]
+        for result in failed:
+            if not result.failures:
+                lines.append(_row(result.id, "", "", result.message))
+            for failure in result.failures:
+                severity = f"{failure.severity} (inferred)" if failure.inferred else failure.severity
+                lines.append(_row(result.id, failure.check, severity, failure.message))
+    else:
+        lines.append("No failures.")
+
+    lines += ["", "## Skipped", ""]
+    skipped = [result for result in report.results if result.outcome == "skipped"]
+    if skipped:
+        lines += [_row("Test", "Reason"), "| --- | --- |"]
+        lines += [_row(result.id, result.message) for result in skipped]
+    else:
+        lines.append("No skipped tests.")
+
+    lines += [
+        "",
+        "---",
+        "",
+        f"Report version {report.version} · aigw {report.tool_version} · "
+        f"duration {report.duration_s:.2f} s · started {report.started_at}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(report: Report, path: Path) -> Path:
+    """Write the Markdown summary of ``report`` to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(report), encoding="utf-8")
+    return path

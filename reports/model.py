@@ -1,0 +1,120 @@
+"""The versioned report data model: one record per conformance test, summarised per profile."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+REPORT_VERSION = "1.0"
+
+Outcome = Literal["passed", "failed", "skipped"]
+ProfileStatus = Literal["success", "partial", "failure"]
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """One failed check inside a conformance test."""
+
+    check: str
+    severity: str
+    message: str
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of one conformance test against the target."""
+
+    __test__ = False  # not a pytest test class
+
+    id: str
+    feature: str
+    profile: str
+    outcome: Outcome
+    message: str
+    description: str = ""
+    checks: tuple[str, ...] = ()
+    failures: tuple[FailureRecord, ...] = ()
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    name: str
+    base_url: str | None
+    client_base_url: str | None
+
+
+@dataclass(frozen=True)
+class ProfileSummary:
+    name: str
+    passed: int
+    failed: int
+    skipped: int
+
+    @property
+    def status(self) -> ProfileStatus:
+        if self.failed:
+            return "failure"
+        return "partial" if self.skipped else "success"
+
+
+@dataclass
+class Report:
+    """Everything one run produced; writers only read it."""
+
+    target: TargetInfo
+    started_at: str
+    duration_s: float
+    tool_version: str
+    results: list[TestResult] = field(default_factory=list)
+    version: str = REPORT_VERSION
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(result.outcome for result in self.results)
+        return {outcome: tally.get(outcome, 0) for outcome in ("passed", "failed", "skipped")}
+
+    def profiles(self) -> list[ProfileSummary]:
+        names = sorted({result.profile for result in self.results})
+        summaries = []
+        for name in names:
+            tally = Counter(result.outcome for result in self.results if result.profile == name)
+            summaries.append(ProfileSummary(name, tally["passed"], tally["failed"], tally["skipped"]))
+        return summaries
+
+    def failed_checks(self) -> set[str]:
+        return {failure.check for result in self.results for failure in result.failures}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "tool_version": self.tool_version,
+            "target": asdict(self.target),
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "summary": {**self.counts(), "total": len(self.results)},
+            "profiles": {
+                summary.name: {
+                    "passed": summary.passed,
+                    "failed": summary.failed,
+                    "skipped": summary.skipped,
+                    "status": summary.status,
+                }
+                for summary in self.profiles()
+            },
+            "results": [
+                {
+                    "id": result.id,
+                    "feature": result.feature,
+                    "profile": result.profile,
+                    "outcome": result.outcome,
+                    "message": result.message,
+                    "description": result.description,
+                    "checks": list(result.checks),
+                    "failures": [asdict(failure) for failure in result.failures],
+                    "duration_s": round(result.duration_s, 3),
+                }
+                for result in self.results
+            ],
+        }

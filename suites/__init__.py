@@ -1,0 +1,1 @@
+"""Conformance suites: features, checks, conformance tests and the runner that applies them to a target."""

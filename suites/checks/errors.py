@@ -1,0 +1,70 @@
+"""Checks of the error contract: documented statuses, the JSON envelope, `x-error` and `x-error-id`."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from spec.loader import ApiName, match_operation
+from suites.checks.preconditions import is_error, on_ai_api
+from suites.checks.registry import check, fail, requires
+from suites.exchange import Exchange
+from suites.failures import Severity
+
+
+@check("errors.status_documented", severity=Severity.MEDIUM)
+def status_documented(exchange: Exchange) -> None:
+    """The status is one the spec documents for this operation."""
+    method, _, path = exchange.operation.partition(" ")
+    matched = match_operation(cast(ApiName, exchange.api), method, path)
+    if matched is None:
+        return
+    template, operation = matched
+    documented = set(operation.get("responses", {}))
+    family = f"{str(exchange.status)[0]}XX"
+    if str(exchange.status) not in documented and family not in documented and "default" not in documented:
+        raise fail(f"status {exchange.status} is not documented for {method} {template} "
+                   f"(documented: {', '.join(sorted(documented))})")
+
+
+@check("errors.json_content_type", severity=Severity.HIGH)
+@requires(is_error)
+def json_content_type(exchange: Exchange) -> None:
+    """Error responses are JSON (`application/json`), never text/plain or HTML."""
+    if exchange.content_type != "application/json":
+        raise fail(f"error served as {exchange.content_type or 'no content-type'!r}, expected application/json: "
+                   f"{exchange.excerpt(120)!r}")
+
+
+@check("errors.envelope", severity=Severity.HIGH, inferred=True)
+@requires(is_error)
+def envelope(exchange: Exchange) -> None:
+    """The error body is `{"error": {"message": str, "type": str, ...}}`, the OpenAI envelope."""
+    try:
+        body = exchange.json
+    except ValueError:
+        raise fail(f"error body is not JSON: {exchange.excerpt(120)!r}") from None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        raise fail(f"error body has no `error` object: {exchange.excerpt(160)!r}; OpenAI SDKs read "
+                   "`error.message` and `error.type`")
+    for key in ("message", "type"):
+        if not isinstance(error.get(key), str) or not error.get(key):
+            raise fail(f"error.{key} is {error.get(key)!r}, expected a non-empty string")
+
+
+@check("errors.x_error", severity=Severity.HIGH)
+@requires(is_error)
+@requires(on_ai_api)
+def x_error(exchange: Exchange) -> None:
+    """Every AI API error carries a non-empty `x-error` header (001: "All error responses include ...")."""
+    if not exchange.headers.get("x-error", "").strip():
+        raise fail("the `x-error` header is missing or empty; 001 says all error responses include it")
+
+
+@check("errors.x_error_id", severity=Severity.HIGH)
+@requires(is_error)
+@requires(on_ai_api)
+def x_error_id(exchange: Exchange) -> None:
+    """Every AI API error carries a non-empty `x-error-id` header for tracking and support."""
+    if not exchange.headers.get("x-error-id", "").strip():
+        raise fail("the `x-error-id` header is missing or empty; 001 says all error responses include it")

@@ -1,0 +1,72 @@
+"""Conformance tests of authentication on every implemented operation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from suites.conformance.chat_tests import chat_body
+from suites.conformance.registry import TestContext, conformance_test
+from suites.features import Feature
+
+WRONG = "aigw-conformance-wrong-credential"
+
+
+def operations(t: TestContext) -> Iterator[tuple[str, str, Any]]:
+    """The implemented AI API operations, each with a valid request (model IDs from the target)."""
+    yield "GET", "/models", None
+    yield "GET", f"/models/{t.model()}", None
+    yield "POST", "/chat/completions", chat_body(t, max_completion_tokens=8)
+
+
+def _each(t: TestContext, headers: dict[str, str], label: str, check: str) -> None:
+    for method, path, body in operations(t):
+        t.send(method, path, json_body=body, headers=headers, authenticated=False, label=label, expect=[check])
+
+
+@conformance_test("auth.missing_credentials", features=(Feature.BEARER_AUTH,))
+def missing_credentials(t: TestContext) -> None:
+    """Every operation refuses a request without credentials with 401."""
+    _each(t, {}, "no credentials", "auth.missing_credentials_401")
+
+
+@conformance_test("auth.wrong_bearer", features=(Feature.BEARER_AUTH,))
+def wrong_bearer(t: TestContext) -> None:
+    """Every operation refuses a wrong bearer token with 401."""
+    _each(t, {"authorization": f"Bearer {WRONG}"}, "wrong bearer", "auth.wrong_bearer_401")
+
+
+@conformance_test("auth.bearer_accepted", features=(Feature.BEARER_AUTH,))
+def bearer_accepted(t: TestContext) -> None:
+    """Every operation accepts the configured bearer token."""
+    if not t.target.token:
+        raise t.skip("the target gives no bearer token ([auth] token or --token)")
+    _each(t, {"authorization": f"Bearer {t.target.token}"}, "valid bearer", "auth.bearer_accepted")
+
+
+def _key_pair(t: TestContext) -> tuple[str, str]:
+    if not (t.target.api_key and t.target.api_secret):
+        raise t.skip("the target gives no api-key/api-secret pair ([auth] api_key, api_secret)")
+    return t.target.api_key, t.target.api_secret
+
+
+@conformance_test("auth.api_key_accepted", features=(Feature.API_KEY_AUTH,))
+def api_key_accepted(t: TestContext) -> None:
+    """Every operation accepts the configured api-key with its api-secret."""
+    key, secret = _key_pair(t)
+    _each(t, {"api-key": key, "api-secret": secret}, "valid key pair", "auth.api_key_accepted")
+
+
+@conformance_test("auth.wrong_key", features=(Feature.API_KEY_AUTH,))
+def wrong_key(t: TestContext) -> None:
+    """Every operation refuses a wrong key pair, and a valid key with a wrong secret, with 401."""
+    key, _ = _key_pair(t)
+    _each(t, {"api-key": WRONG, "api-secret": WRONG}, "wrong key pair", "auth.wrong_key_401")
+    _each(t, {"api-key": key, "api-secret": WRONG}, "valid key, wrong secret", "auth.wrong_key_401")
+
+
+@conformance_test("auth.key_without_secret", features=(Feature.API_KEY_AUTH,))
+def key_without_secret(t: TestContext) -> None:
+    """Every operation refuses a valid api-key sent without its api-secret with 401."""
+    key, _ = _key_pair(t)
+    _each(t, {"api-key": key}, "key without secret", "auth.key_without_secret_401")

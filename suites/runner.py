@@ -1,0 +1,100 @@
+"""Run the registered conformance tests against one target and collect a Report."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from reports.model import FailureRecord, Report, TargetInfo, TestResult
+from suites.conformance import TESTS, ConformanceTest, TestContext
+from suites.exchange import Probe
+from suites.failures import Severity, TargetUnreachable, TestSkipped
+from suites.target import Target
+
+TOOL_VERSION = "0.1.0"
+ProgressCallback = Callable[[TestResult], None]
+
+
+def select(tests: Iterable[ConformanceTest], only: Iterable[str] = (), profiles: Iterable[str] = ()) -> list[
+        ConformanceTest]:
+    """Tests whose id starts with one of `only` (if given) and whose profile is in `profiles` (if given)."""
+    prefixes, wanted = tuple(only), set(profiles)
+    return [
+        test for test in tests
+        if (not prefixes or test.id.startswith(prefixes)) and (not wanted or test.profile.name in wanted)
+    ]
+
+
+def _skip_reason(test: ConformanceTest, target: Target) -> str | None:
+    base = target.base_url if test.api == "ai" else target.client_base_url
+    if not base:
+        flag = "--base-url" if test.api == "ai" else "--client-base-url"
+        return f"profile '{test.profile.name}' needs the {test.api} API base URL ({flag}), which was not given"
+    for feature in test.features:
+        if reason := target.skip_reason(feature):
+            return reason
+    return None
+
+
+def run_test(test: ConformanceTest, target: Target, probe: Probe) -> TestResult:
+    started = time.perf_counter()
+
+    def result(outcome: str, message: str, context: TestContext | None = None) -> TestResult:
+        return TestResult(
+            id=test.id, feature=test.features[-1].value, profile=test.profile.name,
+            outcome=outcome,  # type: ignore[arg-type]
+            message=message, description=test.description,
+            checks=tuple(sorted(context.checks_run)) if context else (),
+            failures=tuple(context.failures) if context else (),
+            duration_s=time.perf_counter() - started,
+        )
+
+    if reason := _skip_reason(test, target):
+        return result("skipped", reason)
+    context = TestContext(target=target, probe=probe)
+    try:
+        test.function(context)
+    except TestSkipped as skipped:
+        return result("skipped", skipped.reason, context)
+    except TargetUnreachable as unreachable:
+        context.failures.append(FailureRecord("transport", Severity.CRITICAL.value, unreachable.reason))
+    except Exception as error:  # a harness bug must show up as a failure, never crash the run
+        summary = "".join(traceback.format_exception_only(error)).strip()
+        context.failures.append(FailureRecord("harness.error", Severity.CRITICAL.value,
+                                              f"the test raised {summary}; this is a bug in aigw, please report it"))
+    if context.failures:
+        first = context.failures[0]
+        more = f" (+{len(context.failures) - 1} more)" if len(context.failures) > 1 else ""
+        return result("failed", f"[{first.check}] {first.message}{more}", context)
+    if context.exchanges == 0:
+        return result("failed", "the test sent no request, so it proved nothing", context)
+    return result("passed", f"{context.exchanges} exchanges, {len(context.checks_run)} checks", context)
+
+
+def run(
+    target: Target,
+    *,
+    only: Iterable[str] = (),
+    profiles: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """Run the selected tests in registry order and return the collected report."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    report = Report(
+        target=TargetInfo(target.name, target.base_url, target.client_base_url),
+        started_at=started_at, duration_s=0.0, tool_version=TOOL_VERSION,
+    )
+    probe = Probe(timeout_s=target.timeout_s)
+    try:
+        for test in select(TESTS.values(), only, profiles):
+            outcome = run_test(test, target, probe)
+            report.results.append(outcome)
+            if progress:
+                progress(outcome)
+    finally:
+        probe.close()
+    report.duration_s = time.perf_counter() - started
+    return report

@@ -1,0 +1,131 @@
+"""Each SSE check passes a well-formed stream and fails the defect it looks for (crafted wire bytes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from suites.checks import CHECKS
+from suites.exchange import Exchange
+
+
+def chunk(content: str | None = None, *, role: bool = False, finish: str | None = None,
+          **override: Any) -> dict[str, Any]:
+    delta: dict[str, Any] = {}
+    if role:
+        delta["role"] = "assistant"
+    if content is not None:
+        delta["content"] = content
+    body: dict[str, Any] = {
+        "id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1704067200, "model": "gpt-5",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    body.update(override)
+    return body
+
+
+USAGE = {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10}
+
+
+def good_chunks(include_usage: bool) -> list[dict[str, Any]]:
+    chunks = [chunk("", role=True), chunk("Hello"), chunk(" there"), chunk(finish="stop")]
+    if include_usage:
+        chunks = [{**c, "usage": None} for c in chunks]
+        chunks.append(chunk(choices=[], usage=USAGE))
+    return chunks
+
+
+def sse_body(chunks: list[dict[str, Any]], done: bool = True, newline: str = "\n") -> bytes:
+    events = [f"data: {json.dumps(c)}{newline}{newline}" for c in chunks]
+    if done:
+        events.append(f"data: [DONE]{newline}{newline}")
+    return "".join(events).encode()
+
+
+def exchange(body: bytes, *, include_usage: bool | None = None, content_type: str = "text/event-stream",
+             status: int = 200) -> Exchange:
+    request: dict[str, Any] = {"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    if include_usage is not None:
+        request["stream_options"] = {"include_usage": include_usage}
+    return Exchange(api="ai", operation="POST /chat/completions", method="POST", url="http://t/chat/completions",
+                    request_headers={}, request_json=request, status=status,
+                    headers=httpx.Headers({"content-type": content_type}), body=body, elapsed_s=0.01)
+
+
+def failures(ex: Exchange) -> dict[str, str]:
+    """Every applicable auto check's failure message, by check name."""
+    found = {}
+    for check in CHECKS.values():
+        if check.auto and check.applies_to(ex) and not check.name.startswith("errors.status"):
+            try:
+                check.function(ex)
+            except AssertionError as error:
+                found[check.name] = str(error)
+    return found
+
+
+@pytest.mark.parametrize("include_usage", [None, False, True])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_well_formed_stream_passes_every_check(include_usage: bool | None, newline: str) -> None:
+    body = sse_body(good_chunks(bool(include_usage)), newline=newline)
+    assert failures(exchange(body, include_usage=include_usage)) == {}
+
+
+def test_comment_lines_between_events_pass() -> None:
+    body = b": keep-alive\n\n" + sse_body(good_chunks(False)).replace(b"\n\ndata", b"\n\n: ping\n\ndata")
+    assert failures(exchange(body)) == {}
+
+
+def broken(include_usage: bool, change: Any) -> list[dict[str, Any]]:
+    chunks = good_chunks(include_usage)
+    change(chunks)
+    return chunks
+
+
+DEFECTS: dict[str, tuple[bytes, bool | None, str]] = {
+    "sse.done_last": (sse_body(good_chunks(False), done=False), None, "text/event-stream"),
+    "sse.content_type": (sse_body(good_chunks(False)), None, "application/json"),
+    "sse.stable_id": (sse_body(broken(False, lambda c: c[2].update(id="chatcmpl-2"))), None, "text/event-stream"),
+    "sse.stable_created": (sse_body(broken(False, lambda c: c[3].update(created=1704067201))), None,
+                           "text/event-stream"),
+    "sse.stable_model": (sse_body(broken(False, lambda c: c[1].update(model="gpt-5-2025"))), None,
+                         "text/event-stream"),
+    "sse.chunk_object": (sse_body(broken(False, lambda c: c[1].update(object="chat.completion"))), None,
+                         "text/event-stream"),
+    "sse.first_delta_role": (sse_body(broken(False, lambda c: c[0]["choices"][0]["delta"].pop("role"))), None,
+                             "text/event-stream"),
+    "sse.usage_chunk_iff_requested": (sse_body(good_chunks(True)), False, "text/event-stream"),
+    "sse.usage_arithmetic": (sse_body(broken(True, lambda c: c[-1].update(
+        usage={**USAGE, "total_tokens": 11}))), True, "text/event-stream"),
+    "sse.finish_reason": (sse_body(broken(False, lambda c: c[3]["choices"][0].update(finish_reason="end_turn"))),
+                          None, "text/event-stream"),
+    "sse.framing": (sse_body(good_chunks(False)).replace(b'data: {"id"', b'data: {id', 1), None,
+                    "text/event-stream"),
+}
+
+
+@pytest.mark.parametrize("check_name", sorted(DEFECTS))
+def test_each_check_fails_on_its_defect(check_name: str) -> None:
+    body, include_usage, content_type = DEFECTS[check_name]
+    found = failures(exchange(body, include_usage=include_usage, content_type=content_type))
+    assert check_name in found, f"{check_name} did not fail; failures: {found}"
+
+
+def test_usage_requested_but_missing_fails() -> None:
+    found = failures(exchange(sse_body(good_chunks(False)), include_usage=True))
+    assert "include_usage was requested but no chunk carries usage" in found["sse.usage_chunk_iff_requested"]
+
+
+def test_usage_chunk_must_be_last_with_empty_choices() -> None:
+    chunks = good_chunks(True)
+    chunks[-1]["choices"] = [{"index": 0, "delta": {}, "finish_reason": None}]
+    found = failures(exchange(sse_body(chunks), include_usage=True))
+    assert "choices: []" in found["sse.usage_chunk_iff_requested"]
+
+
+def test_events_after_done_fail() -> None:
+    body = sse_body(good_chunks(False)) + b'data: {"late": true}\n\n'
+    assert "last event" in failures(exchange(body))["sse.done_last"]
