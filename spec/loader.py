@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import re
 import functools
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,8 +31,9 @@ def load_spec() -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry[Any]:
-    resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
-    return Registry().with_resource(SPEC_URI, resource)
+    resource: Resource[Any] = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
 
 
 def validator_for_schema(schema: dict[str, Any]) -> Draft202012Validator:

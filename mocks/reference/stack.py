@@ -6,11 +6,25 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from mocks.core import faults
 from mocks.core.server import ServerThread
+from mocks.openai.app import create_app as create_openai_app
 from mocks.reference.app import BASE_PATH, create_app
 from mocks.reference.settings import GatewaySettings
 
-PROVIDERS = ("openai", "threatwinds")  # both served by the one OpenAI wire-format mock for now
+# Provider → mount path on the mock server. OpenAI is strict (unknown parameters are a 400, as on the real
+# API); the self-hosted threatwinds backend is vLLM-style: OpenAI's wire format, extra sampling parameters
+# (top_k, min_p, repetition_penalty) accepted.
+MOUNTS: dict[str, tuple[str, bool]] = {"threatwinds": ("/threatwinds", False), "openai": ("", True)}
+
+
+def mock_upstreams(api_key: str) -> Starlette:
+    """One ASGI app holding an OpenAI wire-format mock per provider, each under its own mount path."""
+    routes = [Mount(path, app=create_openai_app(api_key, strict=strict)) for path, strict in MOUNTS.values()]
+    return Starlette(routes=routes)
 
 
 class ReferenceStack:
@@ -43,10 +57,6 @@ class ReferenceStack:
         return self.gateway_url + BASE_PATH
 
     @property
-    def upstream_base_url(self) -> str:
-        return self.mock_base_url + "/v1"
-
-    @property
     def token(self) -> str:
         return self.settings.token
 
@@ -58,15 +68,18 @@ class ReferenceStack:
     def api_secret(self) -> str:
         return self.settings.api_secret
 
-    def start(self) -> ReferenceStack:
-        from mocks.openai.app import create_app as create_openai_app
+    def mock_url(self, provider: str = "openai") -> str:
+        """The root of `provider`'s mock (its journal is at `<root>/__mock__/journal`)."""
+        return self.mock_base_url + MOUNTS[provider][0]
 
-        self._mock = ServerThread(create_openai_app(), name="openai-mock")
+    def start(self) -> ReferenceStack:
+        self._mock = ServerThread(mock_upstreams(self.settings.upstream_api_key), name="provider-mocks")
         self.mock_base_url = self._mock.start()
         try:
-            upstreams = dict.fromkeys(PROVIDERS, self.upstream_base_url)
+            upstreams = {provider: self.mock_url(provider) + "/v1" for provider in MOUNTS}
             upstreams.update(self._overrides.get("upstreams", {}))
-            overrides = {**self._overrides, "upstreams": upstreams}
+            defaults = {"forward_headers": frozenset(faults.HEADERS)}
+            overrides = {**defaults, **self._overrides, "upstreams": upstreams}
             self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **overrides)
             self._gateway = ServerThread(create_app(self.settings), self._port, name="reference-gateway")
             self.gateway_url = self._gateway.start()

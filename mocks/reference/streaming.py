@@ -8,26 +8,12 @@ from typing import Any
 
 import httpx
 
+from mocks.openai.wire import DONE, aiter_sse_data
 from mocks.reference.errors import GatewayError, envelope, provider_error
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.translate import ChunkRewriter
 
 KEEP_ALIVE = ": keep-alive"
-
-
-async def upstream_events(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The `data` of each upstream SSE event (comments, other fields and CR/LF/CRLF endings tolerated)."""
-    data: list[str] = []
-    async for line in lines:
-        if line == "":
-            if data:
-                yield "\n".join(data)
-            data = []
-        elif line.startswith("data:"):
-            value = line[5:]
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield "\n".join(data)
 
 
 class Framer:
@@ -47,12 +33,19 @@ class Framer:
         return self.event(json.dumps(envelope(error, settings)))
 
 
-def _upstream_error(chunk: Any, provider: str) -> GatewayError | None:
-    if not isinstance(chunk, dict) or "error" not in chunk:
-        return None
-    detail = chunk["error"]
-    message = detail.get("message") if isinstance(detail, dict) else detail
-    return provider_error(provider, str(message or "error event in stream"))
+def _parse_chunk(data: str, provider: str) -> tuple[dict[str, Any] | None, GatewayError | None]:
+    """The upstream chunk, or the provider error it is (malformed JSON, not an object, an error event)."""
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        return None, provider_error(provider, f"malformed stream chunk {data[:100]!r}")
+    if not isinstance(chunk, dict):
+        return None, provider_error(provider, f"stream chunk is not an object: {data[:100]!r}")
+    if "error" in chunk:
+        detail = chunk["error"]
+        message = detail.get("message") if isinstance(detail, dict) else detail
+        return None, provider_error(provider, str(message or "error event in stream"))
+    return chunk, None
 
 
 async def relay(
@@ -61,19 +54,12 @@ async def relay(
     """The gateway's SSE body; upstream failures after the first byte become an in-stream error event."""
     framer = Framer(settings)
     try:
-        async for data in upstream_events(reply.aiter_lines()):
-            if data.strip() == "[DONE]":
+        async for data in aiter_sse_data(reply.aiter_lines()):
+            if data.strip() == DONE:
                 break
-            try:
-                chunk = json.loads(data)
-            except ValueError:
-                problem = provider_error(provider, f"malformed stream chunk {data[:100]!r}")
-                yield framer.error(problem, settings)
-                return
-            problem = _upstream_error(chunk, provider)
-            if problem is not None or not isinstance(chunk, dict):
-                problem = problem or provider_error(provider, f"chunk is not an object: {data[:100]!r}")
-                yield framer.error(problem, settings)
+            chunk, problem = _parse_chunk(data, provider)
+            if chunk is None:
+                yield framer.error(problem or provider_error(provider, "empty chunk"), settings)
                 return
             rewritten = rewriter.rewrite(chunk)
             if rewritten is not None:
@@ -82,7 +68,7 @@ async def relay(
             yield framer.error(provider_error(provider, "stream ended before [DONE]"), settings)
             return
         if not settings.has("no-done"):
-            yield framer.event("[DONE]")
+            yield framer.event(DONE)
     except httpx.HTTPError as exc:
         problem = provider_error(provider, f"stream interrupted: {type(exc).__name__}: {exc}")
         yield framer.error(problem, settings)

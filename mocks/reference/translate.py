@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from mocks.reference.catalogue import UNSUPPORTED_PARAMETERS, ModelEntry
+from mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS, ModelEntry
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.validation import completion_budget
 
@@ -20,10 +20,10 @@ def wants_usage(body: dict[str, Any]) -> bool:
 
 
 def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
-    """The OpenAI-format body sent upstream: provider-unsupported parameters dropped (000's support table),
-    `max_tokens` folded into `max_completion_tokens` (defaulting to 50% of the model's maximum)."""
-    dropped = UNSUPPORTED_PARAMETERS.get(entry.provider, frozenset())
-    payload = {key: copy.deepcopy(value) for key, value in body.items() if key not in dropped}
+    """The OpenAI-format body sent upstream: undocumented and provider-unsupported parameters dropped
+    (000's support table), `max_tokens` folded into `max_completion_tokens` (default: 50% of the maximum)."""
+    kept = DOCUMENTED_PARAMETERS - UNSUPPORTED_PARAMETERS.get(entry.provider, frozenset())
+    payload = {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
     payload["model"] = entry.upstream_model
     payload["max_completion_tokens"] = completion_budget(body, entry)
     payload.pop("max_tokens", None)

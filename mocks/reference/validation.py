@@ -70,8 +70,9 @@ def _relaxed(error: ValidationError, settings: GatewaySettings) -> bool:
 
 def _param(error: ValidationError) -> str | None:
     path = [str(part) for part in error.absolute_path]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+    required = error.validator_value if error.validator == "required" else None
+    if isinstance(required, list) and isinstance(error.instance, dict):
+        missing = [str(name) for name in required if name not in error.instance]
         path += missing[:1]
     return ".".join(path) or None
 
@@ -82,6 +83,10 @@ def schema_error(errors: Iterable[ValidationError]) -> GatewayError | None:
         return None
     param = _param(error)
     message = f"{param}: {error.message}" if param else error.message
+    path = list(error.schema_path)
+    if "dependentSchemas" in path[:-1]:  # e.g. top_logprobs needs logprobs: true
+        trigger = str(path[path.index("dependentSchemas") + 1])
+        param, message = trigger, f"{trigger}: when {trigger} is set, {message}"
     return GatewayError(400, message[:1000], code="invalid_parameter", param=param)
 
 

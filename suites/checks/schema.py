@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from schemathesis.checks import not_a_server_error as _not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from suites.checks.registry import check, fail, requires
@@ -22,8 +23,8 @@ def _run(exchange: Exchange, function: Callable[..., Any]) -> None:
     case, response = exchange.context["case"], exchange.context["response"]
     try:
         case.validate_response(response, checks=[function], headers=exchange.request_headers)
-    except AssertionError as error:
-        failures = getattr(error, "exceptions", None) or [error]
+    except (AssertionError, FailureGroup) as error:
+        failures = list(error.exceptions) if isinstance(error, FailureGroup) else [error]
         titles = "; ".join(_describe(failure) for failure in failures)
         raise fail(f"{titles}\n  reproduce: {case.as_curl_command(headers=exchange.request_headers)}") from None
 

@@ -73,3 +73,21 @@ def stream_include_usage_false(t: TestContext) -> None:
     """`stream_options.include_usage: false` sends no usage chunk."""
     body = chat_body(t, "stream", stream=True, stream_options={"include_usage": False})
     t.send("POST", "/chat/completions", json_body=body, expect=["http.success"])
+
+
+TOOL_HISTORY = [
+    {"role": "developer", "content": "Answer as a security analyst."},
+    {"role": "user", "content": "Scan the domain threatwinds.com for vulnerabilities"},
+    {"role": "assistant", "content": "", "tool_calls": [{
+        "id": "call_1", "type": "function",
+        "function": {"name": "vulnerability_scan", "arguments": '{"domain": "threatwinds.com"}'},
+    }]},
+    {"role": "tool", "tool_call_id": "call_1", "content": '{"open_ports": [443], "findings": []}'},
+]
+
+
+@conformance_test("chat.roles", features=(Feature.CHAT,))
+def roles(t: TestContext) -> None:
+    """The developer and tool roles (000: 'user, assistant, system, tool, developer') are accepted."""
+    body = chat_body(t, messages=TOOL_HISTORY)
+    t.send("POST", "/chat/completions", json_body=body, label="developer + tool messages", expect=["http.success"])

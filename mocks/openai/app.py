@@ -1,0 +1,83 @@
+"""The OpenAI mock as a Starlette app: `create_app()` wires routes, state and OpenAI-shaped errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mocks.openai import errors
+from mocks.openai.routes import ROUTES, mock_state
+from mocks.openai.state import MockState
+
+MODELS: Mapping[str, int] = {
+    "gpt-5": 1_754_425_777,
+    "gpt-5-mini": 1_754_425_928,
+    "gpt-4o": 1_715_367_049,
+    "gpt-4o-mini": 1_721_172_741,
+    "gpt-oss-20b": 1_754_352_000,
+}
+"""Model id -> `created` of the models the mock serves by default."""
+
+
+class RequestIdMiddleware:
+    """Adds OpenAI's `x-request-id: req_<hex>` to every response (random: headers are not deterministic)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = f"req_{uuid.uuid4().hex}".encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id)]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def _openai_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.OpenAIError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    await mock_state(request).journal.record(request)
+    if exc.status_code == 405:
+        return errors.method_not_allowed(request.method, request.url.path).response()
+    if exc.status_code == 404:
+        return errors.invalid_url(request.method, request.url.path).response()
+    return errors.for_status(exc.status_code).response()
+
+
+def create_app(
+    api_key: str | None = None,
+    *,
+    models: Iterable[str] | Mapping[str, int] | None = None,
+    strict: bool = True,
+) -> Starlette:
+    """An OpenAI mock. `api_key`: the only bearer token accepted (None: any non-empty one); `models`: the
+    ids served (default `MODELS`); `strict`: reject unknown request parameters as OpenAI does."""
+    if models is None:
+        served = dict(MODELS)
+    elif isinstance(models, Mapping):
+        served = dict(models)
+    else:
+        served = {m: MODELS.get(m, 1_735_689_600) for m in models}
+    app = Starlette(
+        routes=ROUTES,
+        exception_handlers={errors.OpenAIError: _openai_error, HTTPException: _http_error},
+    )
+    app.state.mock = MockState(api_key=api_key, models=served, strict=strict)
+    app.add_middleware(RequestIdMiddleware)
+    return app

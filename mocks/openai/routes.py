@@ -1,0 +1,91 @@
+"""HTTP handlers of the OpenAI mock: models, chat completions and the `/__mock__` journal endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mocks.core import faults
+from mocks.core.sse import EventStreamResponse, dumps
+from mocks.openai import chat, errors, wire
+from mocks.openai.state import MockState
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(dumps(payload), status, media_type="application/json")
+
+
+def mock_state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+def _authorize(request: Request, api_key: str | None) -> None:
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise errors.missing_api_key()
+    if api_key is not None and token != api_key:
+        raise errors.invalid_api_key(token)
+
+
+async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
+    """Journal the request, apply the header faults (delay, injected status), then check the key."""
+    state = mock_state(request)
+    await state.journal.record(request)
+    try:
+        plan = faults.from_headers(request.headers)
+    except faults.FaultHeaderError as exc:
+        raise errors.invalid_request(str(exc), param=exc.header) from None
+    failure = await plan.before_headers()
+    if failure is not None:
+        raise errors.for_status(failure.status, failure.retry_after)
+    _authorize(request, state.api_key)
+    return state, plan
+
+
+async def list_models(request: Request) -> Response:
+    state, _ = await _admit(request)
+    return json_response(wire.model_list(wire.model(m, created) for m, created in state.models.items()))
+
+
+async def retrieve_model(request: Request) -> Response:
+    state, _ = await _admit(request)
+    model_id = request.path_params["model"]
+    if model_id not in state.models:
+        raise errors.model_not_found(model_id)
+    return json_response(wire.model(model_id, state.models[model_id]))
+
+
+async def chat_completions(request: Request) -> Response:
+    state, plan = await _admit(request)
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise errors.invalid_json() from None
+    chat_plan = chat.parse(body, state.models, strict=state.strict)
+    if not chat_plan.stream:
+        return json_response(chat.complete(chat_plan))
+    return EventStreamResponse(chat.frames(chat_plan), pacer=plan.before_chunk)
+
+
+async def journal(request: Request) -> Response:
+    entries = mock_state(request).journal.entries()
+    return json_response({"object": "list", "data": [e.to_json() for e in entries]})
+
+
+async def reset(request: Request) -> Response:
+    return json_response({"reset": True, "cleared": mock_state(request).journal.clear()})
+
+
+ROUTES = [
+    Route("/v1/models", list_models, methods=["GET"]),
+    Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
+    Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+    Route("/__mock__/journal", journal, methods=["GET"]),
+    Route("/__mock__/reset", reset, methods=["POST"]),
+]

@@ -1,0 +1,160 @@
+"""Validate a Chat Completions request in OpenAI's order and wording; derive its deterministic identity."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mocks.core import textgen
+from mocks.openai import errors
+
+DEFAULT_MAX_TOKENS = 4096
+CREATED_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z
+CREATED_SPAN = 365 * 86_400
+ROLES = ("system", "assistant", "user", "function", "tool", "developer")
+KNOWN_PARAMETERS = frozenset({
+    "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "max_completion_tokens", "max_tokens", "messages", "metadata", "modalities", "model", "n",
+    "parallel_tool_calls", "prediction", "presence_penalty", "prompt_cache_key", "reasoning_effort",
+    "response_format", "safety_identifier", "seed", "service_tier", "stop", "store", "stream",
+    "stream_options", "temperature", "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity",
+    "web_search_options",
+})
+
+
+@dataclass(frozen=True)
+class ChatPlan:
+    """A validated request: what to generate, and its identity. Determinism: with H = sha256 of the
+    key-sorted compact JSON of the whole request body, `id` is `chatcmpl-` + the first 29 hex digits of H
+    and `created` is CREATED_EPOCH (2025-01-01Z) + (first 4 bytes of H, big-endian) mod 365 days; each
+    choice's text hashes model, messages, seed (null if absent) and choice index, so a token cap or
+    `stop` only truncates it. Same body (seed included) -> byte-identical response body, streamed or not;
+    `system_fingerprint` is `fp_` + 10 hex digits of sha256(model)."""
+
+    model: str
+    messages: list[Any]
+    n: int
+    max_tokens: int
+    stop: tuple[str, ...]
+    seed: int | None
+    stream: bool
+    include_usage: bool
+    id: str
+    created: int
+
+    @property
+    def system_fingerprint(self) -> str:
+        return "fp_" + hashlib.sha256(self.model.encode("utf-8")).hexdigest()[:10]
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal"
+    return "a string" if isinstance(value, str) else "an array" if isinstance(value, list) else "an object"
+
+
+def _bad_type(param: str, expected: str, value: Any) -> errors.OpenAIError:
+    return errors.invalid_request(
+        f"Invalid type for '{param}': expected {expected}, but got {_kind(value)} instead.",
+        param=param, code="invalid_type",
+    )
+
+
+def _integer(body: Mapping[str, Any], name: str, low: int, high: int | None = None) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad_type(name, "an integer", value)
+    if value < low:
+        raise errors.invalid_request(
+            f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got {value} "
+            "instead.", param=name, code="integer_below_min_value")
+    if high is not None and value > high:
+        raise errors.invalid_request(
+            f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got {value} "
+            "instead.", param=name, code="integer_above_max_value")
+    return value
+
+
+def _messages(body: Mapping[str, Any]) -> list[Any]:
+    if "messages" not in body:
+        raise errors.invalid_request(
+            "Missing required parameter: 'messages'.", param="messages", code="missing_required_parameter")
+    messages = body["messages"]
+    if not isinstance(messages, list):
+        raise _bad_type("messages", "an array of objects", messages)
+    if not messages:
+        raise errors.invalid_request(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty "
+            "array instead.", param="messages", code="empty_array")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _bad_type(f"messages[{i}]", "an object", message)
+        if "role" not in message:
+            raise errors.invalid_request(f"Missing required parameter: 'messages[{i}].role'.",
+                                         param=f"messages[{i}].role", code="missing_required_parameter")
+        if message["role"] not in ROLES:
+            raise errors.invalid_request(
+                f"Invalid value: '{message['role']}'. Supported values are: 'system', 'assistant', 'user', "
+                "'function', 'tool', and 'developer'.", param=f"messages[{i}].role", code="invalid_value")
+    return messages
+
+
+def _stop(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise _bad_type("stop", "a string or an array of strings", value)
+    if len(value) > 4:
+        raise errors.invalid_request(
+            f"Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with "
+            f"length {len(value)} instead.", param="stop", code="array_above_max_length")
+    return tuple(value)
+
+
+def parse(body: Any, models: Mapping[str, int], *, strict: bool = True) -> ChatPlan:
+    """Validate `body` in OpenAI's order and wording; raises `OpenAIError` (400, or 404 unknown model)."""
+    if not isinstance(body, dict):
+        raise errors.invalid_json()
+    unknown = sorted(set(body) - KNOWN_PARAMETERS) if strict else []
+    if unknown:
+        raise errors.invalid_request(f"Unrecognized request argument supplied: {unknown[0]}")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise errors.invalid_request("you must provide a model parameter")
+    messages = _messages(body)
+    stream = body.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise _bad_type("stream", "a boolean", stream)
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise _bad_type("stream_options", "an object", options)
+    if options is not None and not stream:
+        raise errors.invalid_request(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options"
+        )
+    n = _integer(body, "n", 1, 128) or 1
+    cap, legacy_cap = _integer(body, "max_completion_tokens", 1), _integer(body, "max_tokens", 1)
+    cap = legacy_cap if cap is None else cap
+    seed = _integer(body, "seed", -(2**63), 2**63 - 1)
+    stop = _stop(body.get("stop"))
+    if model not in models:
+        raise errors.model_not_found(model)
+    digest = textgen.digest(body)
+    return ChatPlan(
+        model=model, messages=messages, n=n, max_tokens=DEFAULT_MAX_TOKENS if cap is None else cap, stop=stop,
+        seed=seed, stream=bool(stream), include_usage=bool((options or {}).get("include_usage")),
+        id="chatcmpl-" + digest.hex()[:29],
+        created=CREATED_EPOCH + int.from_bytes(digest[:4], "big") % CREATED_SPAN,
+    )

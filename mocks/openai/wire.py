@@ -1,0 +1,211 @@
+"""The OpenAI Chat Completions wire format: typed shapes, builders and the SSE data reader."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any, Literal, NotRequired, Required, TypedDict
+
+from mocks.core.sse import DONE, aiter_events, iter_events
+
+__all__ = [
+    "DONE", "ChatCompletion", "ChatCompletionChunk", "ChatCompletionRequest", "ChatMessage", "Choice",
+    "ChunkChoice", "Delta", "ErrorBody", "ErrorDetail", "FinishReason", "Model", "ModelList",
+    "ResponseMessage", "StreamOptions", "Usage", "aiter_sse_data", "choice", "chunk", "chunk_choice",
+    "completion", "error_body", "iter_sse_data", "model", "model_list", "usage",
+]
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+
+
+class ChatMessage(TypedDict, total=False):
+    role: Required[str]
+    content: str | list[dict[str, Any]] | None
+    name: str
+    tool_calls: list[dict[str, Any]]
+    tool_call_id: str
+
+
+class StreamOptions(TypedDict, total=False):
+    include_usage: bool
+
+
+class ChatCompletionRequest(TypedDict, total=False):
+    model: Required[str]
+    messages: Required[list[ChatMessage]]
+    stream: bool | None
+    stream_options: StreamOptions | None
+    n: int | None
+    max_completion_tokens: int | None
+    max_tokens: int | None
+    stop: str | list[str] | None
+    seed: int | None
+    temperature: float | None
+    top_p: float | None
+    user: str
+
+
+class PromptTokensDetails(TypedDict):
+    cached_tokens: int
+    audio_tokens: int
+
+
+class CompletionTokensDetails(TypedDict):
+    reasoning_tokens: int
+    audio_tokens: int
+    accepted_prediction_tokens: int
+    rejected_prediction_tokens: int
+
+
+class Usage(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    prompt_tokens_details: PromptTokensDetails
+    completion_tokens_details: CompletionTokensDetails
+
+
+class ResponseMessage(TypedDict):
+    role: Literal["assistant"]
+    content: str | None
+    refusal: str | None
+    annotations: list[Any]
+
+
+class Choice(TypedDict):
+    index: int
+    message: ResponseMessage
+    logprobs: None
+    finish_reason: FinishReason
+
+
+class ChatCompletion(TypedDict):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    service_tier: str | None
+    system_fingerprint: str | None
+
+
+class Delta(TypedDict, total=False):
+    role: Literal["assistant"]
+    content: str | None
+    refusal: str | None
+
+
+class ChunkChoice(TypedDict):
+    index: int
+    delta: Delta
+    logprobs: None
+    finish_reason: FinishReason | None
+
+
+class ChatCompletionChunk(TypedDict):
+    id: str
+    object: Literal["chat.completion.chunk"]
+    created: int
+    model: str
+    service_tier: str | None
+    system_fingerprint: str | None
+    choices: list[ChunkChoice]
+    usage: NotRequired[Usage | None]
+
+
+class ErrorDetail(TypedDict):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorBody(TypedDict):
+    error: ErrorDetail
+
+
+class Model(TypedDict):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(TypedDict):
+    object: Literal["list"]
+    data: list[Model]
+
+
+def usage(
+    prompt_tokens: int, completion_tokens: int, *, cached_tokens: int = 0, reasoning_tokens: int = 0
+) -> Usage:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": reasoning_tokens, "audio_tokens": 0,
+            "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+def choice(index: int, content: str | None, finish_reason: FinishReason) -> Choice:
+    message: ResponseMessage = {"role": "assistant", "content": content, "refusal": None, "annotations": []}
+    return {"index": index, "message": message, "logprobs": None, "finish_reason": finish_reason}
+
+
+def completion(
+    *, id: str, created: int, model: str, choices: Sequence[Choice], usage: Usage,
+    system_fingerprint: str | None = None, service_tier: str | None = "default",
+) -> ChatCompletion:
+    return {
+        "id": id, "object": "chat.completion", "created": created, "model": model, "choices": list(choices),
+        "usage": usage, "service_tier": service_tier, "system_fingerprint": system_fingerprint,
+    }
+
+
+def chunk_choice(index: int, delta: Delta, finish_reason: FinishReason | None = None) -> ChunkChoice:
+    return {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+
+
+def chunk(
+    *, id: str, created: int, model: str, choices: Sequence[ChunkChoice], include_usage: bool = False,
+    usage: Usage | None = None, system_fingerprint: str | None = None, service_tier: str | None = "default",
+) -> ChatCompletionChunk:
+    """A `chat.completion.chunk`; with `include_usage` it carries `usage` (null unless given), as every
+    chunk does when the request set `stream_options.include_usage`."""
+    body: ChatCompletionChunk = {
+        "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+        "service_tier": service_tier, "system_fingerprint": system_fingerprint, "choices": list(choices),
+    }
+    if include_usage:
+        body["usage"] = usage
+    return body
+
+
+def error_body(message: str, type: str, code: str | None = None, param: str | None = None) -> ErrorBody:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def model(id: str, created: int, owned_by: str = "system") -> Model:
+    return {"id": id, "object": "model", "created": created, "owned_by": owned_by}
+
+
+def model_list(models: Iterable[Model]) -> ModelList:
+    return {"object": "list", "data": list(models)}
+
+
+def iter_sse_data(lines: Iterable[str | bytes]) -> Iterator[str]:
+    """The `data` payload of each event of an upstream SSE stream, `"[DONE]"` included (so a missing
+    terminator is detectable). `str` items are lines (httpx `iter_lines()`), `bytes` items raw chunks
+    (`iter_bytes()`); LF, CR and CRLF endings, comments and other fields are all handled."""
+    for event in iter_events(lines):
+        yield event.data
+
+
+async def aiter_sse_data(lines: AsyncIterable[str | bytes]) -> AsyncIterator[str]:
+    """The async twin of `iter_sse_data` (for `aiter_lines()` / `aiter_bytes()`)."""
+    async for event in aiter_events(lines):
+        yield event.data

@@ -1,0 +1,177 @@
+"""Each switchable defect of the reference gateway shows its symptom, and the clean gateway does not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from mocks.reference import DEFECTS, QUIRKS, GatewaySettings, ReferenceStack
+from suites import sse
+
+CHAT = {"model": "gpt-5", "messages": [{"role": "user", "content": "Why XDR?"}], "max_completion_tokens": 9}
+
+
+class Probe:
+    """A running stack plus the requests the symptom checks need."""
+
+    def __init__(self, stack: ReferenceStack) -> None:
+        self.stack = stack
+        self.http = httpx.Client(base_url=stack.base_url, timeout=30, trust_env=False,
+                                 headers={"authorization": f"Bearer {stack.token}"})
+
+    def chat(self, **changes: Any) -> httpx.Response:
+        return self.http.post("/chat/completions", json={**CHAT, **changes})
+
+    def stream(self, *, usage: bool = False) -> tuple[httpx.Response, list[str]]:
+        extra: dict[str, Any] = {"stream_options": {"include_usage": True}} if usage else {}
+        reply = self.chat(stream=True, **extra)
+        assert reply.status_code == 200, reply.text
+        return reply, [event.data for event in sse.parse(reply.content).events]
+
+    def chunks(self, *, usage: bool = False) -> list[dict[str, Any]]:
+        return [json.loads(data) for data in self.stream(usage=usage)[1] if data != "[DONE]"]
+
+    def upstream_json(self) -> dict[str, Any]:
+        entries = httpx.get(self.stack.mock_url() + "/__mock__/journal", trust_env=False).json()["data"]
+        return dict(entries[-1]["json"])
+
+    def unauthorized(self) -> httpx.Response:
+        reply = self.http.get("/models", headers={"authorization": "Bearer wrong"})
+        assert reply.status_code == 401
+        return reply
+
+
+def _off_by_one(usage: dict[str, int]) -> bool:
+    return usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + 1
+
+
+def usage_total_off_by_one(probe: Probe) -> bool:
+    whole = _off_by_one(probe.chat().json()["usage"])
+    streamed = _off_by_one(probe.chunks(usage=True)[-1]["usage"])
+    assert whole == streamed
+    return whole
+
+
+def temperature_unchecked(probe: Probe) -> bool:
+    assert probe.chat(temperature=-0.5).status_code == 400  # only the maximum is lost
+    accepted = probe.chat(temperature=2.5).status_code == 200
+    assert not accepted or probe.upstream_json()["temperature"] == 2  # clamped before forwarding
+    return accepted
+
+
+def n_range_unchecked(probe: Probe) -> bool:
+    low, high = probe.chat(n=0).status_code, probe.chat(n=129, max_completion_tokens=1).status_code
+    assert low == high
+    return low == 200
+
+
+def unknown_model_500(probe: Probe) -> bool:
+    retrieve, chat = probe.http.get("/models/gpt-4").status_code, probe.chat(model="gpt-4").status_code
+    assert retrieve == chat and retrieve in (404, 500)
+    return retrieve == 500
+
+
+def finish_reason_invalid(probe: Probe) -> bool:
+    whole: str = probe.chat().json()["choices"][-1]["finish_reason"]
+    streamed = [c["choices"][0]["finish_reason"] for c in probe.chunks() if c["choices"][0]["finish_reason"]]
+    assert (whole == "end_turn") == (streamed == ["end_turn"])
+    return whole == "end_turn"
+
+
+def model_missing_owned_by(probe: Probe) -> bool:
+    listed = all("owned_by" not in model for model in probe.http.get("/models").json()["data"])
+    assert listed == ("owned_by" not in probe.http.get("/models/gpt-5").json())
+    return listed
+
+
+SYMPTOMS: dict[str, Callable[[Probe], bool]] = {
+    "no-done": lambda probe: probe.stream()[1][-1] != "[DONE]",
+    "no-x-error-id": lambda probe: "x-error-id" not in probe.unauthorized().headers,
+    "no-x-error": lambda probe: "x-error" not in probe.unauthorized().headers,
+    "usage-total-off-by-one": usage_total_off_by_one,
+    "unstable-chunk-id": lambda probe: len({chunk["id"] for chunk in probe.chunks()}) > 1,
+    "temperature-unchecked": temperature_unchecked,
+    "usage-chunk-unasked": lambda probe: any("usage" in chunk for chunk in probe.chunks(usage=False)),
+    "no-role-delta": lambda probe: "role" not in probe.chunks()[0]["choices"][0]["delta"],
+    "key-without-secret-accepted": lambda probe: probe.http.get(
+        "/models", headers={"authorization": "", "api-key": probe.stack.api_key}).status_code == 200,
+    "any-bearer-accepted": lambda probe: probe.http.get(
+        "/models", headers={"authorization": "Bearer anything"}).status_code == 200,
+    "plain-text-errors": lambda probe: probe.unauthorized().headers["content-type"].startswith("text/plain"),
+    "wrong-chunk-object": lambda probe: probe.chunks()[0]["object"] == "chat.completion",
+    "stream-as-json-content-type": lambda probe: probe.stream()[0].headers["content-type"].startswith(
+        "application/json"),
+    "model-missing-owned-by": model_missing_owned_by,
+    "unknown-model-500": unknown_model_500,
+    "created-drift": lambda probe: len({chunk["created"] for chunk in probe.chunks()}) > 1,
+    "chunk-model-upstream-name": lambda probe: probe.chunks()[0]["model"] == "gpt-5-2025-08-07",
+    "n-range-unchecked": n_range_unchecked,
+    "error-envelope-flat": lambda probe: set(probe.unauthorized().json()) == {"message", "code"},
+    "finish-reason-invalid": finish_reason_invalid,
+}
+
+
+@pytest.fixture(scope="module")
+def probes() -> Iterator[Callable[[str | None], Probe]]:
+    """`probes(defect)`: a probe of a stack with that one defect (None: the clean reference), started once."""
+    started: dict[str | None, tuple[ReferenceStack, Probe]] = {}
+
+    def get(defect: str | None) -> Probe:
+        if defect not in started:
+            stack = ReferenceStack(defects=[] if defect is None else [defect]).start()
+            started[defect] = (stack, Probe(stack))
+        return started[defect][1]
+
+    yield get
+    for _, probe in started.values():
+        probe.http.close()
+    with ThreadPoolExecutor() as pool:  # stopping a stack waits for uvicorn's shutdown; do them together
+        list(pool.map(ReferenceStack.stop, [stack for stack, _ in started.values()]))
+
+
+def test_every_defect_has_a_symptom_check() -> None:
+    assert set(SYMPTOMS) == set(DEFECTS)
+    assert len(DEFECTS) == 20 and all(DEFECTS.values())
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_the_defect_shows_its_symptom(probes: Callable[[str | None], Probe], defect: str) -> None:
+    assert SYMPTOMS[defect](probes(defect)) is True
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_the_clean_reference_does_not(probes: Callable[[str | None], Probe], defect: str) -> None:
+    assert SYMPTOMS[defect](probes(None)) is False
+
+
+def test_defects_leave_the_rest_alone(probes: Callable[[str | None], Probe]) -> None:
+    probe = probes("no-done")
+    assert "x-error-id" in probe.unauthorized().headers
+    assert probe.chunks()[0]["object"] == "chat.completion.chunk"
+
+
+def test_plain_text_errors_keep_the_headers(probes: Callable[[str | None], Probe]) -> None:
+    reply = probes("plain-text-errors").unauthorized()
+    assert reply.text == reply.headers["x-error"] and reply.headers["x-error-id"].startswith("err_")
+
+
+@pytest.mark.parametrize("kind", ["defects", "quirks"])
+def test_unknown_names_are_rejected_listing_the_valid_ones(kind: str) -> None:
+    valid = DEFECTS if kind == "defects" else QUIRKS
+    with pytest.raises(ValueError, match="no-such-thing") as caught:
+        GatewaySettings(**{kind: frozenset({"no-such-thing"})})  # type: ignore[arg-type]
+    assert all(name in str(caught.value) for name in valid)
+    with pytest.raises(ValueError):
+        ReferenceStack(**{kind: ["no-such-thing"]})  # type: ignore[arg-type]
+
+
+def test_several_defects_combine() -> None:
+    with ReferenceStack(defects=["no-x-error", "no-x-error-id"]) as stack:
+        reply = httpx.get(stack.base_url + "/models", trust_env=False)
+        assert reply.status_code == 401
+        assert "x-error" not in reply.headers and "x-error-id" not in reply.headers
