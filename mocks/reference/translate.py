@@ -94,7 +94,8 @@ class ChunkRewriter:
         chunk["id"] = f"chatcmpl-{uuid.uuid4().hex}" if settings.has("unstable-chunk-id") else self.id
         chunk["created"] = self.created + (self.count if settings.has("created-drift") else 0)
         chunk["object"] = "chat.completion" if settings.has("wrong-chunk-object") else "chat.completion.chunk"
-        chunk["model"] = self.entry.snapshot if settings.has("chunk-model-upstream-name") else self.model_id
+        renamed_late = settings.has("chunk-model-upstream-name") and self.count > 0
+        chunk["model"] = self.entry.snapshot if renamed_late else self.model_id
         choices = chunk.get("choices")
         if settings.has("no-role-delta") and isinstance(choices, list):
             for choice in choices:
