@@ -78,5 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except commands.UsageError as error:
         print(f"aigw {args.command}: {error}", file=sys.stderr)
         return 2
+    except commands.TargetDown as error:
+        print(f"aigw {args.command}: {error}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130

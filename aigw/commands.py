@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,10 @@ MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
 class UsageError(Exception):
     """A usage or configuration problem: exit code 2."""
+
+
+class TargetDown(Exception):
+    """The target does not answer at all: exit code 3."""
 
 
 def _load(args: argparse.Namespace) -> Target:
@@ -90,8 +93,7 @@ def _preflight(target: Target) -> None:
     try:
         probe.send("ai", target.base_url, "GET", "/models")
     except TargetUnreachable as error:
-        print(f"aigw check: the target at {target.base_url} is unreachable: {error.reason}", file=sys.stderr)
-        raise SystemExit(3) from error
+        raise TargetDown(f"the target at {target.base_url} is unreachable: {error.reason}") from error
     finally:
         probe.close()
 

@@ -35,12 +35,24 @@ def test_check_against_the_bundled_reference_passes_and_writes_every_report(tmp_
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["summary"]["failed"] == 0
     assert report["summary"]["passed"] > 30
-    assert report["profiles"]["ai-core"]["status"] == "success"
-    assert report["profiles"]["client-core"]["status"] == "partial"  # no client base URL: skipped
-    skipped = [r for r in report["results"] if r["outcome"] == "skipped"]
-    assert skipped and all(r["message"] for r in skipped)
+    assert {name: p["status"] for name, p in report["profiles"].items()} == {
+        "ai-auth": "success", "ai-core": "success", "ai-schema": "success", "ai-streaming": "success",
+        "ai-validation": "success"}
     assert (tmp_path / "junit.xml").read_text().startswith("<?xml")
     assert "# " in (tmp_path / "report.md").read_text()
+
+
+def test_features_the_target_does_not_declare_are_skipped_with_the_reason(tmp_path: Path) -> None:
+    target = tmp_path / "partial.toml"
+    target.write_text('name = "partial"\n[models]\nchat = "gpt-5"\n[features]\nsupported = ["models"]\n'
+                      '[features.exempt]\nmodels = "catalogue is private"\n')
+    assert main(["check", "--quiet", "--target", str(target), "--report-dir", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["summary"]["passed"] == 0 and report["summary"]["skipped"] == len(report["results"]) > 30
+    reasons = {r["id"]: r["message"] for r in report["results"]}
+    assert reasons["models.list"] == "feature 'models' is exempt for this target: catalogue is private"
+    assert reasons["chat.simple"] == "target 'partial' does not declare support for feature 'chat'"
+    assert all(p["status"] == "partial" for p in report["profiles"].values())
 
 
 def test_check_with_a_defect_fails_with_exit_code_1(tmp_path: Path) -> None:
@@ -70,10 +82,14 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 def test_serve_prints_the_base_url_and_credentials_and_stops_on_sigint() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "aigw", "serve", "--port", "0", "--token", "tok-1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
+    ) as process:
+        _check_served(process)
+
+
+def _check_served(process: subprocess.Popen[str]) -> None:
     try:
         assert process.stdout is not None
         lines = []

@@ -21,7 +21,7 @@ DEFECTS: dict[str, str] = {
     "model-missing-owned-by": "models list and retrieve omit `owned_by`",
     "unknown-model-500": "an unknown model ID gives 500 instead of 404 (models retrieve and chat)",
     "created-drift": "`created` increments on every streamed chunk",
-    "chunk-model-upstream-name": "only the first chunk carries the requested model ID; later ones the upstream's dated name",
+    "chunk-model-upstream-name": "the first chunk names the requested model, later chunks the upstream's dated name",
     "n-range-unchecked": "`n` outside 1..128 is accepted (clamped and forwarded) instead of a 400",
     "error-envelope-flat": 'error bodies are `{"message": ..., "code": ...}` without the `error` wrapper',
     "finish-reason-invalid": 'the final choice has `finish_reason: "end_turn"` (Anthropic\'s name leaked)',

@@ -109,7 +109,8 @@ SYMPTOMS: dict[str, Callable[[Probe], bool]] = {
     "model-missing-owned-by": model_missing_owned_by,
     "unknown-model-500": unknown_model_500,
     "created-drift": lambda probe: len({chunk["created"] for chunk in probe.chunks()}) > 1,
-    "chunk-model-upstream-name": lambda probe: [c["model"] for c in probe.chunks()[:2]] == ["gpt-5", "gpt-5-2025-08-07"],
+    "chunk-model-upstream-name": lambda probe: [c["model"] for c in probe.chunks()[:2]]
+    == ["gpt-5", "gpt-5-2025-08-07"],
     "n-range-unchecked": n_range_unchecked,
     "error-envelope-flat": lambda probe: set(probe.unauthorized().json()) == {"message", "code"},
     "finish-reason-invalid": finish_reason_invalid,
