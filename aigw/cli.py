@@ -6,11 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aigw import commands
+from aigw import commands, load_cli, mocks_cli, report_cli
 
 EXIT_CODES = """exit codes:
   0  every check that ran passed (skipped tests do not fail the run)
-  1  at least one conformance test failed (or, for selftest, a defect was not caught)
+  1  at least one conformance test failed on a documented element (with --strict: any failure, inferred
+     elements included; for selftest: a defect was not caught)
   2  usage or configuration error (bad flag, unreadable target file, unknown defect)
   3  the target could not be reached at all
 """
@@ -47,13 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="run the conformance suite and write the reports",
                            epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_target_options(check)
-    check.add_argument("--report-dir", default="reports/latest", help="where report.json, junit.xml and "
-                       "report.md go (default: reports/latest)")
+    check.add_argument("--report-dir", default="reports/latest", help="where report.json, junit.xml, "
+                       "report.md and report.html go (default: reports/latest)")
     check.add_argument("--profile", action="append", default=[], help="run only this profile (repeatable)")
     check.add_argument("--test", action="append", default=[], help="run only tests whose id starts with this")
     check.add_argument("--defect", action="append", default=[], help="start the reference with this defect")
     check.add_argument("--quirk", action="append", default=[], help="start the reference with this quirk")
     check.add_argument("--quiet", action="store_true", help="print only the summary")
+    check.add_argument("--strict", action="store_true", help="also fail on tests that fail only on inferred "
+                       "spec elements (the documents are silent on them)")
 
     sub.add_parser("defects", help="list the reference's defect switches and what each breaks")
     sub.add_parser("features", help="list features, profiles and conformance tests")
@@ -64,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--defect", action="append", default=[], help="only these defects (default: all)")
     selftest.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
     selftest.add_argument("--report-dir", help="also write selftest.md here")
+    mocks_cli.add_parser(sub)
+    load_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     return parser
 
 
@@ -72,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "serve": commands.serve, "check": commands.check, "defects": commands.defects,
         "features": commands.features, "selftest": commands.selftest,
+        "mocks": mocks_cli.run, "load": load_cli.run, "report": report_cli.run,
     }
     try:
         return handlers[args.command](args)

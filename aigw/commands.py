@@ -126,7 +126,7 @@ def check(args: argparse.Namespace) -> int:
             report = run(target, only=args.test, profiles=args.profile, progress=progress)
     written = write_all(report, Path(args.report_dir))
     _summarise(report, written)
-    return 1 if report.counts()["failed"] else 0
+    return 1 if report.gate_failed(strict=args.strict) else 0
 
 
 def defects(args: argparse.Namespace) -> int:

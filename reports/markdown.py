@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.model import Report
+from reports.model import Report, TestResult
 
 
 def escape_cell(text: str) -> str:
@@ -18,16 +18,29 @@ def _row(*cells: str) -> str:
     return "| " + " | ".join(escape_cell(cell) for cell in cells) + " |"
 
 
+def _failure_table(failed: list[TestResult]) -> list[str]:
+    lines = [_row("Test", "Check", "Severity", "Message"), "| --- | --- | --- | --- |"]
+    for result in failed:
+        if not result.failures:
+            lines.append(_row(result.id, "", "", result.message))
+        for failure in result.failures:
+            severity = f"{failure.severity} (inferred)" if failure.inferred else failure.severity
+            lines.append(_row(result.id, failure.check, severity, failure.message))
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     """Render ``report`` as Markdown text."""
     counts = report.counts()
-    verdict = "PASS" if counts["failed"] == 0 else "FAIL"
+    verdict = report.verdict()
+    documented, inferred = report.split_failed()
     target = report.target.name.replace("\n", " ")
     lines = [
         f"# Conformance report: {target} — {verdict}",
         "",
         f"{len(report.results)} tests: {counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped.",
+        f"{counts['skipped']} skipped."
+        + (f" {len(inferred)} of the failures are only on inferred spec elements (see below)." if inferred else ""),
     ]
     if report.target.base_url:
         lines += ["", f"Target base URL: `{report.target.base_url}`"]
@@ -53,17 +66,12 @@ def render_markdown(report: Report) -> str:
         lines.append("No tests were run.")
 
     lines += ["", "## Failures", ""]
-    failed = [result for result in report.results if result.outcome == "failed"]
-    if failed:
-        lines += [_row("Test", "Check", "Severity", "Message"), "| --- | --- | --- | --- |"]
-        for result in failed:
-            if not result.failures:
-                lines.append(_row(result.id, "", "", result.message))
-            for failure in result.failures:
-                severity = f"{failure.severity} (inferred)" if failure.inferred else failure.severity
-                lines.append(_row(result.id, failure.check, severity, failure.message))
-    else:
-        lines.append("No failures.")
+    lines += _failure_table(documented) if documented else ["No failures."]
+    if inferred:
+        lines += ["", "## Inferred (documents silent)", "",
+                  "These tests failed only on spec elements the documents are silent on (marked `inferred`); "
+                  "they do not fail the run unless `aigw check --strict` is given.", ""]
+        lines += _failure_table(inferred)
 
     lines += ["", "## Skipped", ""]
     skipped = [result for result in report.results if result.outcome == "skipped"]

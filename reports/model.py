@@ -38,6 +38,11 @@ class TestResult:
     failures: tuple[FailureRecord, ...] = ()
     duration_s: float = 0.0
 
+    @property
+    def inferred_only(self) -> bool:
+        """Failed, and every failure is on an `inferred` spec element (the documents are silent on it)."""
+        return self.outcome == "failed" and bool(self.failures) and all(f.inferred for f in self.failures)
+
 
 @dataclass(frozen=True)
 class TargetInfo:
@@ -82,6 +87,19 @@ class Report:
             tally = Counter(result.outcome for result in self.results if result.profile == name)
             summaries.append(ProfileSummary(name, tally["passed"], tally["failed"], tally["skipped"]))
         return summaries
+
+    def split_failed(self) -> tuple[list[TestResult], list[TestResult]]:
+        """The failed tests as (documented: some failure is not inferred, inferred-only)."""
+        failed = [result for result in self.results if result.outcome == "failed"]
+        return [r for r in failed if not r.inferred_only], [r for r in failed if r.inferred_only]
+
+    def gate_failed(self, strict: bool = False) -> bool:
+        """Whether the run fails: a documented failure, or with ``strict`` any failure at all."""
+        documented, inferred = self.split_failed()
+        return bool(documented) or (strict and bool(inferred))
+
+    def verdict(self, strict: bool = False) -> str:
+        return "FAIL" if self.gate_failed(strict) else "PASS"
 
     def failed_checks(self) -> set[str]:
         return {failure.check for result in self.results for failure in result.failures}

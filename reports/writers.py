@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.html import write_html
 from reports.json_writer import write_json
 from reports.junit import write_junit
 from reports.markdown import write_markdown
@@ -11,11 +12,12 @@ from reports.model import Report
 
 
 def write_all(report: Report, directory: Path) -> dict[str, Path]:
-    """Write report.json, junit.xml and report.md into ``directory`` (created if needed)."""
+    """Write report.json, junit.xml, report.md and report.html into ``directory`` (created if needed)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     return {
         "json": write_json(report, directory / "report.json"),
         "junit": write_junit(report, directory / "junit.xml"),
         "markdown": write_markdown(report, directory / "report.md"),
+        "html": write_html(report, directory / "report.html"),
     }

@@ -11,9 +11,13 @@ from typing import Any
 import httpx
 
 from suites import sse
+from suites.deadline import DeadlineTransport, deadline
 from suites.failures import TargetUnreachable
+from suites.transfer import Progress, decode_body, describe_timeout, describe_transport_error
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_STREAM_LINES = 200_000  # an event stream with more lines is a flood of tiny events, not an answer
+ACCEPT_ENCODING = "gzip, deflate"  # only what decode_body can decompress within the size cap
 
 
 @dataclass
@@ -45,8 +49,11 @@ class Exchange:
 
     @cached_property
     def json(self) -> Any:
-        """The body parsed as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.body)
+        """The body parsed as JSON; raises ValueError when it is not JSON (or nests too deeply to parse)."""
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            raise ValueError("the JSON nests too deeply to parse") from None
 
     @cached_property
     def sse(self) -> sse.ParsedStream:
@@ -61,13 +68,93 @@ class Exchange:
         return text + ("…" if len(self.body) > limit else "")
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A complete response read within the probe's limits, body already decoded."""
+
+    status: int
+    reason: str
+    http_version: str
+    headers: httpx.Headers
+    body: bytes
+    elapsed_s: float
+    chunk_times_s: list[float]
+
+
+def _default_client() -> httpx.Client:
+    return httpx.Client(follow_redirects=False, transport=DeadlineTransport(),
+                        headers={"accept-encoding": ACCEPT_ENCODING})
+
+
+def _is_event_stream(headers: httpx.Headers) -> bool:
+    return str(headers.get("content-type", "")).split(";")[0].strip().lower() == "text/event-stream"
+
+
+def _lines(chunk: bytes) -> int:
+    return chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+
+
 @dataclass
 class Probe:
-    """Sends requests with hard limits on time and size so a hostile target cannot hang the run."""
+    """Sends requests with hard limits on time and size so a hostile target cannot hang the run.
+
+    `timeout_s` bounds the whole request, from connecting to the last body byte; `max_body_bytes` bounds
+    the body as sent and as decoded; `max_stream_lines` bounds an event stream's lines (tiny-event floods)."""
 
     timeout_s: float = 30.0
     max_body_bytes: int = MAX_BODY_BYTES
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(follow_redirects=False))
+    max_stream_lines: int = MAX_STREAM_LINES
+    client: httpx.Client = field(default_factory=_default_client)
+
+    def fetch(
+        self, method: str, url: str, *, headers: dict[str, str] | httpx.Headers, content: bytes | None = None,
+        what: str = "",
+    ) -> Reply:
+        """Send one request and read the whole response, or raise TargetUnreachable naming `what` went wrong."""
+        what = what or f"{method} {url}"
+        timeout = httpx.Timeout(self.timeout_s, connect=min(5.0, self.timeout_s))
+        started = time.perf_counter()
+        progress = Progress(what, url, self.timeout_s)
+        chunks: list[bytes] = []
+        try:
+            with deadline(self.timeout_s), self.client.stream(
+                method, url, headers=headers, content=content, timeout=timeout
+            ) as reply:
+                progress.status, progress.event_stream = reply.status_code, _is_event_stream(reply.headers)
+                self._refuse_declared_size(reply.headers, progress)
+                for chunk in reply.iter_raw():
+                    chunks.append(chunk)
+                    progress.add(chunk, time.perf_counter() - started)
+                    self._enforce_limits(chunk, progress, started)
+                status, reason, version, reply_headers = (
+                    reply.status_code, reply.reason_phrase, reply.http_version, reply.headers)
+        except httpx.TimeoutException as exc:
+            raise TargetUnreachable(describe_timeout(progress, exc)) from exc
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            raise TargetUnreachable(describe_transport_error(progress, exc)) from exc
+        body = decode_body(b"".join(chunks), reply_headers.get("content-encoding", ""), self.max_body_bytes, progress)
+        return Reply(status, reason, version, reply_headers, body, time.perf_counter() - started,
+                     progress.chunk_times_s)
+
+    def _refuse_declared_size(self, headers: httpx.Headers, progress: Progress) -> None:
+        declared = str(headers.get("content-length", "")).strip()
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise TargetUnreachable(progress.fail(
+                f"the {progress.status} response declares Content-Length {declared}, over the "
+                f"{self.max_body_bytes}-byte limit; the body was not read"))
+
+    def _enforce_limits(self, chunk: bytes, progress: Progress, started: float) -> None:
+        if progress.size > self.max_body_bytes:
+            raise TargetUnreachable(progress.fail(
+                f"the body of the {progress.status} response exceeded {self.max_body_bytes} bytes; reading stopped"))
+        if progress.event_stream:
+            progress.lines += _lines(chunk)
+            if progress.lines > self.max_stream_lines:
+                raise TargetUnreachable(progress.fail(
+                    f"the {progress.status} event stream exceeded {self.max_stream_lines} lines "
+                    f"({progress.size} bytes) — a flood of tiny events; reading stopped"))
+        if time.perf_counter() - started > self.timeout_s:  # a client without the deadline transport
+            raise TargetUnreachable(describe_timeout(progress, None))
 
     def send(
         self,
@@ -87,47 +174,22 @@ class Probe:
         if json_body is not None and content is None:
             content = json.dumps(json_body).encode()
             sent_headers.setdefault("content-type", "application/json")
-        timeout = httpx.Timeout(self.timeout_s, connect=min(5.0, self.timeout_s))
-        started = time.perf_counter()
-        deadline = started + self.timeout_s
-        chunks: list[bytes] = []
-        chunk_times: list[float] = []
-        size = 0
-        try:
-            with self.client.stream(method, url, headers=sent_headers, content=content, timeout=timeout) as reply:
-                for chunk in reply.iter_raw():
-                    chunks.append(chunk)
-                    chunk_times.append(time.perf_counter() - started)
-                    size += len(chunk)
-                    if size > self.max_body_bytes:
-                        raise TargetUnreachable(
-                            f"{method} {path}: response body exceeded {self.max_body_bytes} bytes; reading stopped"
-                        )
-                    if time.perf_counter() > deadline:
-                        raise TargetUnreachable(f"{method} {path}: response not finished within {self.timeout_s}s")
-                status, reply_headers = reply.status_code, reply.headers
-        except httpx.TimeoutException as exc:
-            raise TargetUnreachable(
-                f"{method} {path}: timed out after {self.timeout_s}s ({type(exc).__name__})"
-            ) from exc
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(f"{method} {path}: transport error {type(exc).__name__}: {exc}") from exc
-        body = b"".join(chunks)
-        if reply_headers.get("content-encoding"):
-            body = httpx.Response(status, headers=reply_headers, content=body).content
+        operation = f"{method} {path.split('?')[0]}"
+        reply = self.fetch(method, url, headers=sent_headers, content=content,
+                           what=operation + (f" ({label})" if label else ""))
         return Exchange(
             api=api,
-            operation=f"{method} {path.split('?')[0]}",
+            operation=operation,
             method=method,
             url=url,
             request_headers=sent_headers,
             request_json=json_body,
-            status=status,
-            headers=reply_headers,
-            body=body,
-            elapsed_s=time.perf_counter() - started,
+            status=reply.status,
+            headers=reply.headers,
+            body=reply.body,
+            elapsed_s=reply.elapsed_s,
             label=label,
-            chunk_times_s=chunk_times,
+            chunk_times_s=reply.chunk_times_s,
             context=dict(context or {}),
         )
 

@@ -1,9 +1,10 @@
-"""Per-request fault injection from `x-mock-*` headers: small, composable and provider-neutral."""
+"""Fault injection as small composable hooks, chosen per request by `x-mock-*` headers (table: `from_headers`)."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import anyio
@@ -16,9 +17,34 @@ DELAY_MS = "x-mock-delay-ms"
 TTFT_MS = "x-mock-ttft-ms"
 ITL_MS = "x-mock-itl-ms"
 DISCONNECT_AFTER = "x-mock-disconnect-after"
-HEADERS = (STATUS, RETRY_AFTER, DELAY_MS, TTFT_MS, ITL_MS, DISCONNECT_AFTER)
+JITTER_MS = "x-mock-jitter-ms"
+SEED = "x-mock-seed"
+MALFORMED_AFTER = "x-mock-malformed-after"
+STALL_AFTER = "x-mock-stall-after"
+STALL_MS = "x-mock-stall-ms"
+HEADERS = (
+    STATUS, RETRY_AFTER, DELAY_MS, TTFT_MS, ITL_MS, DISCONNECT_AFTER, JITTER_MS, SEED, MALFORMED_AFTER,
+    STALL_AFTER, STALL_MS,
+)
 
 MAX_MS = 600_000
+MAX_EVENTS = 1_000_000
+MAX_SEED = 2**32 - 1
+DEFAULT_STALL_MS = 30_000
+MALFORMED_CHUNK = b'data: {"truncated\n\n'
+"""What a `malformed` fault sends: an event whose JSON is cut short (the stream then carries on)."""
+
+KINDS: Mapping[str, Mapping[str, str]] = {
+    "slow_headers": {"ms": DELAY_MS},
+    "status": {"status": STATUS, "retry_after": RETRY_AFTER},
+    "latency": {"ttft_ms": TTFT_MS, "itl_ms": ITL_MS, "jitter_ms": JITTER_MS, "seed": SEED},
+    "disconnect": {"after": DISCONNECT_AFTER},
+    "malformed": {"after": MALFORMED_AFTER},
+    "stall": {"after": STALL_AFTER, "max_ms": STALL_MS},
+}
+"""Fault kind -> its fields in a control-endpoint spec -> the header carrying each (one definition)."""
+KIND_OF: Mapping[str, str] = {header: kind for kind, fields in KINDS.items() for header in fields.values()}
+"""Header -> the fault kind it belongs to."""
 
 
 class FaultHeaderError(ValueError):
@@ -110,6 +136,45 @@ class FaultSet:
         return True
 
 
+@dataclass
+class Jitter(Fault):
+    """A seeded random 0..`ms` milliseconds more before the first event and every token event."""
+
+    ms: int
+    seed: int = 0
+    _rng: random.Random = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    async def before_chunk(self, index: int, frame: Frame) -> bool:
+        if index == 0 or frame.token:
+            await anyio.sleep(self._rng.uniform(0, self.ms) / 1000)
+        return True
+
+
+@dataclass(frozen=True)
+class StallAfter(Fault):
+    """After `events` events (never the terminator) send nothing, connection open, for `max_ms`; then drop it."""
+
+    events: int
+    max_ms: int = DEFAULT_STALL_MS
+
+    async def before_chunk(self, index: int, frame: Frame) -> bool:
+        if index < self.events and not frame.final:
+            return True
+        await anyio.sleep(self.max_ms / 1000)
+        return False
+
+
+@dataclass(frozen=True)
+class MalformedAfter(Fault):
+    """After `events` events, send `MALFORMED_CHUNK` and carry on. It adds bytes to the wire, which a hook
+    cannot: `mocks.core.control`'s middleware applies it (its hooks here do nothing)."""
+
+    events: int
+
+
 def _int(headers: Mapping[str, str], name: str, low: int, high: int) -> int | None:
     raw = headers.get(name)
     if raw is None:
@@ -122,7 +187,23 @@ def _int(headers: Mapping[str, str], name: str, low: int, high: int) -> int | No
 
 def from_headers(headers: Mapping[str, str]) -> FaultSet:
     """The faults a request asks for (header names are matched as given: pass lower-case or
-    case-insensitive mappings such as Starlette's `request.headers`). Raises `FaultHeaderError`."""
+    case-insensitive mappings such as Starlette's `request.headers`). Raises `FaultHeaderError`.
+
+    | kind | header | value | effect |
+    |---|---|---|---|
+    | slow_headers | x-mock-delay-ms | 0-600000 | sleep before the response starts (before auth) |
+    | status | x-mock-status | 400-599 | answer with this status in the provider's native error shape |
+    | status | x-mock-retry-after | 0-86400 | its Retry-After (429 and 503 carry one anyway) |
+    | latency | x-mock-ttft-ms | 0-600000 | before the first stream event |
+    | latency | x-mock-itl-ms | 0-600000 | before every later token event |
+    | latency | x-mock-jitter-ms | 0-600000 | plus a seeded random 0..N ms before the first and each token event |
+    | latency | x-mock-seed | 0-4294967295 | seed of the jitter (default 0) |
+    | disconnect | x-mock-disconnect-after | 0-1000000 | send N events, never the terminator, then drop |
+    | malformed | x-mock-malformed-after | 0-1000000 | after N events send `data: {"truncated`, then go on |
+    | stall | x-mock-stall-after | 0-1000000 | after N events (never the terminator) send nothing... |
+    | stall | x-mock-stall-ms | 0-600000 | ...for this long (default 30000), then drop |
+
+    Latency, disconnect and stall act on stream events only; `malformed` needs `mocks.core.control`."""
     faults: list[Fault] = []
     if (delay := _int(headers, DELAY_MS, 0, MAX_MS)) is not None:
         faults.append(Delay(delay))
@@ -131,6 +212,14 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
     ttft, itl = _int(headers, TTFT_MS, 0, MAX_MS), _int(headers, ITL_MS, 0, MAX_MS)
     if ttft is not None or itl is not None:
         faults.append(Latency(ttft or 0, itl or 0))
-    if (after := _int(headers, DISCONNECT_AFTER, 0, 1_000_000)) is not None:
+    seed = _int(headers, SEED, 0, MAX_SEED)
+    if (jitter := _int(headers, JITTER_MS, 0, MAX_MS)) is not None:
+        faults.append(Jitter(jitter, seed or 0))
+    if (after := _int(headers, DISCONNECT_AFTER, 0, MAX_EVENTS)) is not None:
         faults.append(DisconnectAfter(after))
+    stall_ms = _int(headers, STALL_MS, 0, MAX_MS)
+    if (after := _int(headers, STALL_AFTER, 0, MAX_EVENTS)) is not None:
+        faults.append(StallAfter(after, DEFAULT_STALL_MS if stall_ms is None else stall_ms))
+    if (after := _int(headers, MALFORMED_AFTER, 0, MAX_EVENTS)) is not None:
+        faults.append(MalformedAfter(after))
     return FaultSet(tuple(faults))

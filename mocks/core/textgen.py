@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mocks.core.tokens import DEFAULT_ENCODING, count_tokens, decode, encode
+from mocks.core.tokens import DEFAULT_ENCODING, count_fragment, count_tokens, decode, decode_one, encode
 
 FinishReason = Literal["stop", "length"]
 
@@ -87,12 +87,16 @@ def natural_text(seed_material: str, encoding: str = DEFAULT_ENCODING) -> str:
     draws = _Draws(hashlib.sha256(seed_material.encode("utf-8")).digest())
     target = MIN_TARGET + draws.below(MAX_TARGET - MIN_TARGET + 1)
     sentences: list[str] = []
-    while not sentences or count_tokens(" ".join(sentences), encoding) < target:
+    counted = 0
+    while not sentences or counted < target:
         words = [w for w in (
             _SUBJECTS[draws.below(len(_SUBJECTS))], _VERBS[draws.below(len(_VERBS))],
             _OBJECTS[draws.below(len(_OBJECTS))], _QUALIFIERS[draws.below(len(_QUALIFIERS))],
         ) if w]
-        sentences.append(" ".join(words) + ".")
+        sentence = " ".join(words) + "."
+        # Every sentence starts a new pre-token (" The..." after "."), so counts add up exactly.
+        counted += count_fragment(sentence if not sentences else " " + sentence, encoding)
+        sentences.append(sentence)
     return " ".join(sentences)
 
 
@@ -127,5 +131,5 @@ def generate(
     finish: FinishReason = "stop"
     if len(ids) > max_tokens:
         ids, finish = _consistent_prefix(ids, max(max_tokens, 0), encoding), "length"
-    pieces = tuple(decode([i], encoding) for i in ids)
+    pieces = tuple(decode_one(i, encoding) for i in ids)
     return GeneratedText(pieces, finish)

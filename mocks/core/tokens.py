@@ -20,6 +20,10 @@ REPLY_PRIMING = 3
 """Every reply is primed with `<|start|>assistant<|message|>`."""
 IMAGE_TOKENS = 85
 """What one image content part costs here: OpenAI's documented price of a `detail: low` image."""
+IMAGE_TILE_TOKENS = 170
+"""OpenAI's documented price of one 512px tile of a `detail: high` image, on top of `IMAGE_TOKENS`."""
+IMAGE_ASSUMED_TILES = 4
+"""The mock never fetches images: it assumes 1024x1024, which OpenAI scales to 768x768, i.e. 2x2 tiles."""
 
 _LOCK = threading.Lock()
 
@@ -38,6 +42,18 @@ def encode(text: str, encoding: str = DEFAULT_ENCODING) -> list[int]:
 def decode(ids: Sequence[int], encoding: str = DEFAULT_ENCODING) -> str:
     """The text of `ids` (invalid UTF-8 from a split multi-byte character becomes U+FFFD)."""
     return str(_encoding(encoding).decode(list(ids)))
+
+
+@functools.lru_cache(maxsize=200_000)
+def decode_one(token_id: int, encoding: str = DEFAULT_ENCODING) -> str:
+    """The text of one token id, memoised: streaming decodes every output token on its own."""
+    return str(_encoding(encoding).decode([token_id]))
+
+
+@functools.lru_cache(maxsize=65_536)
+def count_fragment(text: str, encoding: str = DEFAULT_ENCODING) -> int:
+    """`count_tokens` memoised, for the short fragments the text generator reuses constantly."""
+    return len(encode(text, encoding))
 
 
 def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
@@ -62,10 +78,38 @@ def _content_tokens(content: Any, encoding: str) -> int:
         if kind == "text" and isinstance(part, Mapping) and isinstance(part.get("text"), str):
             total += count_tokens(part["text"], encoding)
         elif kind in ("image_url", "input_image", "image"):
-            total += IMAGE_TOKENS
+            total += image_tokens(part)
         else:
             total += count_tokens(_compact(part), encoding)
     return total
+
+
+def image_tokens(part: Mapping[str, Any]) -> int:
+    """The prompt tokens of one image part, by OpenAI's documented tile rule for an assumed 1024x1024 image:
+    `detail: "high"` costs IMAGE_TOKENS + IMAGE_TILE_TOKENS * IMAGE_ASSUMED_TILES = 85 + 170 * 4 = 765;
+    `low`, `auto` or no detail costs IMAGE_TOKENS = 85 (the mock resolves `auto` to low)."""
+    image = part.get("image_url")
+    detail = image.get("detail") if isinstance(image, Mapping) else part.get("detail")
+    return IMAGE_TOKENS + (IMAGE_TILE_TOKENS * IMAGE_ASSUMED_TILES if detail == "high" else 0)
+
+
+def token_pieces(text: str, limit: int | None = None, encoding: str = DEFAULT_ENCODING) -> tuple[list[str], int]:
+    """`text` cut to its first `limit` tokens (all when None), as streamable pieces, and that token count.
+    A piece is one token's text; tokens splitting a multi-byte character are joined into one piece, so
+    `"".join(pieces)` is always valid text (the prefix of `text` when nothing was cut mid-character)."""
+    ids = encode(text, encoding)[: limit if limit is not None else None]
+    pieces: list[str] = []
+    pending = b""
+    for token in ids:
+        pending += _encoding(encoding).decode_bytes([token])
+        try:
+            pieces.append(pending.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+        pending = b""
+    if pending:
+        pieces.append(pending.decode("utf-8", errors="replace"))
+    return pieces, len(ids)
 
 
 def count_message_tokens(messages: Sequence[Mapping[str, Any]], encoding: str = DEFAULT_ENCODING) -> int:
@@ -78,7 +122,7 @@ def count_message_tokens(messages: Sequence[Mapping[str, Any]], encoding: str = 
     * plus 3 for priming the reply, once per request (`REPLY_PRIMING`).
 
     Extensions where the cookbook is silent: a `content` array counts the sum of its `text` parts and
-    `IMAGE_TOKENS` (85, a low-detail image) per image part; any other part, and any non-string field
+    `image_tokens(part)` per image part (85, or 765 for `detail: high`); any other part, and any non-string field
     value (e.g. `tool_calls`), counts as the tokens of its compact, key-sorted JSON; `null` counts 0.
     An item that is not an object counts as its compact JSON plus the per-message overhead.
     """

@@ -1,4 +1,4 @@
-"""The OpenAI mock as a Starlette app: `create_app()` wires routes, state and OpenAI-shaped errors."""
+"""The OpenAI mock as a Starlette app: `create_app()` wires routes, state, control endpoints and OpenAI errors."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mocks.core import control, faults
 from mocks.openai import errors
 from mocks.openai.routes import ROUTES, mock_state
 from mocks.openai.state import MockState
@@ -45,6 +46,23 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+RATE_LIMIT_REQUESTS = 500
+RATE_LIMIT_TOKENS = 30_000
+
+
+def failure_response(failure: faults.Failure) -> Response:
+    """An injected failure in OpenAI's shape; a 429 also carries OpenAI's `x-ratelimit-*` headers, spent."""
+    response = errors.for_status(failure.status, failure.retry_after).response()
+    if failure.status == 429:
+        reset = f"{errors.DEFAULT_RETRY_AFTER if failure.retry_after is None else failure.retry_after}s"
+        response.headers.update({
+            "x-ratelimit-limit-requests": str(RATE_LIMIT_REQUESTS), "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": reset, "x-ratelimit-limit-tokens": str(RATE_LIMIT_TOKENS),
+            "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": reset,
+        })
+    return response
+
+
 async def _openai_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.OpenAIError)
     return exc.response()
@@ -65,9 +83,11 @@ def create_app(
     *,
     models: Iterable[str] | Mapping[str, int] | None = None,
     strict: bool = True,
+    expose_reasoning: bool = False,
 ) -> Starlette:
     """An OpenAI mock. `api_key`: the only bearer token accepted (None: any non-empty one); `models`: the
-    ids served (default `MODELS`); `strict`: reject unknown request parameters as OpenAI does."""
+    ids served (default `MODELS`); `strict`: reject unknown request parameters as OpenAI does;
+    `expose_reasoning`: return the reasoning text in `message.reasoning`, as a vLLM-style server does."""
     if models is None:
         served = dict(MODELS)
     elif isinstance(models, Mapping):
@@ -78,6 +98,8 @@ def create_app(
         routes=ROUTES,
         exception_handlers={errors.OpenAIError: _openai_error, HTTPException: _http_error},
     )
-    app.state.mock = MockState(api_key=api_key, models=served, strict=strict)
+    app.state.mock = MockState(api_key=api_key, models=served, strict=strict,
+                                expose_reasoning=expose_reasoning)
+    control.install(app, failure_response, journal=app.state.mock.journal)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from mocks.core import faults
 from mocks.core.sse import EventStreamResponse, dumps
-from mocks.openai import chat, errors, wire
+from mocks.openai import audio, chat, embeddings, errors, params, wire
 from mocks.openai.state import MockState
 
 
@@ -67,10 +67,27 @@ async def chat_completions(request: Request) -> Response:
         body = json.loads(await request.body())
     except ValueError:
         raise errors.invalid_json() from None
-    chat_plan = chat.parse(body, state.models, strict=state.strict)
+    # `expose_reasoning` ("reasoning_content" mode, vLLM style): a MockState setting, off unless configured
+    chat_plan = chat.parse(body, state.models, strict=state.strict, expose_reasoning=state.expose_reasoning)
     if not chat_plan.stream:
         return json_response(chat.complete(chat_plan))
     return EventStreamResponse(chat.frames(chat_plan), pacer=plan.before_chunk)
+
+
+async def create_embeddings(request: Request) -> Response:
+    state, _ = await _admit(request)
+    return json_response(embeddings.create(params.json_object(await request.body()), strict=state.strict))
+
+
+async def create_speech(request: Request) -> Response:
+    state, _ = await _admit(request)
+    content, media_type = audio.speech(params.json_object(await request.body()), strict=state.strict)
+    return Response(content, media_type=media_type)
+
+
+async def create_transcription(request: Request) -> Response:
+    state, _ = await _admit(request)
+    return await audio.transcription(request, strict=state.strict)
 
 
 async def journal(request: Request) -> Response:
@@ -86,6 +103,9 @@ ROUTES = [
     Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+    Route("/v1/embeddings", create_embeddings, methods=["POST"]),
+    Route("/v1/audio/speech", create_speech, methods=["POST"]),
+    Route("/v1/audio/transcriptions", create_transcription, methods=["POST"]),
     Route("/__mock__/journal", journal, methods=["GET"]),
     Route("/__mock__/reset", reset, methods=["POST"]),
 ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mocks.core import textgen
-from mocks.openai import errors
+from mocks.openai import errors, logprobs, reasoning, structured, tools
 
 DEFAULT_MAX_TOKENS = 4096
 CREATED_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z
@@ -31,7 +31,11 @@ class ChatPlan:
     and `created` is CREATED_EPOCH (2025-01-01Z) + (first 4 bytes of H, big-endian) mod 365 days; each
     choice's text hashes model, messages, seed (null if absent) and choice index, so a token cap or
     `stop` only truncates it. Same body (seed included) -> byte-identical response body, streamed or not;
-    `system_fingerprint` is `fp_` + 10 hex digits of sha256(model)."""
+    `system_fingerprint` is `fp_` + 10 hex digits of sha256(model).
+
+    `tools`: the function tools and tool choice (None: no tools); `response_format`: the JSON output asked for
+    (None: text); `top_logprobs`: the alternatives per token when `logprobs` is on (None: off);
+    `reasoning_effort`: set only for a reasoning model; `expose_reasoning`: return the reasoning text."""
 
     model: str
     messages: list[Any]
@@ -43,6 +47,11 @@ class ChatPlan:
     include_usage: bool
     id: str
     created: int
+    tools: tools.ToolPlan | None = None
+    response_format: structured.OutputFormat | None = None
+    top_logprobs: int | None = None
+    reasoning_effort: str | None = None
+    expose_reasoning: bool = False
 
     @property
     def system_fingerprint(self) -> str:
@@ -85,7 +94,7 @@ def _integer(body: Mapping[str, Any], name: str, low: int, high: int | None = No
     return value
 
 
-def _messages(body: Mapping[str, Any]) -> list[Any]:
+def _messages(body: Mapping[str, Any], strict: bool) -> list[Any]:
     if "messages" not in body:
         raise errors.invalid_request(
             "Missing required parameter: 'messages'.", param="messages", code="missing_required_parameter")
@@ -106,7 +115,43 @@ def _messages(body: Mapping[str, Any]) -> list[Any]:
             raise errors.invalid_request(
                 f"Invalid value: '{message['role']}'. Supported values are: 'system', 'assistant', 'user', "
                 "'function', 'tool', and 'developer'.", param=f"messages[{i}].role", code="invalid_value")
+        if strict and message["role"] == "tool" and not _answers_a_call(messages, i):
+            raise errors.invalid_request(
+                "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+                "'tool_calls'.", param=f"messages.[{i}].role")
+        if isinstance(message.get("content"), list):
+            _image_parts(message["content"], f"messages[{i}].content")
     return messages
+
+
+def _answers_a_call(messages: list[Any], i: int) -> bool:
+    """A `tool` message must follow (after other tool messages) an assistant message with `tool_calls`."""
+    for earlier in reversed(messages[:i]):
+        if not isinstance(earlier, dict) or earlier.get("role") != "tool":
+            return isinstance(earlier, dict) and earlier.get("role") == "assistant" and bool(earlier.get("tool_calls"))
+    return False
+
+
+def _image_parts(parts: list[Any], where: str) -> None:
+    """Image parts need an `image_url` object with a string `url`; `detail` is auto, low or high."""
+    for j, part in enumerate(parts):
+        if not isinstance(part, dict) or part.get("type") != "image_url":
+            continue
+        image, param = part.get("image_url"), f"{where}[{j}].image_url"
+        if not isinstance(image, dict):
+            raise (structured.missing(param) if image is None else _bad_type(param, "an object", image))
+        if not isinstance(image.get("url"), str):
+            raise (structured.missing(f"{param}.url") if image.get("url") is None
+                   else _bad_type(f"{param}.url", "a string", image["url"]))
+        _detail(image, param)
+
+
+def _detail(image: dict[str, Any], param: str) -> None:
+    detail = image.get("detail")
+    if detail is not None and detail not in ("auto", "low", "high"):
+        raise errors.invalid_request(
+            f"Invalid value: '{detail}'. Supported values are: 'auto', 'low', and 'high'.",
+            param=f"{param}.detail", code="invalid_value")
 
 
 def _stop(value: Any) -> tuple[str, ...]:
@@ -123,8 +168,11 @@ def _stop(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse(body: Any, models: Mapping[str, int], *, strict: bool = True) -> ChatPlan:
-    """Validate `body` in OpenAI's order and wording; raises `OpenAIError` (400, or 404 unknown model)."""
+def parse(body: Any, models: Mapping[str, int], *, strict: bool = True, expose_reasoning: bool = False) -> ChatPlan:
+    """Validate `body` in OpenAI's order and wording; raises `OpenAIError` (400, or 404 unknown model).
+    `strict`: OpenAI's rules, where a vLLM-style server is lenient (unknown parameters, `reasoning_effort` on a
+    model that does not reason, a `tool` message answering no call, `json_object` without the word "json"
+    are refused); `expose_reasoning`: return the reasoning text, as a vLLM-style server does."""
     if not isinstance(body, dict):
         raise errors.invalid_json()
     unknown = sorted(set(body) - KNOWN_PARAMETERS) if strict else []
@@ -133,7 +181,7 @@ def parse(body: Any, models: Mapping[str, int], *, strict: bool = True) -> ChatP
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise errors.invalid_request("you must provide a model parameter")
-    messages = _messages(body)
+    messages = _messages(body, strict)
     stream = body.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise _bad_type("stream", "a boolean", stream)
@@ -149,12 +197,19 @@ def parse(body: Any, models: Mapping[str, int], *, strict: bool = True) -> ChatP
     cap = legacy_cap if cap is None else cap
     seed = _integer(body, "seed", -(2**63), 2**63 - 1)
     stop = _stop(body.get("stop"))
+    top_logprobs = logprobs.parse(body)
+    tool_plan = tools.parse(body)
+    output = structured.parse(body, messages, strict=strict)
+    effort = reasoning.effort(body)
     if model not in models:
         raise errors.model_not_found(model)
+    effort = reasoning.supported(model, effort, strict=strict)
     digest = textgen.digest(body)
     return ChatPlan(
         model=model, messages=messages, n=n, max_tokens=DEFAULT_MAX_TOKENS if cap is None else cap, stop=stop,
         seed=seed, stream=bool(stream), include_usage=bool((options or {}).get("include_usage")),
         id="chatcmpl-" + digest.hex()[:29],
         created=CREATED_EPOCH + int.from_bytes(digest[:4], "big") % CREATED_SPAN,
+        tools=tool_plan, response_format=output, top_logprobs=top_logprobs, reasoning_effort=effort,
+        expose_reasoning=expose_reasoning,
     )

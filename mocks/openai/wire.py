@@ -9,9 +9,11 @@ from mocks.core.sse import DONE, aiter_events, iter_events
 
 __all__ = [
     "DONE", "ChatCompletion", "ChatCompletionChunk", "ChatCompletionRequest", "ChatMessage", "Choice",
-    "ChunkChoice", "Delta", "ErrorBody", "ErrorDetail", "FinishReason", "Model", "ModelList",
-    "ResponseMessage", "StreamOptions", "Usage", "aiter_sse_data", "choice", "chunk", "chunk_choice",
-    "completion", "error_body", "iter_sse_data", "model", "model_list", "usage",
+    "ChoiceLogprobs", "ChunkChoice", "Delta", "ErrorBody", "ErrorDetail", "FinishReason", "FunctionCall",
+    "FunctionCallDelta", "Model", "ModelList", "ResponseMessage", "StreamOptions", "TokenLogprob", "ToolCall",
+    "ToolCallDelta", "TopLogprob", "Usage", "aiter_sse_data", "choice", "choice_logprobs", "chunk",
+    "chunk_choice", "completion", "error_body", "iter_sse_data", "model", "model_list", "token_logprob",
+    "tool_call", "tool_call_delta", "usage",
 ]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
@@ -42,6 +44,59 @@ class ChatCompletionRequest(TypedDict, total=False):
     temperature: float | None
     top_p: float | None
     user: str
+    tools: list[dict[str, Any]]
+    tool_choice: str | dict[str, Any]
+    parallel_tool_calls: bool
+    response_format: dict[str, Any]
+    logprobs: bool | None
+    top_logprobs: int | None
+    reasoning_effort: str | None
+
+
+class FunctionCall(TypedDict):
+    name: str
+    arguments: str
+
+
+class ToolCall(TypedDict):
+    """A complete tool call in a message: `arguments` is a JSON text (OpenAI never sends an object)."""
+
+    id: str
+    type: Literal["function"]
+    function: FunctionCall
+
+
+class FunctionCallDelta(TypedDict, total=False):
+    name: str
+    arguments: str
+
+
+class ToolCallDelta(TypedDict, total=False):
+    """A streamed piece of a tool call: the first carries `id`, `type` and `function.name` (with empty
+    `arguments`), later ones only `index` and an `arguments` fragment; absent fields are left out, never null."""
+
+    index: Required[int]
+    id: str
+    type: Literal["function"]
+    function: FunctionCallDelta
+
+
+class TopLogprob(TypedDict):
+    token: str
+    logprob: float
+    bytes: list[int] | None
+
+
+class TokenLogprob(TypedDict):
+    token: str
+    logprob: float
+    bytes: list[int] | None
+    top_logprobs: list[TopLogprob]
+
+
+class ChoiceLogprobs(TypedDict):
+    content: list[TokenLogprob] | None
+    refusal: list[TokenLogprob] | None
 
 
 class PromptTokensDetails(TypedDict):
@@ -67,6 +122,8 @@ class Usage(TypedDict):
 class ResponseMessage(TypedDict):
     role: Literal["assistant"]
     content: str | None
+    reasoning: NotRequired[str]
+    tool_calls: NotRequired[list[ToolCall]]
     refusal: str | None
     annotations: list[Any]
 
@@ -74,7 +131,7 @@ class ResponseMessage(TypedDict):
 class Choice(TypedDict):
     index: int
     message: ResponseMessage
-    logprobs: None
+    logprobs: ChoiceLogprobs | None
     finish_reason: FinishReason
 
 
@@ -92,13 +149,15 @@ class ChatCompletion(TypedDict):
 class Delta(TypedDict, total=False):
     role: Literal["assistant"]
     content: str | None
+    reasoning: str
+    tool_calls: list[ToolCallDelta]
     refusal: str | None
 
 
 class ChunkChoice(TypedDict):
     index: int
     delta: Delta
-    logprobs: None
+    logprobs: ChoiceLogprobs | None
     finish_reason: FinishReason | None
 
 
@@ -151,9 +210,41 @@ def usage(
     }
 
 
-def choice(index: int, content: str | None, finish_reason: FinishReason) -> Choice:
-    message: ResponseMessage = {"role": "assistant", "content": content, "refusal": None, "annotations": []}
-    return {"index": index, "message": message, "logprobs": None, "finish_reason": finish_reason}
+def choice(
+    index: int, content: str | None, finish_reason: FinishReason, *, tool_calls: Sequence[ToolCall] = (),
+    reasoning: str | None = None, logprobs: ChoiceLogprobs | None = None,
+) -> Choice:
+    """A choice; `tool_calls` and `reasoning` (the vLLM-style reasoning text) appear only when given."""
+    message: ResponseMessage = {"role": "assistant", "content": content}  # type: ignore[typeddict-item]
+    if reasoning is not None:
+        message["reasoning"] = reasoning
+    if tool_calls:
+        message["tool_calls"] = list(tool_calls)
+    message["refusal"], message["annotations"] = None, []
+    return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish_reason}
+
+
+def tool_call(id: str, name: str, arguments: str) -> ToolCall:
+    return {"id": id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def tool_call_delta(index: int, arguments: str, *, id: str | None = None, name: str | None = None) -> ToolCallDelta:
+    """The first delta of a call (with `id` and `name`) or a later `arguments` fragment (without)."""
+    if id is None or name is None:
+        return {"index": index, "function": {"arguments": arguments}}
+    return {"index": index, "id": id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def token_logprob(token: str, logprob: float, top: Sequence[tuple[str, float]]) -> TokenLogprob:
+    """One output token's entry; `top` lists (token, logprob) pairs, most likely first."""
+    return {
+        "token": token, "logprob": logprob, "bytes": list(token.encode("utf-8")),
+        "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode("utf-8"))} for t, lp in top],
+    }
+
+
+def choice_logprobs(content: Sequence[TokenLogprob] | None) -> ChoiceLogprobs:
+    return {"content": None if content is None else list(content), "refusal": None}
 
 
 def completion(
@@ -166,8 +257,10 @@ def completion(
     }
 
 
-def chunk_choice(index: int, delta: Delta, finish_reason: FinishReason | None = None) -> ChunkChoice:
-    return {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+def chunk_choice(
+    index: int, delta: Delta, finish_reason: FinishReason | None = None, logprobs: ChoiceLogprobs | None = None
+) -> ChunkChoice:
+    return {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish_reason}
 
 
 def chunk(

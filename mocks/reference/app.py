@@ -13,10 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from mocks.reference.chat import ChatEndpoint
+from mocks.reference.client import CLIENT_BASE_PATH, create_client_app
+from mocks.reference.count import CountEndpoint
 from mocks.reference.errors import GatewayError, install_handlers
 from mocks.reference.models import ModelEndpoints
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.state import GatewayState
+from mocks.reference.store.routes import StoreEndpoints
+from mocks.reference.voices import VoicesEndpoint
 
 BASE_PATH = "/api/ai/v1"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -46,8 +50,12 @@ def create_app(settings: GatewaySettings) -> Starlette:
         Route("/models", guarded(models.list), methods=["GET"]),
         Route("/models/{model_id:path}", guarded(models.retrieve), methods=["GET"]),
         Route("/chat/completions", guarded(ChatEndpoint(state)), methods=["POST"]),
+        Route("/chat/count", guarded(CountEndpoint(state)), methods=["POST"]),
+        Route("/audio/voices", guarded(VoicesEndpoint(settings)), methods=["GET"]),
     ]
-    app = Starlette(routes=[Mount(BASE_PATH, routes=routes)], exception_handlers=install_handlers(settings),
-                    lifespan=state.lifespan)
+    store = StoreEndpoints(settings)  # routed before the mount: its names are decoded from the raw path
+    client = Mount(CLIENT_BASE_PATH, app=create_client_app(state))  # the client gateway (002)
+    app = Starlette(routes=[store.route(BASE_PATH, guarded), Mount(BASE_PATH, routes=routes), client],
+                    exception_handlers=install_handlers(settings), lifespan=store.lifespan(state.lifespan))
     app.state.gateway = state
     return app

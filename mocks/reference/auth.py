@@ -1,4 +1,4 @@
-"""Authentication: `Authorization: Bearer <token>` or the `api-key` + `api-secret` pair (000, 001)."""
+"""Authentication: `Authorization: Bearer <token>` or the `api-key` + `api-secret` pair (000, 001), and its tenant."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.datastructures import Headers
 
 from mocks.reference.errors import GatewayError
 from mocks.reference.settings import GatewaySettings
+from mocks.reference.store.tenancy import bearer_tenant, key_credentials
 
 CHALLENGE = {"www-authenticate": 'Bearer realm="aigw"'}
 
@@ -16,30 +17,36 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _bearer_ok(authorization: str, settings: GatewaySettings) -> bool:
+def _bearer_tenant(authorization: str, settings: GatewaySettings) -> str | None:
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        return False
-    return settings.has("any-bearer-accepted") or _same(token, settings.token)
+        return None
+    tenant = bearer_tenant(token, settings)
+    if tenant is None and settings.has("any-bearer-accepted"):
+        return settings.tenant
+    return tenant
 
 
-def _key_ok(key: str | None, secret: str | None, settings: GatewaySettings) -> bool:
-    if not key or not _same(key, settings.api_key):
-        return False
+def _key_tenant(key: str | None, secret: str | None, settings: GatewaySettings) -> str | None:
+    expected = key_credentials(key, settings) if key else None
+    if expected is None:
+        return None
+    expected_secret, tenant = expected
     if secret is None and settings.has("key-without-secret-accepted"):
-        return True
-    return secret is not None and _same(secret, settings.api_secret)
+        return tenant
+    return tenant if secret is not None and _same(secret, expected_secret) else None
 
 
-def authenticate(headers: Headers, settings: GatewaySettings) -> None:
-    """Return if either scheme presented is valid; otherwise raise a 401 saying what was wrong."""
+def authenticate(headers: Headers, settings: GatewaySettings) -> str:
+    """The tenant of the credentials if either scheme presented is valid; otherwise a 401 saying what was wrong."""
     authorization = headers.get("authorization")
     key, secret = headers.get("api-key"), headers.get("api-secret")
-    if authorization is not None and _bearer_ok(authorization, settings):
-        return
-    if (key is not None or secret is not None) and _key_ok(key, secret, settings):
-        return
+    tenant = _bearer_tenant(authorization, settings) if authorization is not None else None
+    if tenant is None and (key is not None or secret is not None):
+        tenant = _key_tenant(key, secret, settings)
+    if tenant is not None:
+        return tenant
     if authorization is None and key is None and secret is None:
         message = "missing authentication: send Authorization: Bearer <token>, or api-key and api-secret"
         raise GatewayError(401, message, code="missing_credentials", headers=CHALLENGE)

@@ -15,13 +15,24 @@ DOCUMENTED_PARAMETERS: frozenset[str] = frozenset({
 })
 
 # 000 "Provider-Specific Parameter Support": parameters a provider lacks are silently dropped.
+# Claude has no column in the table: it drops what the Messages API has no field for (n > 1, seed, logprobs,
+# penalties, logit_bias, min_p, repetition_penalty, user, service_tier); see providers/anthropic.py.
 UNSUPPORTED_PARAMETERS: dict[str, frozenset[str]] = {
     "openai": frozenset({"top_k", "min_p", "repetition_penalty"}),
     "threatwinds": frozenset(),
+    "gemini": frozenset({
+        "min_p", "n", "seed", "frequency_penalty", "presence_penalty", "repetition_penalty", "user", "logprobs",
+        "top_logprobs", "logit_bias", "parallel_tool_calls", "response_format", "service_tier",
+    }),
+    "claude": frozenset({
+        "min_p", "n", "seed", "frequency_penalty", "presence_penalty", "repetition_penalty", "user", "logprobs",
+        "top_logprobs", "logit_bias", "service_tier",
+    }),
 }
 
 # Which wire format each provider's upstream speaks; vLLM-style self-hosted servers speak OpenAI's.
-WIRE_FORMATS: dict[str, str] = {"openai": "openai", "threatwinds": "openai"}
+WIRE_FORMATS: dict[str, str] = {"openai": "openai", "threatwinds": "openai", "gemini": "gemini",
+                                "claude": "anthropic"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,9 @@ class ModelEntry:
 
 _GPT5_CAPABILITIES = ("chat", "text-generation", "code-generation", "tools-use", "reasoning", "image")
 _GPT_OSS_CAPABILITIES = ("chat", "text-generation", "code-generation", "tools-use", "reasoning")
+# 001 "Supported Providers": Gemini "Chat, tools-use, reasoning, vision"; Claude adds code-generation.
+_GEMINI_CAPABILITIES = ("chat", "tools-use", "reasoning", "image")
+_CLAUDE_CAPABILITIES = ("chat", "code-generation", "tools-use", "reasoning", "image")
 
 CATALOGUE: tuple[ModelEntry, ...] = (
     ModelEntry("gpt-5", "openai", "openai", 1_754_425_777, _GPT5_CAPABILITIES,
@@ -74,6 +88,16 @@ CATALOGUE: tuple[ModelEntry, ...] = (
     # Self-hosted (001: "reported under the single threatwinds provider ID"; owned_by names the maintainer).
     ModelEntry("gpt-oss-20b", "threatwinds", "OpenAI", 1_754_352_000, _GPT_OSS_CAPABILITIES,
                98_304, 32_768, 131_072, "gpt-oss-20b", "openai/gpt-oss-20b"),
+    # Gemini 3: a 1,048,576-token input window and 65,536 output tokens.
+    ModelEntry("gemini-3-pro", "gemini", "google", 1_763_424_000, _GEMINI_CAPABILITIES,
+               1_048_576, 65_536, 1_114_112, "gemini-3-pro", "gemini-3-pro-preview"),
+    ModelEntry("gemini-3-flash", "gemini", "google", 1_765_929_600, _GEMINI_CAPABILITIES,
+               1_048_576, 65_536, 1_114_112, "gemini-3-flash", "gemini-3-flash-preview"),
+    # Claude 4.5: a 200,000-token context window of which up to 64,000 output tokens.
+    ModelEntry("claude-sonnet-4-5", "claude", "anthropic", 1_759_104_000, _CLAUDE_CAPABILITIES,
+               136_000, 64_000, 200_000, "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
+    ModelEntry("claude-haiku-4-5", "claude", "anthropic", 1_760_486_400, _CLAUDE_CAPABILITIES,
+               136_000, 64_000, 200_000, "claude-haiku-4-5", "claude-haiku-4-5-20251001"),
 )
 
 

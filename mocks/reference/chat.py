@@ -1,7 +1,8 @@
-"""POST /chat/completions: authenticate, validate, translate, forward upstream, relay the answer."""
+"""POST /chat/completions: authenticate, validate, translate (`providers/`), forward upstream, relay the answer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -9,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from mocks.reference.auth import authenticate
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.errors import provider_error
+from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
+from mocks.reference.errors import GatewayError, provider_error
+from mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
 from mocks.reference.state import GatewayState
 from mocks.reference.streaming import relay
 from mocks.reference.translate import ChunkRewriter, rewrite_completion, upstream_request, wants_usage
@@ -33,6 +35,14 @@ def _describe(exc: httpx.HTTPError) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An upstream request ready to send, and the adapter that built it (and reads its answer)."""
+
+    adapter: Adapter
+    request: httpx.Request
+
+
 class ChatEndpoint:
     """The handler, bound to the gateway's settings and its shared upstream client."""
 
@@ -44,55 +54,75 @@ class ChatEndpoint:
         authenticate(request.headers, settings)
         body = check_schema(await read_json(request, settings), settings)
         entry = check_semantics(body, settings)
-        upstream = self._upstream_request(request, entry, upstream_request(body, entry, settings))
+        upstream = self.prepare(request, self._adapter(body, entry))
         if body.get("stream") is True:
             return await self._stream(body, entry, upstream)
         return await self._complete(body, entry, upstream)
 
-    def _upstream_request(
-        self, request: Request, entry: ModelEntry, payload: dict[str, Any]
-    ) -> httpx.Request:
+    def prepare(self, request: Request, adapter: Adapter) -> Prepared:
+        """The adapter's native call, with the forwarded `x-mock-*` headers and the provider's credentials."""
         settings = self.state.settings
-        url = settings.upstreams[entry.provider] + "/chat/completions"
+        call = adapter.call()
         headers = {name: value for name, value in request.headers.items() if name in settings.forward_headers}
-        headers["authorization"] = f"Bearer {settings.upstream_api_key}"
-        if payload.get("stream") is True:
+        headers.update(call.headers)
+        if call.payload.get("stream") is True or call.url.endswith("alt=sse"):
             headers["accept"] = "text/event-stream"
-        return self.state.http().build_request("POST", url, json=payload, headers=headers)
+        return Prepared(adapter, self.state.http().build_request("POST", call.url, json=call.payload,
+                                                                 headers=headers))
 
-    async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: httpx.Request) -> Response:
+    def _adapter(self, body: dict[str, Any], entry: ModelEntry, payload: dict[str, Any] | None = None) -> Adapter:
+        """The request's adapter; an OpenAI wire-format provider is sent `payload`, else `upstream_request`'s."""
+        settings = self.state.settings
+        if WIRE_FORMATS.get(entry.provider, "openai") != "openai":
+            return adapter_for(body, entry, settings)
+        return OpenAIAdapter(body, entry, settings, payload=payload or upstream_request(body, entry, settings))
+
+    def _upstream_request(self, request: Request, entry: ModelEntry, payload: dict[str, Any]) -> Prepared:
+        """For callers holding `translate.upstream_request`'s OpenAI-format payload (the client gateway): sent
+        as is to an OpenAI wire-format provider, translated from it for the others."""
+        return self.prepare(request, self._adapter(payload, entry, payload))
+
+    @staticmethod
+    def _failure(upstream: Prepared, entry: ModelEntry, reply: httpx.Response) -> GatewayError:
         try:
-            reply = await self.state.http().send(upstream)
+            parsed: Any = reply.json()
+        except ValueError:
+            parsed = None
+        status = upstream.adapter.upstream_status(reply.status_code, parsed)
+        return provider_error(entry.provider, _upstream_message(reply), status)
+
+    async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
+        try:
+            reply = await self.state.http().send(upstream.request)
         except httpx.HTTPError as exc:
             raise provider_error(entry.provider, _describe(exc)) from None
         if reply.status_code != 200:
-            raise provider_error(entry.provider, _upstream_message(reply), reply.status_code)
+            raise self._failure(upstream, entry, reply)
         try:
-            completion = reply.json()
+            native = reply.json()
         except ValueError:
             raise provider_error(entry.provider, "response is not JSON") from None
-        if not isinstance(completion, dict) or not isinstance(completion.get("choices"), list):
-            raise provider_error(entry.provider, "response is not a chat completion")
+        completion = upstream.adapter.completion(native)
         return JSONResponse(rewrite_completion(completion, body["model"], self.state.settings))
 
-    async def _stream(self, body: dict[str, Any], entry: ModelEntry, upstream: httpx.Request) -> Response:
+    async def _stream(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
         settings = self.state.settings
         try:
-            reply = await self.state.http().send(upstream, stream=True)
+            reply = await self.state.http().send(upstream.request, stream=True)
         except httpx.HTTPError as exc:
             raise provider_error(entry.provider, _describe(exc)) from None
         if reply.status_code != 200:
             try:
                 await reply.aread()
-                message = _upstream_message(reply)
+                problem = self._failure(upstream, entry, reply)
             except httpx.HTTPError as exc:
-                message = _describe(exc)
+                problem = provider_error(entry.provider, _describe(exc), reply.status_code)
             finally:
                 await reply.aclose()
-            raise provider_error(entry.provider, message, reply.status_code)
+            raise problem
         rewriter = ChunkRewriter(body["model"], entry, settings, usage=wants_usage(body))
         json_type = settings.has("stream-as-json-content-type")
         media_type = "application/json" if json_type else "text/event-stream"
-        return StreamingResponse(relay(reply, rewriter, settings, entry.provider), headers=SSE_HEADERS,
+        chunks = upstream.adapter.chunks(reply.aiter_lines())
+        return StreamingResponse(relay(reply, chunks, rewriter, settings, entry.provider), headers=SSE_HEADERS,
                                  media_type=media_type)
-

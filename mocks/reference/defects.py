@@ -27,6 +27,40 @@ DEFECTS: dict[str, str] = {
     "finish-reason-invalid": 'the final choice has `finish_reason: "end_turn"` (Anthropic\'s name leaked)',
 }
 
+# Defects of the data store and the voices list. Kept apart from DEFECTS, whose every entry the self-test
+# (suites/selftest.py) requires a catching check for, until suites/ checks those endpoints; `GatewaySettings`
+# and `aigw serve --defect` accept both.
+DATA_DEFECTS: dict[str, str] = {
+    "store-tenant-leak": "listing a store collection returns the records of every tenant, not only the caller's",
+    "store-delete-any-tenant": "deleting a store record removes that key for every tenant, not only the caller's",
+    "store-create-200": "creating a store record answers 200 instead of 201 Created",
+    "voices-missing-id": "the voices list omits each voice's `id`",
+}
+# Defects of the client gateway (/api/client/v1, 002); kept apart from DEFECTS for the same reason.
+CLIENT_DEFECTS: dict[str, str] = {
+    "client-request-id-not-echoed": "the client's `request_id` is ignored: a fresh `req_...` ID is returned instead",
+    "client-no-x-request-id": "client gateway responses lack the `X-Request-Id` header",
+    "client-guardrail-passes-pii": "the input PII guardrail is skipped: requests carrying PII are forwarded",
+    "client-422-as-404": "a model key that is not an LLM (wrong category) gives 404 instead of 422",
+    "client-429-no-retry-after": "rate limit and quota 429 responses lack `Retry-After`",
+    "client-breaker-never-opens": "consecutive upstream failures never open the circuit breaker (no 503)",
+    "client-stream-no-content-filter": "PII in streamed output is relayed; the stream never ends with content_filter",
+}
+# Defects of the translation to Gemini's and Anthropic's native wire formats and of /chat/count; kept apart from
+# DEFECTS for the same reason (the self-test targets OpenAI models only).
+XLATE_DEFECTS: dict[str, str] = {
+    "xlate-claude-no-max-tokens": "max_tokens is not sent to Anthropic unless the caller set one: its 400 "
+                                  "`max_tokens: Field required` reaches the caller of a valid request",
+    "xlate-gemini-finish-reason-raw": 'Gemini\'s finishReason passes through raw (`"STOP"`, `"MAX_TOKENS"`)',
+    "xlate-claude-tool-args-object": "Claude tool_calls carry `function.arguments` as the input object, "
+                                     "not a JSON string (non-streaming)",
+    "xlate-reasoning-budget-wrong": "the thinking budget is not scaled by reasoning_effort: every level gets "
+                                    "50% of max tokens (Claude and Gemini)",
+    "xlate-count-claude-accepted": "/chat/count answers Claude models (counted with o200k_base) instead of "
+                                   "the documented refusal",
+}
+ALL_DEFECTS: dict[str, str] = {**DEFECTS, **DATA_DEFECTS, **CLIENT_DEFECTS, **XLATE_DEFECTS}
+
 QUIRKS: dict[str, str] = {
     "crlf": "SSE lines end with CRLF instead of LF",
     "comments": "`: keep-alive` comment lines are sent before and between SSE events",

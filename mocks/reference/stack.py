@@ -1,30 +1,38 @@
-"""`ReferenceStack`: the OpenAI mock plus the reference gateway in front of it, on loopback threads."""
+"""`ReferenceStack`: the provider mocks plus the reference gateway in front of them, on loopback threads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import ASGIApp
 
+from mocks.anthropic.app import create_app as create_anthropic_app
 from mocks.core import faults
 from mocks.core.server import ServerThread
+from mocks.gemini.app import create_app as create_gemini_app
 from mocks.openai.app import create_app as create_openai_app
 from mocks.reference.app import BASE_PATH, create_app
 from mocks.reference.settings import GatewaySettings
 
-# Provider → mount path on the mock server. OpenAI is strict (unknown parameters are a 400, as on the real
-# API); the self-hosted threatwinds backend is vLLM-style: OpenAI's wire format, extra sampling parameters
-# (top_k, min_p, repetition_penalty) accepted.
-MOUNTS: dict[str, tuple[str, bool]] = {"threatwinds": ("/threatwinds", False), "openai": ("", True)}
+# Provider → (mount path on the mock server, API version segment of its upstream URL, the mock's factory).
+# OpenAI is strict (unknown parameters are a 400, as on the real API); the self-hosted threatwinds backend is
+# vLLM-style: OpenAI's wire format, extra sampling parameters (top_k, min_p, repetition_penalty) accepted.
+# Gemini and Claude are their native mocks (strict too). The root mount ("") must come last: it matches all.
+MOUNTS: dict[str, tuple[str, str, Callable[[str], ASGIApp]]] = {
+    "threatwinds": ("/threatwinds", "/v1", lambda key: create_openai_app(key, strict=False)),
+    "gemini": ("/gemini", "/v1beta", lambda key: create_gemini_app(key)),
+    "claude": ("/anthropic", "/v1", lambda key: create_anthropic_app(key)),
+    "openai": ("", "/v1", lambda key: create_openai_app(key, strict=True)),
+}
 
 
 def mock_upstreams(api_key: str) -> Starlette:
-    """One ASGI app holding an OpenAI wire-format mock per provider, each under its own mount path."""
-    routes = [Mount(path, app=create_openai_app(api_key, strict=strict)) for path, strict in MOUNTS.values()]
-    return Starlette(routes=routes)
+    """One ASGI app holding each provider's mock under its own mount path."""
+    return Starlette(routes=[Mount(path, app=factory(api_key)) for path, _, factory in MOUNTS.values()])
 
 
 class ReferenceStack:
@@ -76,7 +84,7 @@ class ReferenceStack:
         self._mock = ServerThread(mock_upstreams(self.settings.upstream_api_key), name="provider-mocks")
         self.mock_base_url = self._mock.start()
         try:
-            upstreams = {provider: self.mock_url(provider) + "/v1" for provider in MOUNTS}
+            upstreams = {provider: self.mock_url(provider) + version for provider, (_, version, _) in MOUNTS.items()}
             upstreams.update(self._overrides.get("upstreams", {}))
             defaults = {"forward_headers": frozenset(faults.HEADERS)}
             overrides = {**defaults, **self._overrides, "upstreams": upstreams}

@@ -1,14 +1,15 @@
-"""SSE relay: read the upstream's events, rewrite each chunk, re-emit them in the gateway's own framing."""
+"""SSE relay: an adapter's chunks, rewritten by the gateway, re-emitted in the gateway's own framing."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import httpx
 
-from mocks.openai.wire import DONE, aiter_sse_data
+from mocks.openai.wire import DONE
 from mocks.reference.errors import GatewayError, envelope, provider_error
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.translate import ChunkRewriter
@@ -33,44 +34,25 @@ class Framer:
         return self.event(json.dumps(envelope(error, settings)))
 
 
-def _parse_chunk(data: str, provider: str) -> tuple[dict[str, Any] | None, GatewayError | None]:
-    """The upstream chunk, or the provider error it is (malformed JSON, not an object, an error event)."""
-    try:
-        chunk = json.loads(data)
-    except ValueError:
-        return None, provider_error(provider, f"malformed stream chunk {data[:100]!r}")
-    if not isinstance(chunk, dict):
-        return None, provider_error(provider, f"stream chunk is not an object: {data[:100]!r}")
-    if "error" in chunk:
-        detail = chunk["error"]
-        message = detail.get("message") if isinstance(detail, dict) else detail
-        return None, provider_error(provider, str(message or "error event in stream"))
-    return chunk, None
-
-
 async def relay(
-    reply: httpx.Response, rewriter: ChunkRewriter, settings: GatewaySettings, provider: str
+    reply: httpx.Response, chunks: AsyncGenerator[dict[str, Any], None], rewriter: ChunkRewriter,
+    settings: GatewaySettings, provider: str,
 ) -> AsyncIterator[bytes]:
-    """The gateway's SSE body; upstream failures after the first byte become an in-stream error event."""
+    """The gateway's SSE body from an adapter's OpenAI chunks; a provider failure after the first byte (an
+    error event, a malformed or cut stream, a broken connection) becomes an in-stream error event."""
     framer = Framer(settings)
     try:
-        async for data in aiter_sse_data(reply.aiter_lines()):
-            if data.strip() == DONE:
-                break
-            chunk, problem = _parse_chunk(data, provider)
-            if chunk is None:
-                yield framer.error(problem or provider_error(provider, "empty chunk"), settings)
-                return
-            rewritten = rewriter.rewrite(chunk)
-            if rewritten is not None:
-                yield framer.event(json.dumps(rewritten, ensure_ascii=False))
-        else:
-            yield framer.error(provider_error(provider, "stream ended before [DONE]"), settings)
-            return
+        async with aclosing(chunks):
+            async for chunk in chunks:
+                rewritten = rewriter.rewrite(chunk)
+                if rewritten is not None:
+                    yield framer.event(json.dumps(rewritten, ensure_ascii=False))
         if not settings.has("no-done"):
             yield framer.event(DONE)
-    except httpx.HTTPError as exc:
-        problem = provider_error(provider, f"stream interrupted: {type(exc).__name__}: {exc}")
+    except GatewayError as problem:
         yield framer.error(problem, settings)
+    except httpx.HTTPError as exc:
+        cut = provider_error(provider, f"stream interrupted: {type(exc).__name__}: {exc}")
+        yield framer.error(cut, settings)
     finally:
         await reply.aclose()

@@ -1,15 +1,20 @@
-"""Translation between the gateway's request/response and an OpenAI wire-format upstream."""
+"""The gateway's own touches on every answer, whatever the provider, and their defects."""
+
+# The requested model ID, one stable chunk `id`/`created` per stream, usage only when asked for (and the
+# defects that break these). The translation to and from each provider's wire format is in `providers/`;
+# `upstream_request` (OpenAI's) is re-exported here for existing callers.
 
 from __future__ import annotations
 
-import copy
 import time
 import uuid
 from typing import Any
 
-from mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS, ModelEntry
+from mocks.reference.catalogue import ModelEntry
+from mocks.reference.providers.openai import upstream_request
 from mocks.reference.settings import GatewaySettings
-from mocks.reference.validation import completion_budget
+
+__all__ = ["ChunkRewriter", "rewrite_completion", "upstream_request", "wants_usage"]
 
 LEAKED_FINISH_REASON = "end_turn"  # Anthropic's name, for the finish-reason-invalid defect
 
@@ -17,28 +22,6 @@ LEAKED_FINISH_REASON = "end_turn"  # Anthropic's name, for the finish-reason-inv
 def wants_usage(body: dict[str, Any]) -> bool:
     options = body.get("stream_options")
     return isinstance(options, dict) and options.get("include_usage") is True
-
-
-def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
-    """The OpenAI-format body sent upstream: undocumented and provider-unsupported parameters dropped
-    (000's support table), `max_tokens` folded into `max_completion_tokens` (default: 50% of the maximum)."""
-    kept = DOCUMENTED_PARAMETERS - UNSUPPORTED_PARAMETERS.get(entry.provider, frozenset())
-    payload = {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
-    payload["model"] = entry.upstream_model
-    payload["max_completion_tokens"] = completion_budget(body, entry)
-    payload.pop("max_tokens", None)
-    temperature = payload.get("temperature")
-    if settings.has("temperature-unchecked") and isinstance(temperature, int | float) and temperature > 2:
-        payload["temperature"] = 2
-    n = payload.get("n")
-    if settings.has("n-range-unchecked") and isinstance(n, int) and not 1 <= n <= 128:
-        payload["n"] = min(max(n, 1), 128)
-    if payload.get("stream") is True:
-        if settings.has("usage-chunk-unasked"):
-            payload["stream_options"] = {**(payload.get("stream_options") or {}), "include_usage": True}
-    else:
-        payload.pop("stream_options", None)  # only meaningful when streaming; OpenAI rejects it otherwise
-    return payload
 
 
 def _usage_defect(usage: Any, settings: GatewaySettings) -> None:

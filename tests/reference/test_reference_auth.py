@@ -94,4 +94,4 @@ def test_sdk_with_key_and_secret_headers(stack: ReferenceStack) -> None:
     headers = {"api-key": stack.api_key, "api-secret": stack.api_secret}
     # the SDK always sends a bearer; an invalid one does not spoil a valid key pair
     with OpenAI(base_url=stack.base_url, api_key="unused", default_headers=headers, max_retries=0) as keyed:
-        assert len(keyed.models.list().data) == 3
+        assert len(keyed.models.list().data) == 7

@@ -13,7 +13,7 @@ from openai import OpenAI
 from mocks.reference.catalogue import CATALOGUE
 from spec.loader import component_validator
 
-IDS = ["gpt-5", "gpt-5-mini", "gpt-oss-20b"]
+IDS = ["gpt-5", "gpt-5-mini", "gpt-oss-20b", "gemini-3-pro", "gemini-3-flash", "claude-sonnet-4-5", "claude-haiku-4-5"]
 
 ErrorCheck = Callable[..., dict[str, Any]]
 

@@ -169,7 +169,7 @@ def test_escape_cell() -> None:
 def test_write_all(tmp_path: Path) -> None:
     directory = tmp_path / "out" / "nested"
     paths = write_all(_report(), directory)
-    assert {path.name for path in paths.values()} == {"report.json", "junit.xml", "report.md"}
+    assert {path.name for path in paths.values()} == {"report.json", "junit.xml", "report.md", "report.html"}
     for path in paths.values():
         assert path.parent == directory
         assert path.is_file() and path.stat().st_size > 0

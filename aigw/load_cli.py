@@ -1,0 +1,150 @@
+"""`aigw load PROFILE`: run a load profile in locust's own processes, summarize it exactly, gate on SLOs."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import socket
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from aigw.commands import TargetDown, UsageError
+from mocks.reference.stack import ReferenceStack
+from suites.load import launch, overhead, slo, summary
+from suites.load.profiles import PROFILES, RequestFactory, weights_for
+from suites.load.sse_timing import TimedClient
+
+EXIT_CODES = """exit codes:
+  0  the run finished and no SLO of --thresholds was breached (or none was given)
+  1  an SLO was breached: the breaches are printed and listed in summary.json under "slo"
+  2  usage error: a bad flag, an unreadable thresholds file, a profile the bundled reference cannot serve
+  3  the target could not be reached (before the run, or no request got a response)
+  4  the load run itself failed: locust recorded no request, or was killed at the time limit
+"""
+
+
+def add_parser(sub: Any) -> None:
+    load = sub.add_parser("load", help="load-test a gateway (locust runs in its own processes); SLO gate",
+                          epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    load.add_argument("profile", choices=sorted(PROFILES), help="what to send")
+    load.add_argument("--base-url", help="any OpenAI-compatible base (http://host/v1, .../api/ai/v1); "
+                      "default: start the bundled reference on 127.0.0.1")
+    load.add_argument("--token", default="", help="bearer token (default: the reference's)")
+    load.add_argument("--model", default="gpt-5-mini", help="chat model ID")
+    load.add_argument("--embedding-model", default="text-embedding-3-small", help="embeddings model ID")
+    load.add_argument("--users", type=int, default=10, help="concurrent users: the fixed concurrency, or with "
+                      "--rate the most requests in flight (default 10)")
+    load.add_argument("--rate", type=float, default=0.0, help="open loop at this many requests/s in total")
+    load.add_argument("--duration", type=float, default=10.0, help="seconds of load (default 10)")
+    load.add_argument("--report-dir", default="reports/load", help="default: reports/load")
+    load.add_argument("--thresholds", help="TOML SLO file (see suites/load/thresholds.example.toml)")
+    load.add_argument("--mix", default="", help="weights for `mixed`, e.g. chat=1,chat-stream=3,embeddings=1")
+    load.add_argument("--max-tokens", type=int, default=64, help="max_completion_tokens (default 64)")
+    load.add_argument("--seed", type=int, default=0, help="prompts and kinds derive from it (default 0)")
+    load.add_argument("--workers", type=int, default=0, help="run a locust master and N workers on this host")
+    load.add_argument("--mock-ttft-ms", type=int, help="ask a mock upstream for this TTFT (x-mock-ttft-ms)")
+    load.add_argument("--mock-itl-ms", type=int, help="ask a mock upstream for this inter-token delay")
+    load.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
+    load.add_argument("--overhead", action="store_true", help="run the profile against the upstream directly, "
+                      "then through the gateway, same seed; report the gateway's overhead per percentile")
+    load.add_argument("--direct-base-url", help="with --overhead and --base-url: the upstream's base")
+    load.add_argument("--direct-token", default="", help="with --overhead and --base-url: the upstream's token")
+    load.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _reachable(base_url: str) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--base-url must be an http(s) URL, got {base_url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=5).close()
+    except OSError as exc:
+        raise TargetDown(f"cannot connect to {parts.hostname}:{port}: {exc}") from None
+
+
+def _serves_embeddings(base_url: str, token: str, model: str) -> bool:
+    client = TimedClient(base_url, {"authorization": f"Bearer {token}"}, timeout_s=10)
+    try:
+        return client.post("probe", "/embeddings", {"model": model, "input": "probe"}).status not in (404, 405)
+    finally:
+        client.close()
+
+
+def _warm_up(run: launch.LoadRun) -> None:
+    """A few unmeasured requests (each kind once), so neither side of an overhead comparison pays start-up."""
+    factory = RequestFactory(weights_for(run.profile, run.mix), model=run.model, max_tokens=run.max_tokens,
+                             seed=run.seed + 1, embedding_model=run.embedding_model)
+    client = TimedClient(run.host, {"authorization": f"Bearer {run.token}"} if run.token else {}, timeout_s=30)
+    for index in range(3):
+        request = factory.build(index)
+        client.post(request.kind, request.path, request.body, request.headers)
+    client.close()
+
+
+def _execute(run: launch.LoadRun, thresholds: slo.Thresholds | None, quiet: bool) -> tuple[dict[str, Any], int]:
+    code, logs = launch.execute(run)
+    meta = {"profile": run.profile, "target": run.host, "run_id": run.run_id, "seed": run.seed,
+            "shape": {"kind": "open-loop" if run.rate else "fixed-concurrency", "rate": run.rate or None,
+                      "users": run.users, "duration_s": run.duration_s, "workers": run.workers}}
+    result = summary.build([run.report_dir], run.report_dir, run_id=run.run_id, target_rate=run.rate or None,
+                           thresholds=thresholds, meta=meta)
+    status = summary.exit_code(result)
+    if code is None or status == slo.EXIT_RUN_FAILED:
+        why = "hit the time limit and was killed" if code is None else f"exited {code} without a request"
+        print(f"aigw load: locust {why}; last lines of {logs[0]}:\n{launch.tail(logs[0])}")
+        status = slo.EXIT_RUN_FAILED
+    if not quiet:
+        print(f"{run.profile} → {run.host}  ({run.report_dir}/summary.json)\n{summary.render(result)}")
+    return result, status
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.duration <= 0 or args.users < 1 or args.rate < 0 or args.workers < 0:
+        raise UsageError("--duration and --users must be positive, --rate and --workers not negative")
+    try:
+        weights = weights_for(args.profile, args.mix)
+        thresholds = slo.load(args.thresholds) if args.thresholds else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.overhead and args.base_url and not args.direct_base_url:
+        raise UsageError("--overhead with --base-url needs --direct-base-url (the gateway's upstream)")
+    with contextlib.ExitStack() as cleanup:
+        stack = None if args.base_url else cleanup.enter_context(ReferenceStack())
+        base, token = (args.base_url, args.token) if stack is None else (stack.base_url, args.token or stack.token)
+        _reachable(base)
+        mix = args.mix
+        embeddings = stack is not None and bool(weights.get("embeddings"))
+        if embeddings and not _serves_embeddings(base, token, args.embedding_model):
+            if args.profile == "embeddings":
+                raise UsageError("the bundled reference has no /embeddings: pass --base-url of a target that has")
+            mix = ",".join(f"{kind}={weight}" for kind, weight in weights.items() if kind != "embeddings")
+            print("aigw load: the bundled reference has no /embeddings; the mix runs without embeddings")
+        out = Path(args.report_dir)
+        run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        gateway = launch.LoadRun(
+            host=base, profile=args.profile, report_dir=out, run_id=run_id, duration_s=args.duration,
+            users=args.users, rate=args.rate, token=token, model=args.model, embedding_model=args.embedding_model,
+            mix=mix, max_tokens=args.max_tokens, seed=args.seed, mock_ttft_ms=args.mock_ttft_ms,
+            mock_itl_ms=args.mock_itl_ms, request_timeout_s=args.timeout, workers=args.workers,
+        )
+        if not args.overhead:
+            return _execute(gateway, thresholds, args.quiet)[1]
+        direct_url = stack.mock_url("openai") + "/v1" if stack else args.direct_base_url
+        direct_token = stack.settings.upstream_api_key if stack else args.direct_token
+        _reachable(direct_url)
+        direct = replace(gateway, host=direct_url, token=direct_token, report_dir=out / "direct")
+        for target in (direct, gateway):
+            _warm_up(target)
+        direct_summary, direct_status = _execute(direct, None, args.quiet)
+        gateway_summary, status = _execute(gateway, thresholds, args.quiet)
+        comparison = overhead.compare(direct_summary, gateway_summary)
+        (out / "overhead.json").write_text(json.dumps(comparison, indent=2) + "\n", encoding="utf-8")
+        if not args.quiet:
+            print(overhead.render(comparison))
+        return slo.EXIT_RUN_FAILED if direct_status == slo.EXIT_RUN_FAILED else status

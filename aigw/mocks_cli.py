@@ -1,0 +1,124 @@
+"""`aigw mocks serve|list`: run the mock providers on their own, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+import sys
+import threading
+from typing import Any
+
+from aigw.commands import UsageError
+from mocks import registry
+from mocks.core import control
+from mocks.core.rules import FaultSpecError, Rule
+from mocks.core.server import ServerThread
+
+DEFAULT_PORT = 9000
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `mocks` and its subcommands on the `aigw` parser."""
+    mocks = sub.add_parser("mocks", help="run the mock providers on their own (serve, list)")
+    actions = mocks.add_subparsers(dest="mocks_command", required=True)
+    serve = actions.add_parser(
+        "serve", help="serve one mock provider, or every available one on consecutive ports",
+        description="Each provider listens on 127.0.0.1 at its own root URL. With --provider it gets --port; "
+        "without, every available provider gets --port plus its place in `aigw mocks list` (openai +0, "
+        "anthropic +1, gemini +2, selfhosted +3). Port 0 picks free ports. Control endpoints on every mock: "
+        "/__mock__/faults, /__mock__/journal, /__mock__/reset.",
+    )
+    serve.add_argument("--provider", action="append", default=[], help="serve only this provider (repeatable)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"first port (default {DEFAULT_PORT})")
+    serve.add_argument("--ttft-ms", type=int, help="default time to first stream event, in ms")
+    serve.add_argument("--itl-ms", type=int, help="default delay before each later token event, in ms")
+    actions.add_parser("list", help="list the mock providers and whether each is available")
+
+
+def run(args: argparse.Namespace) -> int:
+    return serve(args) if args.mocks_command == "serve" else list_providers()
+
+
+def list_providers() -> int:
+    found, missing = registry.survey()
+    names = {p.name for p in found}
+    for name in registry.PROVIDERS:
+        print(f"{name}\tavailable" if name in names else f"{name}\tunavailable\t{missing[name]}")
+    return 0
+
+
+def _providers(names: list[str]) -> list[registry.Provider]:
+    if not names:
+        return registry.available()
+    try:
+        return [registry.load(name) for name in dict.fromkeys(names)]
+    except registry.ProviderUnavailable as error:
+        raise UsageError(str(error)) from error
+
+
+def _latency(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.ttft_ms is None and args.itl_ms is None:
+        return None
+    spec = {"kind": "latency", "ttft_ms": args.ttft_ms or 0, "itl_ms": args.itl_ms or 0}
+    try:
+        Rule.parse(spec, 0)
+    except FaultSpecError as error:
+        raise UsageError(f"--ttft-ms/--itl-ms: {error}") from error
+    return spec
+
+
+def _no_delay(server: ServerThread) -> None:
+    """TCP_NODELAY on the listening socket (accepted sockets inherit it on Linux): asyncio sets it only on
+    sockets created with proto IPPROTO_TCP, which ServerThread's is not, so each response whose headers and
+    body are written apart waits ~40 ms for a delayed ACK. Drop this once ServerThread sets it itself."""
+    sock = getattr(server, "_sock", None)
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any] | None) -> list[ServerThread]:
+    servers: list[ServerThread] = []
+    try:
+        for provider in providers:
+            app = provider.create_app()
+            if latency is not None:
+                if (controller := control.controller_of(app)) is None:
+                    print(f"{provider.name}: no control endpoint; --ttft-ms/--itl-ms ignored", file=sys.stderr)
+                else:
+                    controller.rules.add(latency, default=True)
+            offset = provider.offset if port and len(providers) > 1 else 0
+            servers.append(ServerThread(app, port and port + offset, name=f"{provider.name}-mock"))
+            _no_delay(servers[-1])
+            servers[-1].start()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+def serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535 - len(registry.PROVIDERS):
+        raise UsageError(f"--port must be from 0 to {65535 - len(registry.PROVIDERS)}")
+    providers, latency = _providers(args.provider), _latency(args)
+    try:
+        servers = _start(providers, args.port, latency)
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1: {error}") from error
+    stop = threading.Event()
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for provider, server in zip(providers, servers, strict=True):
+            print(f"{provider.name:<11} {server.base_url}")
+        if latency is not None:
+            print(f"latency     ttft {latency['ttft_ms']} ms, itl {latency['itl_ms']} ms (default fault)")
+        print("control     <url>/__mock__/faults, <url>/__mock__/journal, <url>/__mock__/reset")
+        print("press Ctrl-C to stop", flush=True)
+        stop.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for server in servers:
+            server.stop()
+    return 0

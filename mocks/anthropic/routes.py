@@ -1,0 +1,120 @@
+"""HTTP handlers of the Anthropic mock: messages, count_tokens, models and the `/__mock__` journal endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mocks.anthropic import errors, messages, validation, wire
+from mocks.anthropic.state import MockState
+from mocks.core import faults
+from mocks.core.sse import EventStreamResponse, dumps
+
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+"""Anthropic's documented request size limit of the Messages API."""
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(dumps(payload), status, media_type="application/json")
+
+
+def mock_state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
+    """Journal the request, apply the header faults (delay, injected status), then check the key: `x-api-key`,
+    or else an `Authorization: Bearer` token (which is how the anthropic SDK 2.x sends `api_key`)."""
+    state = mock_state(request)
+    await state.journal.record(request)
+    try:
+        plan = faults.from_headers(request.headers)
+    except faults.FaultHeaderError as exc:
+        raise errors.invalid_request(f"{exc.header}: {exc}") from None
+    failure = await plan.before_headers()
+    if failure is not None:
+        raise errors.for_status(failure.status, failure.retry_after)
+    key = request.headers.get("x-api-key", "").strip()
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    key = key or (token.strip() if scheme.lower() == "bearer" else "")
+    if not key:
+        raise errors.missing_api_key()
+    if state.api_key is not None and key != state.api_key:
+        raise errors.invalid_api_key()
+    return state, plan
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise errors.request_too_large(MAX_REQUEST_BYTES)
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise errors.invalid_json() from None
+
+
+async def create_message(request: Request) -> Response:
+    state, fault_plan = await _admit(request)
+    plan = validation.parse(await _body(request), state.models, strict=state.strict)
+    if not plan.stream:
+        return json_response(messages.complete(plan))
+    return EventStreamResponse(messages.frames(plan), pacer=fault_plan.before_chunk)
+
+
+async def count_tokens(request: Request) -> Response:
+    state, _ = await _admit(request)
+    plan = validation.parse(await _body(request), state.models, strict=state.strict, count=True)
+    return json_response(wire.token_count(messages.count_input_tokens(plan)))
+
+
+async def list_models(request: Request) -> Response:
+    """Anthropic's cursor pagination: `limit` (1-1000, default 20), `after_id` or `before_id`."""
+    state, _ = await _admit(request)
+    ids = list(state.models)
+    raw_limit = request.query_params.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+        raise errors.invalid_request("limit: Input should be an integer from 1 to 1000")
+    limit, after, before = int(raw_limit), request.query_params.get("after_id"), request.query_params.get("before_id")
+    for cursor in (after, before):
+        if cursor is not None and cursor not in state.models:
+            raise errors.invalid_request(f"Invalid cursor: {cursor}")
+    if before is not None:
+        end = ids.index(before)
+        page, more = ids[max(0, end - limit) : end], end - limit > 0
+    else:
+        start = ids.index(after) + 1 if after is not None else 0
+        page, more = ids[start : start + limit], start + limit < len(ids)
+    return json_response(wire.model_list((state.models[m].info() for m in page), has_more=more))
+
+
+async def retrieve_model(request: Request) -> Response:
+    state, _ = await _admit(request)
+    model_id = request.path_params["model"]
+    if model_id not in state.models:
+        raise errors.model_not_found(model_id)
+    return json_response(state.models[model_id].info())
+
+
+async def journal(request: Request) -> Response:
+    entries = mock_state(request).journal.entries()
+    return json_response({"object": "list", "data": [e.to_json() for e in entries]})
+
+
+async def reset(request: Request) -> Response:
+    return json_response({"reset": True, "cleared": mock_state(request).journal.clear()})
+
+
+ROUTES = [
+    Route("/v1/messages", create_message, methods=["POST"]),
+    Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
+    Route("/v1/models", list_models, methods=["GET"]),
+    Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
+    Route("/__mock__/journal", journal, methods=["GET"]),
+    Route("/__mock__/reset", reset, methods=["POST"]),
+]

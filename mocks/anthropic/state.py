@@ -1,0 +1,44 @@
+"""Mutable mock state: the model catalogue, the accepted key and the request journal (`mocks.core.journal`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mocks.anthropic import wire
+from mocks.core.journal import Journal, JournalEntry
+
+__all__ = ["MODELS", "Journal", "JournalEntry", "MockState", "ModelSpec"]
+
+DEFAULT_CREATED_AT = "2025-01-01T00:00:00Z"
+DEFAULT_MAX_OUTPUT = 64_000
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A served model: its listing and the largest `max_tokens` it accepts."""
+
+    id: str
+    display_name: str
+    created_at: str = DEFAULT_CREATED_AT
+    max_output_tokens: int = DEFAULT_MAX_OUTPUT
+
+    def info(self) -> wire.ModelInfo:
+        return wire.model_info(self.id, self.display_name, self.created_at)
+
+
+MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec("claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-15T00:00:00Z", 64_000),
+    ModelSpec("claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z", 64_000),
+    ModelSpec("claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z", 32_000),
+)
+"""The models served by default, newest first (the order `GET /v1/models` lists them in)."""
+
+
+@dataclass
+class MockState:
+    """What one mock app instance holds: its settings and its journal."""
+
+    api_key: str | None
+    models: dict[str, ModelSpec]
+    strict: bool = True
+    journal: Journal = field(default_factory=Journal)

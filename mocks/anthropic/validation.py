@@ -1,0 +1,155 @@
+"""Validate a Messages (or count_tokens) request in Anthropic's order and wording; derive its identity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mocks.anthropic import errors
+from mocks.anthropic.content import check_messages, check_system, check_tool_choice, check_tools, fail, kind_error
+from mocks.anthropic.state import ModelSpec
+from mocks.core import textgen
+
+MIN_THINKING_BUDGET = 1024
+COUNT_PARAMETERS = frozenset({
+    "cache_control", "context_management", "mcp_servers", "messages", "model", "output_config", "speed", "system",
+    "thinking", "tool_choice", "tools",
+})
+MESSAGE_PARAMETERS = COUNT_PARAMETERS | {
+    "container", "diagnostics", "inference_geo", "max_tokens", "metadata", "service_tier", "stop_sequences",
+    "stream", "temperature", "top_k", "top_p",
+}
+_DOCS = "Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+_MAX_TOKENS_DOCS = f"{_DOCS}#max-tokens-and-context-window-size"
+_COMPAT_DOCS = f"{_DOCS}#feature-compatibility"
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(data: bytes, length: int) -> str:
+    """`length` base62 digits of `data` (big-endian), as Anthropic's ids look (`msg_01...`, `toolu_01...`)."""
+    number, out = int.from_bytes(data, "big"), []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        out.append(_BASE62[digit])
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class MessagesPlan:
+    """A validated request. Identity: H = sha256 of the key-sorted compact JSON of the body without `stream`;
+    `id` is `msg_01` + 22 base62 digits of H, so streamed and whole answers describe the same message.
+    `max_tokens` is 0 for a count_tokens request; `tool_choice` defaults to `{"type": "auto"}`."""
+
+    model: str
+    messages: list[Any]
+    system: Any
+    tools: list[dict[str, Any]]
+    tool_choice: dict[str, Any]
+    max_tokens: int
+    stop_sequences: tuple[str, ...]
+    stream: bool
+    thinking_budget: int | None
+    id: str
+
+
+def _integer(
+    body: Mapping[str, Any], name: str, low: int, *, required: bool = False, path: str | None = None
+) -> int | None:
+    path = path or name
+    if body.get(name) is None:
+        if required:
+            raise fail(path, "Field required")
+        return None
+    value = body[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise kind_error(path, "integer")
+    if value < low:
+        raise fail(path, f"Input should be greater than or equal to {low}")
+    return value
+
+
+def _unit(body: Mapping[str, Any], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise kind_error(name, "number")
+    if not 0 <= value <= 1:
+        raise fail(name, f"Input should be {'greater' if value < 0 else 'less'} than or equal to {int(value > 0)}")
+    return float(value)
+
+
+def _thinking(body: Mapping[str, Any]) -> int | None:
+    thinking = body.get("thinking")
+    if thinking is None:
+        return None
+    if not isinstance(thinking, dict):
+        raise kind_error("thinking", "dictionary")
+    if thinking.get("type") == "disabled":
+        return None
+    if thinking.get("type") != "enabled":
+        raise fail("thinking", f"Input tag '{thinking.get('type')}' found using 'type' does not match any of the "
+                   "expected tags: 'enabled', 'disabled'")
+    path = "thinking.enabled.budget_tokens"
+    return _integer(thinking, "budget_tokens", MIN_THINKING_BUDGET, required=True, path=path)
+
+
+def _options(body: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
+    stream = body.get("stream", False)
+    if not isinstance(stream, bool):
+        raise kind_error("stream", "boolean")
+    stops = body.get("stop_sequences") or []
+    if not isinstance(stops, list):
+        raise kind_error("stop_sequences", "list")
+    for i, stop in enumerate(stops):
+        if not isinstance(stop, str):
+            raise kind_error(f"stop_sequences.{i}", "string")
+    if "metadata" in body and not isinstance(body["metadata"], dict):
+        raise kind_error("metadata", "dictionary")
+    _unit(body, "top_p")
+    _integer(body, "top_k", 0)
+    return stream, tuple(stops)
+
+
+def parse(body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, count: bool = False) -> MessagesPlan:
+    """Validate `body` (a count_tokens body if `count`); raises `AnthropicError` (400, or 404 unknown model)."""
+    if not isinstance(body, dict):
+        raise errors.invalid_request("Input should be a valid dictionary or object to extract fields from")
+    allowed = COUNT_PARAMETERS if count else MESSAGE_PARAMETERS
+    for name in sorted(set(body) - allowed) if strict else []:
+        raise fail(name, "Extra inputs are not permitted")
+    if "model" not in body:
+        raise fail("model", "Field required")
+    if not isinstance(body["model"], str):
+        raise kind_error("model", "string")
+    max_tokens = 0 if count else _integer(body, "max_tokens", 1, required=True) or 0
+    messages = check_messages(body)
+    system = check_system(body.get("system"))
+    temperature = None if count else _unit(body, "temperature")
+    stream, stops = (False, ()) if count else _options(body)
+    tools = check_tools(body.get("tools"))
+    tool_choice = check_tool_choice(body.get("tool_choice"), tools)
+    budget = _thinking(body)
+    spec = models.get(body["model"])
+    if spec is None:
+        raise errors.model_not_found(body["model"])
+    if max_tokens > spec.max_output_tokens:
+        raise fail("max_tokens", f"{max_tokens} > {spec.max_output_tokens}, which is the maximum allowed number "
+                   f"of output tokens for {spec.id}")
+    if budget is not None:
+        if not count and budget >= max_tokens:
+            message = "`max_tokens` must be greater than `thinking.budget_tokens`."
+            raise errors.invalid_request(f"{message} {_MAX_TOKENS_DOCS}")
+        if temperature is not None and temperature != 1:
+            raise errors.invalid_request(f"`temperature` may only be set to 1 when thinking is enabled. {_COMPAT_DOCS}")
+        if not count and body.get("top_k") is not None:
+            raise errors.invalid_request(f"`top_k` must be unset when thinking is enabled. {_COMPAT_DOCS}")
+        if tool_choice["type"] in ("any", "tool"):
+            raise errors.invalid_request("Thinking may not be enabled when tool_choice forces tool use.")
+    digest = textgen.digest({k: v for k, v in body.items() if k != "stream"})
+    return MessagesPlan(
+        model=body["model"], messages=messages, system=system, tools=tools, tool_choice=tool_choice,
+        max_tokens=max_tokens, stop_sequences=stops, stream=stream, thinking_budget=budget,
+        id="msg_01" + base62(digest, 22),
+    )

@@ -1,0 +1,124 @@
+"""A provider-neutral, bounded, thread-safe journal of exactly what a mock received."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import Scope
+
+MAX_ENTRIES = 10_000
+"""How many entries a journal keeps by default: the oldest are dropped first."""
+MAX_BODY_BYTES = 1 << 20
+"""How much of each body an entry keeps (1 MiB; `size` is always the whole body's length)."""
+
+_SCOPE_KEY = "mocks.journal"
+
+
+def route_path(scope: Scope) -> str:
+    """The request path relative to the app: a mount prefix (`root_path`) is left out."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return (path[len(root):] or "/") if root and path.startswith(root) else path
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One received request: `path` is relative to the mock app (a mount prefix is left out); `headers`
+    joins repeated names with ", "; `body` is the body's text and `json` the parsed body (null when absent
+    or not JSON), both derived lazily from `raw_body`, off the request's hot path; `size` is the received
+    body's length (`raw_body` keeps its first MAX_BODY_BYTES)."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+    raw_body: bytes
+    size: int
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in self.raw_headers:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+
+    @cached_property
+    def body(self) -> str:
+        return self.raw_body.decode("utf-8", errors="replace")
+
+    @cached_property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.raw_body) if self.raw_body else None
+        except ValueError:
+            return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "method": self.method, "path": self.path, "query": self.query,
+            "headers": self.headers, "body": self.body, "json": self.json, "size": self.size,
+        }
+
+
+class Journal:
+    """Every request a mock received, in order, the last `max_entries` kept; safe to use from any thread or
+    task. A request is recorded once: recording it again (by scope) returns the first entry."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self._seq = 0
+
+    def recorded(self, scope: Scope) -> JournalEntry | None:
+        """The entry already recorded for this request's scope, if any."""
+        entry: JournalEntry | None = scope.get(_SCOPE_KEY, {}).get(id(self))
+        return entry
+
+    def record_scope(self, scope: Scope, body: bytes) -> JournalEntry:
+        """Record the request of an ASGI `scope` whose whole body is `body` (once per scope)."""
+        if (entry := self.recorded(scope)) is not None:
+            return entry
+        query = scope.get("query_string", b"").decode("latin-1")
+        entry = self.add(scope["method"], route_path(scope), query, scope.get("headers", ()), body)
+        scope.setdefault(_SCOPE_KEY, {})[id(self)] = entry
+        return entry
+
+    async def record(self, request: Request) -> JournalEntry:
+        """Record a Starlette request (reads its body; once per request, see `recorded`)."""
+        if (entry := self.recorded(request.scope)) is not None:
+            return entry
+        return self.record_scope(request.scope, await request.body())
+
+    def add(
+        self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]], body: bytes
+    ) -> JournalEntry:
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(self._seq, method, path, query, tuple(headers), body[:MAX_BODY_BYTES], len(body))
+            self._entries.append(entry)
+        return entry
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        """The kept entries in order; with `since`, only those whose `seq` is greater."""
+        with self._lock:
+            return [e for e in self._entries if e.seq > since] if since else list(self._entries)
+
+    def clear(self) -> int:
+        """Forget every entry (sequence numbers keep counting); returns how many there were."""
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+            return count
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

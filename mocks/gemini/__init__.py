@@ -1,0 +1,1 @@
+"""A mock of the Google Gemini API (generateContent, streaming, countTokens, embeddings, models)."""

@@ -1,0 +1,41 @@
+"""The models the Gemini mock serves, in Gemini's `Model` shape, and which methods each supports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mocks.gemini import wire
+
+_CHAT_METHODS = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
+_EMBED_METHODS = ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]
+IMPLIED: Mapping[str, str] = {"streamGenerateContent": "generateContent", "batchEmbedContents": "embedContent"}
+"""Methods Google serves without listing them in `supportedGenerationMethods`, and the listed one they need."""
+
+
+def chat_model(model_id: str, display_name: str, description: str) -> wire.Model:
+    return {
+        "name": f"models/{model_id}", "version": "3.0", "displayName": display_name, "description": description,
+        "inputTokenLimit": 1_048_576, "outputTokenLimit": 65_536, "supportedGenerationMethods": list(_CHAT_METHODS),
+        "temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": True,
+    }
+
+
+MODELS: Mapping[str, wire.Model] = {
+    "gemini-3-pro": chat_model("gemini-3-pro", "Gemini 3 Pro", "Gemini 3 Pro (mock)"),
+    "gemini-3-flash": chat_model("gemini-3-flash", "Gemini 3 Flash", "Gemini 3 Flash (mock)"),
+    "gemini-embedding-001": {
+        "name": "models/gemini-embedding-001", "version": "001", "displayName": "Gemini Embedding 001",
+        "description": "Obtain a distributed representation of a text.", "inputTokenLimit": 2048,
+        "outputTokenLimit": 1, "supportedGenerationMethods": list(_EMBED_METHODS),
+    },
+}
+"""Model id (without `models/`) -> its `Model` resource, served by default."""
+
+
+def lookup(model_id: str) -> wire.Model:
+    """The catalogue entry, or a chat model of that id (so a mock can serve any name it is told to)."""
+    return MODELS.get(model_id) or chat_model(model_id, model_id, f"{model_id} (mock)")
+
+
+def supports(model: wire.Model, method: str) -> bool:
+    return IMPLIED.get(method, method) in model.get("supportedGenerationMethods", [])

@@ -1,0 +1,20 @@
+"""Mutable mock state: the request journal (every request received, in order) and the mock's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mocks.core.journal import Journal, JournalEntry
+from mocks.gemini import wire
+
+__all__ = ["Journal", "JournalEntry", "MockState"]
+
+
+@dataclass
+class MockState:
+    """What one mock app instance holds: its settings (`models`: id -> `Model` resource) and its journal."""
+
+    api_key: str | None
+    models: dict[str, wire.Model]
+    strict: bool = True
+    journal: Journal = field(default_factory=Journal)

@@ -1,0 +1,134 @@
+"""POST /api/client/v1/chat/completions: token, limits, model key, guardrails, breaker, then the AI API's upstream."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from mocks.reference.catalogue import ModelEntry
+from mocks.reference.chat import ChatEndpoint
+from mocks.reference.client import errors, guardrails, requestid
+from mocks.reference.client.breaker import Breakers, is_failure
+from mocks.reference.client.errors import ClientError
+from mocks.reference.client.limits import Limits
+from mocks.reference.client.stream import GuardedStream
+from mocks.reference.client.validation import check_request, resolve_model
+from mocks.reference.errors import GatewayError
+from mocks.reference.state import GatewayState
+from mocks.reference.translate import upstream_request, wants_usage
+from mocks.reference.validation import read_json
+
+log = logging.getLogger(__name__)
+
+
+class ClientChatEndpoint:
+    """The handler; per-app limits and breakers, the AI API's ChatEndpoint for the upstream call."""
+
+    def __init__(self, state: GatewayState) -> None:
+        unknown = state.settings.client_pii_detectors - guardrails.DETECTORS.keys()
+        if unknown:
+            raise ValueError(f"unknown PII detectors {sorted(unknown)}; known: {', '.join(guardrails.DETECTORS)}")
+        self.state, self.settings = state, state.settings
+        self.chat = ChatEndpoint(state)
+        self.limits = Limits(state.settings)
+        self.breakers = Breakers(state.settings)
+
+    async def post(self, request: Request) -> Response:
+        try:
+            body, problem = await read_json(request, self.settings), None
+        except GatewayError as exc:
+            body, problem = None, exc
+        request_id = requestid.resolve(body, request.headers, self.settings)
+        try:
+            response = await self._handle(request, body, problem, request_id)
+        except ClientError as exc:
+            response = errors.error_response(exc, request_id)
+        except GatewayError as exc:
+            response = errors.error_response(errors.from_gateway(exc), request_id)
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            response = errors.error_response(errors.internal(), request_id)
+        return requestid.stamp(response, request_id, self.settings)
+
+    def _authenticate(self, headers: Headers) -> str:
+        scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise errors.unauthorized("missing_token" if not scheme else "invalid_token")
+        if not any(hmac.compare_digest(token.encode(), known.encode()) for known in self.settings.client_tokens):
+            raise errors.unauthorized("invalid_token")
+        return token
+
+    async def _handle(
+        self, request: Request, raw: Any, problem: GatewayError | None, request_id: str
+    ) -> Response:
+        token = self._authenticate(request.headers)
+        self.limits.admit(token)
+        if problem is not None:
+            raise problem
+        body = check_request(raw)
+        entry = resolve_model(body, self.settings)
+        self.limits.check_quota(token)
+        guardrails.check_input(body["messages"], self.settings)
+        streamed = body.get("stream") is True
+        scan_output = not (streamed and self.settings.has("client-stream-no-content-filter"))
+        sample = guardrails.output_sample(request.headers, self.settings)
+        guard = guardrails.OutputGuard(self.settings, sample, enabled=scan_output)
+        self.breakers.admit(entry.provider)
+        try:
+            response = await self._forward(request, body, entry)
+        except GatewayError as exc:
+            self.breakers.record(entry.provider, failed=is_failure(exc))
+            raise
+        except BaseException:
+            self.breakers.release(entry.provider)
+            raise
+        self.breakers.record(entry.provider, failed=False)
+        if isinstance(response, StreamingResponse):
+            stream = GuardedStream(self.settings, guard, keep_usage=wants_usage(body),
+                                   on_end=lambda used: self.limits.charge(token, used))
+            response.body_iterator = stream.body(response.body_iterator)
+            return response
+        completion: dict[str, Any] = json.loads(bytes(response.body))
+        guard.filter_completion(completion)
+        usage = completion.get("usage")
+        self.limits.charge(token, usage.get("total_tokens", 0) if isinstance(usage, dict) else 0)
+        completion["request_id"] = request_id
+        return JSONResponse(completion)
+
+    async def _forward(self, request: Request, body: dict[str, Any], entry: ModelEntry) -> Response:
+        """The AI API's upstream call (same translation, relay and error mapping); usage always asked for when
+        streaming, so the quota can be charged (GuardedStream drops it unless the client asked too)."""
+        if body.get("stream") is True:
+            options = body.get("stream_options")
+            body = {**body, "stream_options": {**(options if isinstance(options, dict) else {}),
+                                               "include_usage": True}}
+        upstream = self.chat._upstream_request(request, entry, upstream_request(body, entry, self.settings))
+        if body.get("stream") is True:
+            return await self.chat._stream(body, entry, upstream)
+        return await self.chat._complete(body, entry, upstream)
+
+
+def create_client_app(state: GatewayState) -> Starlette:
+    """The client gateway as an ASGI app for `Mount("/api/client/v1", app=...)`; shares the AI API's state."""
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        request_id = requestid.resolve(None, request.headers, state.settings)
+        where = f"{request.method} {request.url.path}"
+        message = {404: f"no route for {where}", 405: f"method not allowed: {where}"}.get(exc.status_code, exc.detail)
+        kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+        error = ClientError(exc.status_code, message, kind, headers=dict(exc.headers or {}))
+        return requestid.stamp(errors.error_response(error, request_id), request_id, state.settings)
+
+    routes = [Route("/chat/completions", ClientChatEndpoint(state).post, methods=["POST"])]
+    return Starlette(routes=routes, exception_handlers={HTTPException: on_http_error})

@@ -1,0 +1,77 @@
+"""The client request: required fields, the spec's ClientChatCompletionRequest, and the dashboard's model keys."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from mocks.reference.catalogue import ModelEntry, find
+from mocks.reference.client.errors import from_gateway, invalid_request, model_not_found, not_an_llm
+from mocks.reference.errors import GatewayError
+from mocks.reference.settings import GatewaySettings
+from mocks.reference.validation import check_semantics, schema_error
+from spec.loader import request_body_schema, validator_for_schema
+
+CLIENT_CHAT_PATH = "/api/client/v1/chat/completions"
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """A model key "configured in the dashboard": its category and, for an LLM, the catalogue model it serves."""
+
+    key: str
+    category: str
+    target: str | None = None
+
+
+MODEL_KEYS: dict[str, ModelKey] = {entry.key: entry for entry in (
+    ModelKey("gpt-4", "llm", "gpt-5-mini"),  # 002's examples use "gpt-4"; a key names any configured model
+    ModelKey("gpt-5", "llm", "gpt-5"),
+    ModelKey("gpt-5-mini", "llm", "gpt-5-mini"),
+    ModelKey("gpt-oss-20b", "llm", "gpt-oss-20b"),
+    ModelKey("text-embedding-3-small", "embedding"),
+    ModelKey("whisper-1", "audio"),
+)}
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return validator_for_schema(request_body_schema(CLIENT_CHAT_PATH, "post"))
+
+
+def check_request(body: Any) -> dict[str, Any]:
+    """`body` as a valid ClientChatCompletionRequest; 400 invalid_request_error naming the field otherwise."""
+    if not isinstance(body, dict):
+        raise invalid_request("request body must be a JSON object")
+    missing = [name for name in ("model", "messages") if name not in body]
+    if missing:
+        raise invalid_request(f"Missing required field: {' and '.join(missing)}", param=missing[0],
+                              code="missing_required_field")
+    problem = schema_error(_validator().iter_errors(body))
+    if problem is not None:
+        raise from_gateway(problem)
+    if not body["messages"]:
+        raise invalid_request("messages: must hold at least one message", param="messages",
+                              code="invalid_parameter")
+    return body
+
+
+def resolve_model(body: dict[str, Any], settings: GatewaySettings) -> ModelEntry:
+    """The catalogue model behind the request's model key: 404 unknown key, 422 a key that is not an LLM."""
+    key: str = body["model"]
+    configured = MODEL_KEYS.get(key)
+    if configured is None:
+        raise model_not_found(key)
+    if configured.target is None:
+        if settings.has("client-422-as-404"):
+            raise model_not_found(key)
+        raise not_an_llm(key, configured.category)
+    if find(configured.target, settings.upstreams) is None:  # its provider is not configured in this gateway
+        raise model_not_found(key)
+    try:  # the AI API's own rules: completion budget within the model's limits, prompt within the window
+        return check_semantics({**body, "model": configured.target}, settings)
+    except GatewayError as exc:
+        raise from_gateway(exc) from None

@@ -1,0 +1,116 @@
+"""The adapter protocol every upstream wire format implements, and the pieces the adapters share."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS
+from mocks.reference.errors import GatewayError
+from mocks.reference.settings import GatewaySettings
+
+# 001 "Reasoning Effort": the share of the completion budget given to reasoning.
+REASONING_SHARES: dict[str, float] = {"low": 0.25, "medium": 0.33, "high": 0.50}
+DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^,;]*)*?);base64,(?P<data>.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class NativeCall:
+    """The upstream HTTP request an adapter wants sent: URL, JSON body and its provider's auth headers."""
+
+    url: str
+    payload: dict[str, Any]
+    headers: dict[str, str]
+
+
+class Adapter(Protocol):
+    """One chat request's translation to and from a provider's native wire format. Built per request from
+    the validated OpenAI-format body; every failure of the provider is raised as a `GatewayError`."""
+
+    provider: str
+
+    def call(self) -> NativeCall:
+        """The native request (streaming when the body says `stream: true`)."""
+        ...
+
+    def completion(self, native: Any) -> dict[str, Any]:
+        """The native non-streaming answer as an OpenAI `chat.completion`."""
+        ...
+
+    def chunks(self, lines: AsyncIterator[str]) -> AsyncGenerator[dict[str, Any], None]:
+        """The native event stream (its lines) as OpenAI `chat.completion.chunk`s, a usage-only chunk last;
+        raises `GatewayError` for an error event, a malformed stream or one cut short."""
+        ...
+
+    def upstream_status(self, status: int, body: Any) -> int:
+        """The status to map onto the gateway's documented ones (a provider may word a bad key as a 400)."""
+        ...
+
+
+def supported(body: Mapping[str, Any], provider: str) -> dict[str, Any]:
+    """A copy of `body` holding only documented parameters the provider supports (000's support table:
+    "unsupported parameters are silently ignored")."""
+    kept = DOCUMENTED_PARAMETERS - UNSUPPORTED_PARAMETERS.get(provider, frozenset())
+    return {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
+
+
+def reasoning_budget(effort: Any, max_tokens: int, settings: GatewaySettings) -> int | None:
+    """001's budget for `reasoning_effort` (low 25%, medium 33%, high 50% of max tokens); None if unset."""
+    if effort not in REASONING_SHARES:
+        return None
+    share = REASONING_SHARES["high" if settings.has("xlate-reasoning-budget-wrong") else effort]
+    return int(max_tokens * share)
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's content: the string, or its text parts joined (other parts ignored)."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "".join(p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+
+
+def data_url(url: str, where: str) -> tuple[str, str] | None:
+    """(media type, base64 data) of a `data:` URL; None for any other URL; 400 for a non-base64 data URL."""
+    if not url.startswith("data:"):
+        return None
+    match = DATA_URL.match(url)
+    if match is None:
+        raise GatewayError(400, f"{where}: a data URL must be base64-encoded (data:<type>;base64,<data>)",
+                           code="invalid_parameter", param=where)
+    return match["mime"] or "application/octet-stream", match["data"]
+
+
+def arguments(call: Any, where: str) -> dict[str, Any]:
+    """The parsed `function.arguments` of an assistant tool call (a JSON object text); 400 otherwise."""
+    function = call.get("function") if isinstance(call, dict) else None
+    text = function.get("arguments") if isinstance(function, dict) else None
+    try:
+        value = json.loads(text) if isinstance(text, str) and text.strip() else {}
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise GatewayError(400, f"{where}.function.arguments must be a JSON object text",
+                           code="invalid_parameter", param=f"{where}.function.arguments")
+    return value
+
+
+def compact(value: Any) -> str:
+    """Compact JSON, as tool-call arguments are sent (`{"a":1}`)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def tool_choice_name(choice: Any) -> str | None:
+    """The function a named `tool_choice` forces, if it is one."""
+    function = choice.get("function") if isinstance(choice, dict) else None
+    name = function.get("name") if isinstance(function, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def now() -> int:
+    return int(time.time())

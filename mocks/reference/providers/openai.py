@@ -1,0 +1,79 @@
+"""OpenAI's wire format upstream (OpenAI itself and the vLLM-style self-hosted threatwinds backends)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from mocks.openai.wire import DONE, aiter_sse_data
+from mocks.reference.catalogue import ModelEntry
+from mocks.reference.errors import provider_error
+from mocks.reference.providers.base import NativeCall, supported
+from mocks.reference.settings import GatewaySettings
+from mocks.reference.validation import completion_budget
+
+
+def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
+    """The OpenAI-format body sent upstream: undocumented and provider-unsupported parameters dropped
+    (000's support table), `max_tokens` folded into `max_completion_tokens` (default: 50% of the maximum)."""
+    payload = supported(body, entry.provider)
+    payload["model"] = entry.upstream_model
+    payload["max_completion_tokens"] = completion_budget(body, entry)
+    payload.pop("max_tokens", None)
+    temperature = payload.get("temperature")
+    if settings.has("temperature-unchecked") and isinstance(temperature, int | float) and temperature > 2:
+        payload["temperature"] = 2
+    n = payload.get("n")
+    if settings.has("n-range-unchecked") and isinstance(n, int) and not 1 <= n <= 128:
+        payload["n"] = min(max(n, 1), 128)
+    if payload.get("stream") is True:
+        if settings.has("usage-chunk-unasked"):
+            payload["stream_options"] = {**(payload.get("stream_options") or {}), "include_usage": True}
+    else:
+        payload.pop("stream_options", None)  # only meaningful when streaming; OpenAI rejects it otherwise
+    return payload
+
+
+def parse_chunk(data: str, provider: str) -> dict[str, Any]:
+    """The upstream chunk; a provider error for malformed JSON, a non-object or an error event."""
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise provider_error(provider, f"malformed stream chunk {data[:100]!r}") from None
+    if not isinstance(chunk, dict):
+        raise provider_error(provider, f"stream chunk is not an object: {data[:100]!r}")
+    if "error" in chunk:
+        detail = chunk["error"]
+        message = detail.get("message") if isinstance(detail, dict) else detail
+        raise provider_error(provider, str(message or "error event in stream"))
+    return chunk
+
+
+class OpenAIAdapter:
+    """Passes the OpenAI format through: the payload of `upstream_request` (or one built already)."""
+
+    def __init__(self, body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings,
+                 payload: dict[str, Any] | None = None) -> None:
+        self.provider, self.settings = entry.provider, settings
+        self.payload = payload if payload is not None else upstream_request(body, entry, settings)
+        self.url = settings.upstreams[entry.provider] + "/chat/completions"
+
+    def call(self) -> NativeCall:
+        headers = {"authorization": f"Bearer {self.settings.upstream_api_key}"}
+        return NativeCall(self.url, self.payload, headers)
+
+    def completion(self, native: Any) -> dict[str, Any]:
+        if not isinstance(native, dict) or not isinstance(native.get("choices"), list):
+            raise provider_error(self.provider, "response is not a chat completion")
+        return native
+
+    async def chunks(self, lines: AsyncIterator[str]) -> AsyncGenerator[dict[str, Any], None]:
+        async for data in aiter_sse_data(lines):
+            if data.strip() == DONE:
+                return
+            yield parse_chunk(data, self.provider)
+        raise provider_error(self.provider, "stream ended before [DONE]")
+
+    def upstream_status(self, status: int, body: Any) -> int:
+        return status

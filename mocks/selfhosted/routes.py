@@ -1,0 +1,129 @@
+"""HTTP handlers of the self-hosted mock: vLLM's `/v1` endpoints, `/health` and `/version` (`/__mock__/*`: app.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mocks.core import faults
+from mocks.core.sse import EventStreamResponse, dumps
+from mocks.core.tokens import count_message_tokens
+from mocks.openai import audio, chat, embeddings, params
+from mocks.selfhosted import catalogue, errors, sampling, wire
+from mocks.selfhosted.catalogue import Kind, ServedModel
+from mocks.selfhosted.state import MockState
+
+VLLM_VERSION = "0.10.1"
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(dumps(payload), status, media_type="application/json")
+
+
+def mock_state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
+    """Journal the request, apply the header faults, then check the key (only when one is set, as vLLM)."""
+    state = mock_state(request)
+    await state.journal.record(request)
+    try:
+        plan = faults.from_headers(request.headers)
+    except faults.FaultHeaderError as exc:
+        raise errors.bad_request(str(exc), param=exc.header) from None
+    failure = await plan.before_headers()
+    if failure is not None:
+        raise errors.for_status(failure.status, failure.retry_after)
+    if state.api_key is not None and request.headers.get("authorization") != f"Bearer {state.api_key}":
+        raise errors.Unauthorized()
+    return state, plan
+
+
+def _served(state: MockState, model: Any, kind: Kind) -> ServedModel | None:
+    """The model a request names, which must serve this endpoint's kind (vLLM's 404 and 400 otherwise)."""
+    if not isinstance(model, str) or not model:
+        return None  # the reused validation reports a missing model
+    served = state.models.get(model)
+    if served is None:
+        raise errors.model_not_found(model)
+    if served.kind != kind:
+        raise errors.unsupported_api(catalogue.API_NAMES[kind])
+    return served
+
+
+async def list_models(request: Request) -> Response:
+    state, _ = await _admit(request)
+    cards = [
+        wire.model_card(m.id, m.created, "vllm" if state.owned_by == "vllm" else m.maintainer, m.root,
+                        m.max_model_len)
+        for m in state.models.values()
+    ]
+    return json_response({"object": "list", "data": cards})
+
+
+async def chat_completions(request: Request) -> Response:
+    state, faultset = await _admit(request)
+    body = params.json_object(await request.body())
+    served = _served(state, body.get("model"), "chat")
+    extras = sampling.parse(body)
+    chat_models = {m.id: m.created for m in catalogue.of_kind(state.models, "chat")}
+    plan = chat.parse(body, chat_models, strict=False, expose_reasoning=True)  # vLLM's reasoning_content
+    requested = body.get("max_completion_tokens", body.get("max_tokens"))
+    prompt = count_message_tokens(plan.messages, catalogue.ENCODING)
+    if served is not None and requested is not None and prompt + plan.max_tokens > served.max_model_len:
+        raise errors.bad_request(
+            f"This model's maximum context length is {served.max_model_len} tokens. However, you requested "
+            f"{prompt + plan.max_tokens} tokens ({prompt} in the messages, {plan.max_tokens} in the completion). "
+            "Please reduce the length of the messages or completion.", param="max_tokens")
+    plan = dataclasses.replace(plan, seed=extras.seed(plan.seed))
+    if not plan.stream:
+        return json_response(chat.complete(plan))
+    return EventStreamResponse(chat.frames(plan), pacer=faultset.before_chunk)
+
+
+async def create_embeddings(request: Request) -> Response:
+    state, _ = await _admit(request)
+    body = params.json_object(await request.body())
+    _served(state, body.get("model"), "embedding")
+    return json_response(embeddings.create(body, catalogue.embedding_models(state.models), strict=False))
+
+
+async def create_speech(request: Request) -> Response:
+    state, _ = await _admit(request)
+    body = params.json_object(await request.body())
+    _served(state, body.get("model"), "speech")
+    models = [m.id for m in catalogue.of_kind(state.models, "speech")]
+    content, media_type = audio.speech(body, models, audio.VOICES, strict=False)
+    return Response(content, media_type=media_type)
+
+
+async def create_transcription(request: Request) -> Response:
+    state, _ = await _admit(request)
+    async with request.form() as form:  # parsed once: `audio.transcription` reads the cached form
+        _served(state, form.get("model"), "transcription")
+        return await audio.transcription(request, catalogue.transcription_models(state.models), strict=False)
+
+
+async def health(request: Request) -> Response:
+    return Response(status_code=200)
+
+
+async def version(request: Request) -> Response:
+    return json_response({"version": VLLM_VERSION})
+
+
+ROUTES = [
+    Route("/v1/models", list_models, methods=["GET"]),
+    Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+    Route("/v1/embeddings", create_embeddings, methods=["POST"]),
+    Route("/v1/audio/speech", create_speech, methods=["POST"]),
+    Route("/v1/audio/transcriptions", create_transcription, methods=["POST"]),
+    Route("/health", health, methods=["GET"]),
+    Route("/version", version, methods=["GET"]),
+]

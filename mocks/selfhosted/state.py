@@ -1,0 +1,22 @@
+"""Mutable mock state: the served models, the optional API key, and the request journal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from mocks.core.journal import Journal, JournalEntry
+from mocks.selfhosted.catalogue import ServedModel
+
+__all__ = ["Journal", "JournalEntry", "MockState"]
+
+
+@dataclass
+class MockState:
+    """`api_key` None: no authentication (vLLM without `--api-key`); `owned_by`: what `/v1/models` reports,
+    vLLM's own "vllm" or each model's maintainer."""
+
+    api_key: str | None
+    models: dict[str, ServedModel]
+    owned_by: Literal["vllm", "maintainer"] = "vllm"
+    journal: Journal = field(default_factory=Journal)

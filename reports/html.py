@@ -1,0 +1,137 @@
+"""Write a Report as one self-contained HTML page (inline CSS and a tiny filter script, nothing fetched)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from reports.model import FailureRecord, ProfileSummary, Report, TestResult
+
+# Code points HTML must not carry (NUL, C0 controls but tab/newline/CR, lone surrogates, noncharacters).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#1d1d1f}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.6rem}
+table{border-collapse:collapse;margin:.4rem 0}th,td{border:1px solid #d0d0d7;padding:.3rem .5rem;
+vertical-align:top;text-align:left}th{background:#f2f2f5}td.n{text-align:right}
+dl{display:grid;grid-template-columns:max-content auto;gap:.15rem 1rem}dt{font-weight:600}dd{margin:0}
+code{font:12px ui-monospace,Menlo,Consolas,monospace}ul.f{margin:.2rem 0;padding-left:1.1rem}
+.passed,.success,.PASS{background:#e3f6e8;color:#14532d}.failed,.failure,.FAIL{background:#fde4e4;color:#7f1d1d}
+.skipped,.partial{background:#fff4d6;color:#713f12}.inferred{background:#ece6fb;color:#3b2a78}
+.absent{color:#888}.badge{font-size:11px;border-radius:3px;padding:0 .3rem;margin-left:.3rem}
+.verdict{padding:.1rem .5rem;border-radius:4px}.msg{white-space:pre-wrap;word-break:break-word}
+"""
+
+SCRIPT = """
+function aigwFilter(){var s=document.getElementById('outcome'),o=s?s.value:'',
+q=document.getElementById('q').value.toLowerCase();
+document.querySelectorAll('table.filterable tbody tr').forEach(function(r){
+r.hidden=!((!o||r.getAttribute('data-outcome')===o)&&r.textContent.toLowerCase().indexOf(q)>=0);});}
+"""
+
+
+def esc(text: object) -> str:
+    """HTML-escape ``text`` (quotes too), replacing characters HTML cannot carry with U+FFFD."""
+    return html.escape(_ILLEGAL.sub("\ufffd", str(text)), quote=True)
+
+
+def page(title: str, body: list[str], script: str = "") -> str:
+    """A complete HTML document: ``body`` parts are already-escaped markup."""
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>",
+    ]
+    tail = [f"<script>{script}</script>"] if script else []
+    return "\n".join([*head, *body, *tail, "</body></html>"]) + "\n"
+
+
+def profile_cell(summary: ProfileSummary) -> str:
+    return (f'<td class="{summary.status}" title="passed {summary.passed}, failed {summary.failed}, '
+            f'skipped {summary.skipped}">{summary.status}</td>')
+
+
+def _failure_item(failure: FailureRecord) -> str:
+    badge = '<span class="badge inferred">inferred</span>' if failure.inferred else ""
+    return (f"<li><code>{esc(failure.check)}</code> <em>[{esc(failure.severity)}]</em>{badge} "
+            f'<span class="msg">{esc(failure.message)}</span></li>')
+
+
+def _message(result: TestResult) -> str:
+    if result.outcome == "skipped":
+        return f'<span class="msg">Skipped: {esc(result.message)}</span>'
+    text = f'<span class="msg">{esc(result.message)}</span>'
+    if result.failures:
+        text += '<ul class="f">' + "".join(_failure_item(f) for f in result.failures) + "</ul>"
+    return text
+
+
+def _results_table(results: list[TestResult], filterable: bool) -> list[str]:
+    rows = ['<table class="filterable">' if filterable else "<table>",
+            "<thead><tr><th>Test</th><th>Feature</th><th>Outcome</th><th>Message</th></tr></thead><tbody>"]
+    for result in results:
+        outcome = "inferred" if result.inferred_only else result.outcome
+        label = "failed (inferred)" if result.inferred_only else result.outcome
+        rows.append(f'<tr data-outcome="{outcome}"><td><code>{esc(result.id)}</code></td>'
+                    f'<td>{esc(result.feature)}</td><td class="{outcome}">{label}</td>'
+                    f"<td>{_message(result)}</td></tr>")
+    return [*rows, "</tbody></table>"]
+
+
+def _header(report: Report) -> list[str]:
+    counts, verdict = report.counts(), report.verdict()
+    _, inferred = report.split_failed()
+    facts = [
+        ("Target", report.target.name), ("AI API base", report.target.base_url or "—"),
+        ("Client API base", report.target.client_base_url or "—"), ("Started", report.started_at),
+        ("Duration", f"{report.duration_s:.2f} s"), ("Tool version", f"aigw {report.tool_version}"),
+        ("Report version", report.version),
+        ("Tests", f"{len(report.results)}: {counts['passed']} passed, {counts['failed']} failed "
+                  f"({len(inferred)} inferred only), {counts['skipped']} skipped"),
+    ]
+    return [
+        f'<h1>Conformance report: {esc(report.target.name)} <span class="verdict {verdict}">{verdict}</span></h1>',
+        "<dl>", *(f"<dt>{name}</dt><dd>{esc(value)}</dd>" for name, value in facts), "</dl>",
+    ]
+
+
+def _profiles(report: Report) -> list[str]:
+    profiles = report.profiles()
+    if not profiles:
+        return ["<h2>Profiles</h2>", "<p>No tests were run.</p>"]
+    rows = ["<h2>Profiles</h2>", "<table><thead><tr><th>Profile</th><th>Passed</th><th>Failed</th>"
+            "<th>Skipped</th><th>Status</th></tr></thead><tbody>"]
+    for s in profiles:
+        rows.append(f'<tr><td>{esc(s.name)}</td><td class="n">{s.passed}</td><td class="n">{s.failed}</td>'
+                    f'<td class="n">{s.skipped}</td>{profile_cell(s)}</tr>')
+    return [*rows, "</tbody></table>"]
+
+
+_FILTER = ('<p><label>Show <select id="outcome" onchange="aigwFilter()"><option value="">all</option>'
+           '<option value="failed">failed</option><option value="inferred">failed (inferred)</option>'
+           '<option value="skipped">skipped</option><option value="passed">passed</option></select></label> '
+           '<label>containing <input id="q" type="search" oninput="aigwFilter()"></label></p>')
+
+
+def render_html(report: Report) -> str:
+    """Render ``report`` as a self-contained HTML document."""
+    _, inferred = report.split_failed()
+    body = [*_header(report), *_profiles(report)]
+    if inferred:
+        body += ["<h2>Inferred (documents silent)</h2>",
+                 "<p>These tests failed only on spec elements the documents are silent on (marked "
+                 "<code>inferred</code>); they do not fail the run unless <code>aigw check --strict</code>.</p>",
+                 *_results_table(inferred, filterable=False)]
+    body += ["<h2>Results</h2>", _FILTER, *_results_table(report.results, filterable=True)]
+    return page(f"Conformance report: {report.target.name} — {report.verdict()}", body, SCRIPT)
+
+
+def write_html(report: Report, path: Path) -> Path:
+    """Write the HTML report of ``report`` to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

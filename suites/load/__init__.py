@@ -1,0 +1,1 @@
+"""Load testing: locust profiles, exact streaming timings, JSONL samples, summaries and the SLO gate."""
