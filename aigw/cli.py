@@ -25,6 +25,7 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--token", help="bearer token")
     group.add_argument("--api-key", help="api-key (used with --api-secret)")
     group.add_argument("--api-secret", help="api-secret (used with --api-key)")
+    group.add_argument("--client-token", help="client gateway API token (cgt_...)")
     group.add_argument("--model", help="model ID to use for chat (overrides [models] chat)")
     group.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
     group.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")

@@ -17,7 +17,7 @@ from suites.exchange import Probe
 from suites.failures import TargetUnreachable
 from suites.features import PROFILES
 from suites.runner import run
-from suites.selftest import SelfTestRow, mutation_score
+from suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
 from suites.selftest import selftest as run_selftest
 from suites.target import REFERENCE_TARGET, Target, TargetError, load_target
 
@@ -43,8 +43,8 @@ def _load(args: argparse.Namespace) -> Target:
         raise UsageError("--examples must be at least 1")
     return target.with_overrides(
         base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
-        api_secret=args.api_secret, model=args.model, examples=getattr(args, "examples", None),
-        timeout_s=getattr(args, "timeout_s", None),
+        api_secret=args.api_secret, client_token=getattr(args, "client_token", None), model=args.model,
+        examples=getattr(args, "examples", None), timeout_s=getattr(args, "timeout_s", None),
     )
 
 
@@ -52,6 +52,14 @@ def _stack(defects: list[str], quirks: list[str], **kwargs: Any) -> ReferenceSta
     try:
         return ReferenceStack(defects=tuple(defects), quirks=tuple(quirks), **kwargs)
     except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
+def _reference_for(target: Target, defects: list[str], quirks: list[str]) -> ReferenceStack:
+    """The reference set up for `target` (its `[client]` limits), as `aigw check` without --base-url starts it."""
+    try:
+        return reference_stack(target, defects=defects, quirks=quirks)
+    except ValueError as error:  # an unknown defect or quirk, or [client] options the reference cannot take
         raise UsageError(str(error)) from error
 
 
@@ -71,6 +79,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"mock provider      {stack.mock_base_url}")
         print(f"bearer token       {stack.token}")
         print(f"api-key/secret     {stack.api_key} / {stack.api_secret}")
+        print(f"client gateway     {stack.client_base_url}")
+        print(f"client API token   {stack.client_token}")
         if args.defect or args.quirk:
             print(f"defects / quirks   {', '.join(args.defect) or '-'} / {', '.join(args.quirk) or '-'}")
         print("press Ctrl-C to stop", flush=True)
@@ -118,11 +128,10 @@ def check(args: argparse.Namespace) -> int:
         _preflight(target)
         report = run(target, only=args.test, profiles=args.profile, progress=progress)
     else:
-        with _stack(args.defect, args.quirk) as stack:
-            print(f"started the reference gateway at {stack.base_url}", flush=True)
-            target = target.with_overrides(base_url=stack.base_url, token=target.token or stack.token,
-                                           api_key=target.api_key or stack.api_key,
-                                           api_secret=target.api_secret or stack.api_secret)
+        with _reference_for(target, args.defect, args.quirk) as stack:
+            print(f"started the reference gateway at {stack.base_url} (client gateway {stack.client_base_url})",
+                  flush=True)
+            target = pointed_at(target, stack)
             report = run(target, only=args.test, profiles=args.profile, progress=progress)
     written = write_all(report, Path(args.report_dir))
     _summarise(report, written)

@@ -23,41 +23,29 @@ TOKEN_MARK = b'"delta":{"content":"'
 
 
 async def hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The ceiling: the least an ASGI app can do for a request on the same uvicorn."""
+    """The ceiling: the least an ASGI app can do for a request on the same uvicorn (a POST's body is read)."""
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
         return
+    if scope["method"] == "POST":
+        while (await receive()).get("more_body"):
+            pass
     body = b'{"hello":"world"}'
     await send({"type": "http.response.start", "status": 200, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
-def _cache_tokenizer() -> None:
-    """What-if only: memoise the BPE tokenizer (encode, per-token decode) as `mocks.core.tokens` could."""
-    from functools import lru_cache
-
-    from mocks.core import tokens
-
-    encoding = tokens._encoding(tokens.DEFAULT_ENCODING)
-    encode, decode_bytes = encoding.encode_ordinary, encoding.decode_bytes
-    cached_encode = lru_cache(8192)(lambda text: tuple(encode(text)))
-    cached_decode = lru_cache(65536)(lambda ids: decode_bytes(list(ids)))
-    encoding.encode_ordinary = lambda text: list(cached_encode(text))
-    encoding.decode_bytes = lambda ids: cached_decode(tuple(ids))
-
-
 def serve(app_name: str, port: int) -> None:
-    """One uvicorn worker (one process, asyncio loop, h11: the stack `aigw mocks serve` runs)."""
+    """One uvicorn worker (one process, asyncio loop, h11: the stack `aigw mocks serve` runs), the same for
+    the ceiling and the mock."""
     import uvicorn
 
     sys.path.insert(0, str(ROOT))
     from mocks.openai.app import create_app
 
-    if app_name == "mock-tokenizer-cache":
-        _cache_tokenizer()
     app = hello if app_name == "hello" else create_app()
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on")
 
@@ -95,20 +83,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def numbered(body: Any, number: int) -> Any:
+    """`body` with its last message's text made unique: `<text> (request N)`."""
+    messages = [*body["messages"][:-1], {**body["messages"][-1]}]
+    messages[-1]["content"] = f"{messages[-1]['content']} (request {number})"
+    return {**body, "messages": messages}
+
+
 async def load(
-    port: int, path: str, body: Any | None, connections: int, seconds: float, limit: int, server_pid: int
+    port: int, path: str, body: Any | None, connections: int, seconds: float, limit: int, server_pid: int,
+    distinct: bool = False,
 ) -> dict[str, Any]:
-    """`connections` keep-alive connections, each sending the same request back to back, for `seconds`
-    after a 1 s warm-up, or until `limit` requests completed; also the server's CPU time meanwhile."""
+    """`connections` keep-alive connections, each sending the same request back to back (`distinct`: each
+    request a new prompt, see `numbered`), for `seconds` after a 1 s warm-up, or until `limit` requests
+    completed; also the server's CPU time meanwhile."""
     request = request_bytes(path, body)
-    counts = {"requests": 0, "errors": 0, "tokens": 0}
+    counts = {"requests": 0, "errors": 0, "tokens": 0, "sent": 0}
     measuring = False
 
     async def worker(stop_at: float) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         while time.perf_counter() < stop_at and counts["requests"] < limit:
-            writer.write(request)
+            counts["sent"] += 1
+            writer.write(request_bytes(path, numbered(body, counts["sent"])) if distinct else request)
             status, data = await read_response(reader)
             if measuring:
                 counts["requests"] += 1
@@ -122,6 +120,7 @@ async def load(
     measuring, began, cpu = True, time.perf_counter(), cpu_seconds(server_pid)
     await asyncio.gather(*tasks)
     elapsed, cpu = time.perf_counter() - began, cpu_seconds(server_pid) - cpu
+    del counts["sent"]
     return {**counts, "seconds": round(elapsed, 2), "cpu_s": round(cpu, 2), "rps": counts["requests"] / elapsed,
             "tps": counts["tokens"] / elapsed, "per_cpu_s": counts["requests"] / cpu if cpu else 0.0}
 
@@ -137,7 +136,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def measure(app_name: str, path: str, body: Any | None, args: argparse.Namespace) -> dict[str, Any]:
+def measure(app_name: str, path: str, body: Any | None, distinct: bool, args: argparse.Namespace) -> dict[str, Any]:
     """Start the server process, warm it up, run the load process against it, stop the server."""
     port = _free_port()
     server = subprocess.Popen([sys.executable, __file__, "serve", app_name, str(port)])
@@ -159,7 +158,8 @@ def measure(app_name: str, path: str, body: Any | None, args: argparse.Namespace
             while sock.recv(65536):
                 pass
         command = [sys.executable, __file__, "load", str(port), path, json.dumps(body), str(args.connections),
-                   str(args.seconds), str(args.max_requests), str(server.pid), "pin" if args.pin else "-"]
+                   str(args.seconds), str(args.max_requests), str(server.pid), "pin" if args.pin else "-",
+                   "distinct" if distinct else "same"]
         out = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60, check=True)
         result: dict[str, Any] = json.loads(out.stdout)
         return result
@@ -168,13 +168,20 @@ def measure(app_name: str, path: str, body: Any | None, args: argparse.Namespace
         server.wait(timeout=15)
 
 
-RUNS = [
-    ("ceiling: bare ASGI hello world", "hello", "/", None),
-    ("mock: GET /v1/models", "mock", "/v1/models", None),
-    ("mock: chat, non-stream", "mock", "/v1/chat/completions", CHAT),
-    ("mock: chat, stream", "mock", "/v1/chat/completions", {**CHAT, "stream": True}),
+GET_CEILING = "ceiling: hello, GET /"
+POST_CEILING = "ceiling: hello, POST of the chat body"
+RUNS = [  # label, app, path, body, distinct prompts, the ceiling answering the same request
+    (GET_CEILING, "hello", "/", None, False, GET_CEILING),
+    (POST_CEILING, "hello", "/v1/chat/completions", CHAT, False, POST_CEILING),
+    ("mock: GET /v1/models", "mock", "/v1/models", None, False, GET_CEILING),
+    ("mock: chat, non-stream", "mock", "/v1/chat/completions", CHAT, False, POST_CEILING),
+    ("mock: chat, stream", "mock", "/v1/chat/completions", {**CHAT, "stream": True}, False, POST_CEILING),
+    ("mock: chat, non-stream, distinct prompts", "mock", "/v1/chat/completions", CHAT, True, POST_CEILING),
 ]
-WHAT_IF = ("what-if: chat, non-stream, tokenizer memoised", "mock-tokenizer-cache", "/v1/chat/completions", CHAT)
+
+
+def _median_ratio(rounds: list[dict[str, dict[str, Any]]], label: str, ceiling: str, key: str) -> float:
+    return float(statistics.median(r[label][key] / r[ceiling][key] for r in rounds))
 
 
 def main() -> int:
@@ -182,10 +189,11 @@ def main() -> int:
         serve(sys.argv[2], int(sys.argv[3]))
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "load":
-        port, path, body, conns, seconds, limit, pid, pin = sys.argv[2:10]
+        port, path, body, conns, seconds, limit, pid, pin, distinct = sys.argv[2:11]
         if pin == "pin":
             _pin(None, 1)
-        result = load(int(port), path, json.loads(body), int(conns), float(seconds), int(limit), int(pid))
+        result = load(int(port), path, json.loads(body), int(conns), float(seconds), int(limit), int(pid),
+                      distinct == "distinct")
         print(json.dumps(asyncio.run(result)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__)
@@ -194,28 +202,34 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (16)")
     parser.add_argument("--max-requests", type=int, default=500_000, help="stop a run after this many")
     parser.add_argument("--pin", action="store_true", help="server on CPU 0, load on CPU 1 (quiet machines)")
-    parser.add_argument("--what-if", action="store_true", help="also run chat with the tokenizer memoised")
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="only the mock runs whose label contains TEXT (repeatable; the ceilings always run)")
     args = parser.parse_args()
-    runs = [*RUNS, WHAT_IF] if args.what_if else RUNS
+    runs = [r for r in RUNS if r[1] == "hello" or not args.only or any(t in r[0] for t in args.only)]
     print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"{args.connections} connections, {args.seconds:g} s x {args.repeat} interleaved rounds per run")
     rounds: list[dict[str, dict[str, Any]]] = []
     for number in range(args.repeat):
-        rounds.append({label: measure(app, path, body, args) for label, app, path, body in runs})
+        rounds.append({label: measure(app, path, body, distinct, args) for label, app, path, body, distinct, _ in runs})
         summary = ", ".join(f"{label.split(': ')[1]} {r['rps']:,.0f}" for label, r in rounds[-1].items())
         print(f"# round {number + 1}: req/s {summary}", file=sys.stderr, flush=True)
-    ceiling = RUNS[0][0]
-    print("| run | req/s | req per server CPU-s | tokens/s | x ceiling (req/s) | x ceiling (per CPU-s) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for label, *_ in runs:
+    print("| run | req/s | req per server CPU-s | tokens/s | x GET / ceiling (req/s) "
+          "| x same-request ceiling (req/s) | x same-request ceiling (per CPU-s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, *_, ceiling in runs:
         rps = statistics.median(r[label]["rps"] for r in rounds)
         cpu = statistics.median(r[label]["per_cpu_s"] for r in rounds)
         tps = statistics.median(r[label]["tps"] for r in rounds)
-        wall = statistics.median(r[label]["rps"] / r[ceiling]["rps"] for r in rounds)
-        per_cpu = statistics.median(r[label]["per_cpu_s"] / r[ceiling]["per_cpu_s"] for r in rounds)
-        print(f"| {label} | {rps:,.0f} | {cpu:,.0f} | {f'{tps:,.0f}' if tps else '-'} | {wall:.2f} | {per_cpu:.2f} |")
+        print(f"| {label} | {rps:,.0f} | {cpu:,.0f} | {f'{tps:,.0f}' if tps else '-'} "
+              f"| {_median_ratio(rounds, label, GET_CEILING, 'rps'):.2f} "
+              f"| {_median_ratio(rounds, label, ceiling, 'rps'):.2f} "
+              f"| {_median_ratio(rounds, label, ceiling, 'per_cpu_s'):.2f} |")
     errors = sum(r[label]["errors"] for r in rounds for label, *_ in runs)
-    print(f"\nnon-200 responses: {errors}; ratios are medians of each round's run / that round's ceiling")
+    print(f"\nnon-200 responses: {errors}; each ratio is the median over rounds of the run / that round's "
+          "ceiling; the same-request ceiling is hello answering the same request (GET / for GET runs, the "
+          "chat body POSTed for chat runs)")
+    for label, *_ in runs:
+        print(f"- {label}: req/s by round " + " / ".join(f"{r[label]['rps']:,.0f}" for r in rounds))
     return 0
 
 

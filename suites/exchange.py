@@ -61,7 +61,7 @@ class Exchange:
 
     def describe(self) -> str:
         what = f" ({self.label})" if self.label else ""
-        return f"{self.method} {self.operation}{what} → {self.status}"
+        return f"{self.operation}{what} → {self.status}"  # operation already starts with the method
 
     def excerpt(self, limit: int = 300) -> str:
         text = self.body[:limit].decode("utf-8", errors="replace")
@@ -152,7 +152,7 @@ class Probe:
             if progress.lines > self.max_stream_lines:
                 raise TargetUnreachable(progress.fail(
                     f"the {progress.status} event stream exceeded {self.max_stream_lines} lines "
-                    f"({progress.size} bytes) — a flood of tiny events; reading stopped"))
+                    f"({progress.size} bytes); a flood of tiny events, reading stopped"))
         if time.perf_counter() - started > self.timeout_s:  # a client without the deadline transport
             raise TargetUnreachable(describe_timeout(progress, None))
 

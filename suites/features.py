@@ -13,6 +13,7 @@ class Feature(StrEnum):
     MODELS = "models"
     CHAT = "chat"
     CHAT_STREAMING = "chat-streaming"
+    SEED_DETERMINISM = "seed-determinism"  # 000 "seed: Seed for deterministic sampling" (not every provider)
     STREAM_USAGE = "stream-usage"
     PARAMETER_VALIDATION = "parameter-validation"
     ERROR_HEADERS = "error-headers"
@@ -28,6 +29,7 @@ class Feature(StrEnum):
     AUDIO = "audio"
     VOICES = "voices"
     DATA_STORE = "data-store"
+    SDK_PROBES = "sdk-probes"  # the official openai Python SDK parses every answer (001: "Drop-in replacement")
     # Client gateway (/api/client/v1), 002_74466ddf28ce3d71.txt
     CLIENT_CHAT = "client-chat"
     CLIENT_STREAMING = "client-streaming"
@@ -46,7 +48,7 @@ class Profile:
 
 PROFILES: tuple[Profile, ...] = (
     Profile("ai-core", "ai", "models catalogue and non-streaming chat completions",
-            (Feature.MODELS, Feature.CHAT)),
+            (Feature.MODELS, Feature.CHAT, Feature.SEED_DETERMINISM)),
     Profile("ai-streaming", "ai", "SSE streaming of chat completions",
             (Feature.CHAT_STREAMING, Feature.STREAM_USAGE)),
     Profile("ai-validation", "ai", "documented parameter ranges and the error contract",
@@ -55,6 +57,8 @@ PROFILES: tuple[Profile, ...] = (
             (Feature.BEARER_AUTH, Feature.API_KEY_AUTH)),
     Profile("ai-schema", "ai", "schemathesis fuzzing of every implemented operation against the spec",
             (Feature.SCHEMA_FUZZING,)),
+    Profile("ai-sdk", "ai", "the official openai Python SDK parses models, completions, streams, tool calls, "
+            "structured output and typed errors", (Feature.SDK_PROBES,)),
     Profile("ai-extended", "ai", "tools, structured output, reasoning, vision, counting, embeddings, audio, "
             "voices, data store", (Feature.TOOLS, Feature.STRUCTURED_OUTPUT, Feature.REASONING, Feature.VISION,
                                    Feature.TOKEN_COUNTING, Feature.EMBEDDINGS, Feature.AUDIO, Feature.VOICES,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from mocks.reference.defects import DEFECTS
+from mocks.reference.settings import GatewaySettings
 from mocks.reference.stack import ReferenceStack
 from reports.model import Report
 from suites.runner import run
-from suites.target import Target
+from suites.target import Target, TargetError
 
 # Each defect of the reference and the checks that must catch it (every one of them must fail).
 EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
@@ -23,16 +25,63 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "no-role-delta": ("sse.first_delta_role",),
     "key-without-secret-accepted": ("auth.key_without_secret_401",),
     "any-bearer-accepted": ("auth.wrong_bearer_401",),
-    "plain-text-errors": ("errors.json_content_type", "errors.envelope"),
-    "wrong-chunk-object": ("sse.chunk_object", "sse.chunk_schema"),
+    "plain-text-errors": ("errors.json_content_type", "errors.envelope", "sdk.error_body_readable"),
+    "wrong-chunk-object": ("sse.chunk_object", "sse.chunk_schema", "sdk.parses_stream"),
     "stream-as-json-content-type": ("sse.content_type",),
-    "model-missing-owned-by": ("models.list_shape", "models.retrieve_shape"),
-    "unknown-model-500": ("models.unknown_404",),
+    "model-missing-owned-by": ("models.list_shape", "models.retrieve_shape", "sdk.parses_models"),
+    "unknown-model-500": ("models.unknown_404", "sdk.typed_error"),
     "created-drift": ("sse.stable_created",),
     "chunk-model-upstream-name": ("sse.stable_model",),
     "n-range-unchecked": ("validation.rejects_out_of_range",),
-    "error-envelope-flat": ("errors.envelope",),
-    "finish-reason-invalid": ("chat.finish_reason", "sse.finish_reason"),
+    "error-envelope-flat": ("errors.envelope", "sdk.error_body_readable"),
+    "finish-reason-invalid": ("chat.finish_reason", "sse.finish_reason", "sdk.parses_completion", "sdk.parses_stream"),
+    "tool-call-arguments-object": ("sdk.parses_tool_calls", "chat.response_shape"),
+    "error-status-200": ("sdk.typed_error", "auth.wrong_bearer_401", "models.unknown_404",
+                         "validation.rejects_out_of_range"),
+    "json-schema-output-fenced": ("sdk.parses_structured_output",),
+    "usage-after-done": ("sdk.stream_matches_chunks", "sdk.parses_stream", "sse.done_last"),
+    "n-ignored": ("chat.choice_indices", "sse.choice_indices"),
+    "stop-ignored": ("output.stop_honoured",),
+    "length-reported-as-stop": ("output.length_finish",),
+    "max-completion-tokens-ignored": ("output.completion_within_limit", "output.length_finish"),
+    "seed-not-deterministic": ("output.seed_deterministic",),
+    "tool-call-delta-repeats-name": ("tools.stream_later_deltas",),
+    "tool-call-delta-nulls": ("tools.stream_no_nulls",),
+    "tool-args-invalid-json": ("tools.arguments_valid",),
+    "tool-calls-finish-stop": ("tools.finish_reason",),
+    "tool-call-id-missing": ("tools.stream_first_delta",),
+    "tool-result-id-dropped": ("tools.result_answered",),
+    "response-format-dropped": ("structured.json_object", "structured.json_schema"),
+    "reasoning-tokens-missing": ("reasoning.tokens_reported",),
+    "image-part-dropped": ("vision.image_counted",),
+    "count-off-by-one": ("count.matches_usage",),
+    "xlate-claude-no-max-tokens": ("http.success",),
+    "xlate-gemini-finish-reason-raw": ("chat.finish_reason", "sse.finish_reason", "output.length_finish"),
+    "xlate-claude-tool-args-object": ("tools.arguments_valid",),
+    "xlate-reasoning-budget-wrong": ("reasoning.budget",),
+    "xlate-count-claude-accepted": ("count.unsupported_refused",),
+    "client-request-id-not-echoed": ("client.request_id_echoed",),
+    "client-no-x-request-id": ("client.x_request_id", "client.x_request_id_on_error"),
+    "client-guardrail-passes-pii": ("client.guardrail_block",),
+    "client-422-as-404": ("client.non_llm_422",),
+    "client-429-no-retry-after": ("client.retry_after",),
+    "client-breaker-never-opens": ("client.breaker_open_503",),
+    "client-stream-no-content-filter": ("client.output_content_filter",),
+    "client-request-id-fixed": ("client.request_id_generated",),
+    "client-any-token-accepted": ("client.invalid_token_401",),
+    "client-missing-model-500": ("client.bad_request_400",),
+    "client-unknown-model-502": ("client.unknown_model_404",),
+    "client-rate-limit-off-by-one": ("client.rate_limited_429",),
+    "store-tenant-leak": ("store.tenant_isolation",),
+    "store-delete-any-tenant": ("store.tenant_isolation",),
+    "store-get-any-tenant": ("store.tenant_isolation",),
+    "store-create-200": ("store.create_201", "errors.status_documented"),
+    "store-list-no-paging": ("store.list_page", "store.list_shape"),
+    "store-value-as-string": ("store.record_shape", "store.list_shape", "schema.response_schema_conformance"),
+    "store-delete-204": ("store.deleted_shape", "errors.status_documented"),
+    "store-delete-keeps-record": ("store.not_found_404",),
+    "store-value-unchecked": ("store.rejects_invalid",),
+    "voices-missing-id": ("voices.list_shape", "schema.response_schema_conformance"),
 }
 
 # Legal variations of the wire format: the suite must pass the reference with each of them on.
@@ -59,12 +108,50 @@ class SelfTestRow:
         return not self.missed
 
 
+def reference_settings(target: Target) -> dict[str, Any]:
+    """GatewaySettings overrides that give the bundled reference what the target file's `[client]` options say:
+    `limited_token` its own token with a rate limit of `rate_limit` requests, `quota_token` its own token with
+    a quota one request uses up, and `breaker_threshold`. The main client token keeps the generous defaults, so
+    the rest of the suite never trips them. TargetError when the options cannot be given to the reference."""
+    options = target.client
+    tokens = [*([target.client_token] if target.client_token else []), *GatewaySettings().client_tokens]
+    rate_limits: dict[str, int] = {}
+    quotas: dict[str, int] = {}
+    if options.rate_limit is not None:
+        if not options.limited_token:
+            raise TargetError("to start the reference, [client] rate_limit needs [client] limited_token: the "
+                              "reference gives that token the small limit, so the other tests keep theirs")
+        tokens.append(options.limited_token)
+        rate_limits[options.limited_token] = options.rate_limit
+    if options.quota_token:
+        tokens.append(options.quota_token)
+        quotas[options.quota_token] = 1  # one token: the first request's usage uses it up
+    overrides: dict[str, Any] = {"client_tokens": tuple(dict.fromkeys(tokens)),
+                                 "client_token_rate_limits": rate_limits, "client_token_quotas": quotas}
+    if options.breaker_threshold is not None:
+        overrides["client_breaker_threshold"] = options.breaker_threshold
+    return overrides
+
+
+def reference_stack(target: Target, *, defects: Iterable[str] = (), quirks: Iterable[str] = ()) -> ReferenceStack:
+    """A (not yet started) reference set up for `target`; ValueError for unknown switches or unusable options."""
+    return ReferenceStack(defects=tuple(defects), quirks=tuple(quirks), **reference_settings(target))
+
+
+def pointed_at(target: Target, stack: ReferenceStack) -> Target:
+    """`target` with the running reference's base URLs, and its credentials where the target names none."""
+    return target.with_overrides(
+        base_url=stack.base_url, client_base_url=stack.client_base_url, token=target.token or stack.token,
+        api_key=target.api_key or stack.api_key, api_secret=target.api_secret or stack.api_secret,
+        client_token=target.client_token or stack.client_token,
+        second_token=None if target.second_tenant_headers() else stack.second_token,
+    )
+
+
 def run_against_reference(target: Target, *, defects: Iterable[str] = (), quirks: Iterable[str] = ()) -> Report:
     """Start a reference with the given switches, run the suite against it, stop it."""
-    with ReferenceStack(defects=tuple(defects), quirks=tuple(quirks)) as stack:
-        return run(target.with_overrides(
-            base_url=stack.base_url, token=stack.token, api_key=stack.api_key, api_secret=stack.api_secret,
-        ))
+    with reference_stack(target, defects=defects, quirks=quirks) as stack:
+        return run(pointed_at(target, stack))
 
 
 def selftest(

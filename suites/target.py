@@ -18,6 +18,20 @@ class TargetError(ValueError):
 
 
 @dataclass(frozen=True)
+class ClientOptions:
+    """What the client gateway tests that provoke limits, faults and guardrails need to know (`[client]`).
+
+    Each is optional; a test whose option is absent is skipped with the key to set."""
+
+    limited_token: str | None = None  # a client token with a small rate limit (falls back to [client] token)
+    rate_limit: int | None = None  # requests per window that token may make: request rate_limit + 1 gets 429
+    quota_token: str | None = None  # a client token whose quota one request uses up: the next one gets 429
+    output_pii_hook: str | None = None  # request header that makes the gateway put PII into its output
+    fault_header: str | None = None  # request header forwarded upstream that makes the provider answer its status
+    breaker_threshold: int | None = None  # consecutive provider failures that open the circuit breaker
+
+
+@dataclass(frozen=True)
 class Target:
     """Everything the suite needs to know about the gateway under test."""
 
@@ -28,7 +42,13 @@ class Target:
     api_key: str | None = None
     api_secret: str | None = None
     client_token: str | None = None
+    # `[auth.second_tenant]`: credentials of another tenant than the ones above (data-store isolation tests)
+    second_token: str | None = None
+    second_api_key: str | None = None
+    second_api_secret: str | None = None
+    client: ClientOptions = ClientOptions()
     models: dict[str, str] = field(default_factory=dict)
+    model_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `[models] key = [...]`: every ID
     supported: frozenset[Feature] = frozenset(Feature)
     exempt: dict[Feature, str] = field(default_factory=dict)
     timeout_s: float = 30.0
@@ -38,12 +58,36 @@ class Target:
         """The model ID to use for `capability` (e.g. "chat", "stream"), falling back to "chat"."""
         return self.models.get(capability) or self.models.get("chat")
 
-    def auth_headers(self) -> dict[str, str]:
-        """The credentials the target was given: bearer if a token is set, else the key pair."""
+    def models_for(self, capability: str, *, fallback: bool = True) -> tuple[str, ...]:
+        """Every model ID listed for `capability` (`[models] tools = ["gpt-5", "gemini-3-flash"]`, or one ID);
+        without a list for it, `model_for(capability)` when `fallback`, else only an ID given under that key."""
+        if capability in self.model_lists:
+            return self.model_lists[capability]
+        single = self.model_for(capability) if fallback else self.models.get(capability)
+        return (single,) if single else ()
+
+    def client_model(self, capability: str = "chat", *, fallback: bool = True) -> str | None:
+        """The client gateway model key for `capability` (`[models] client_<capability>`), falling back to
+        `client_chat` when `fallback`; never to the AI API's models, whose IDs need not be client model keys."""
+        return self.models.get(f"client_{capability}") or (self.models.get("client_chat") if fallback else None)
+
+    def auth_headers(self, api: str = "ai") -> dict[str, str]:
+        """The credentials the target was given for `api`: on the AI API bearer if a token is set, else the key
+        pair; on the client gateway its API token."""
+        if api == "client":
+            return {"authorization": f"Bearer {self.client_token}"} if self.client_token else {}
         if self.token:
             return {"authorization": f"Bearer {self.token}"}
         if self.api_key and self.api_secret:
             return {"api-key": self.api_key, "api-secret": self.api_secret}
+        return {}
+
+    def second_tenant_headers(self) -> dict[str, str]:
+        """The second tenant's AI API credentials (`[auth.second_tenant]`): bearer if set, else the key pair."""
+        if self.second_token:
+            return {"authorization": f"Bearer {self.second_token}"}
+        if self.second_api_key and self.second_api_secret:
+            return {"api-key": self.second_api_key, "api-secret": self.second_api_secret}
         return {}
 
     def skip_reason(self, feature: Feature) -> str | None:
@@ -58,6 +102,7 @@ class Target:
         given = {key: value for key, value in overrides.items() if value is not None}
         if "model" in given:
             given["models"] = {**self.models, "chat": given.pop("model")}
+            given["model_lists"] = {key: ids for key, ids in self.model_lists.items() if key != "chat"}
         return replace(self, **given)
 
 
@@ -71,6 +116,42 @@ def _features(names: list[str], where: str) -> frozenset[Feature]:
     return frozenset(Feature(name) for name in names)
 
 
+def _positive(value: Any, key: str, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise TargetError(f"{where}: [client] {key} must be a positive integer, got {value!r}")
+    return value
+
+
+def _client_options(client: dict[str, Any], where: str) -> ClientOptions:
+    def text(key: str) -> str | None:
+        value = client.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise TargetError(f"{where}: [client] {key} must be a non-empty string, got {value!r}")
+        return value
+
+    return ClientOptions(
+        limited_token=text("limited_token"), rate_limit=_positive(client.get("rate_limit"), "rate_limit", where),
+        quota_token=text("quota_token"), output_pii_hook=text("output_pii_hook"), fault_header=text("fault_header"),
+        breaker_threshold=_positive(client.get("breaker_threshold"), "breaker_threshold", where),
+    )
+
+
+def _models(raw: Any, where: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """`[models]`: each key names one model ID or a list of them (the first is the key's single model)."""
+    single: dict[str, str] = {}
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, value in (raw if isinstance(raw, dict) else {}).items():
+        if isinstance(value, list):
+            if not value or not all(isinstance(item, str) and item for item in value):
+                raise TargetError(f"{where}: [models] {key} must be a model ID or a non-empty list of them")
+            single[str(key)], lists[str(key)] = value[0], tuple(value)
+        else:
+            single[str(key)] = str(value)
+    return single, lists
+
+
 def load_target(path: Path) -> Target:
     """Read a TOML target file (see suites/targets/reference.toml for every key)."""
     try:
@@ -78,9 +159,13 @@ def load_target(path: Path) -> Target:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TargetError(f"cannot read target file {path}: {exc}") from exc
     api, client, auth = data.get("api", {}), data.get("client", {}), data.get("auth", {})
+    second = auth.get("second_tenant", {})
+    if not isinstance(second, dict):
+        raise TargetError(f"{path}: [auth.second_tenant] must be a table (token, or api_key and api_secret)")
     features = data.get("features", {})
     exempt_raw = features.get("exempt", {})
     exempt = {feature: str(exempt_raw[feature.value]) for feature in _features(list(exempt_raw), str(path))}
+    models, model_lists = _models(data.get("models", {}), str(path))
     return Target(
         name=str(data.get("name", path.stem)),
         base_url=api.get("base_url"),
@@ -88,8 +173,13 @@ def load_target(path: Path) -> Target:
         token=auth.get("token"),
         api_key=auth.get("api_key"),
         api_secret=auth.get("api_secret"),
+        second_token=second.get("token"),
+        second_api_key=second.get("api_key"),
+        second_api_secret=second.get("api_secret"),
         client_token=client.get("token"),
-        models={str(key): str(value) for key, value in data.get("models", {}).items()},
+        client=_client_options(client, str(path)),
+        models=models,
+        model_lists=model_lists,
         supported=_features(list(features.get("supported", [ALL])), str(path)),
         exempt=exempt,
         timeout_s=float(data.get("timeouts", {}).get("request_s", 30.0)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,10 @@ for its `faults.from_headers(...).before_chunk` pacer, which alone knows token e
 
 ErrorBuilder = Callable[[faults.Failure], Response]
 """A provider's native error response for an injected failure (429 with Retry-After and rate-limit headers)."""
+Direct = Callable[[Scope, str, bytes, Receive, Send], Awaitable[bool]]
+"""A provider's shortcut for its hot endpoints, tried for a request no fault applies to, after it is journaled:
+`(scope, route path, whole body, receive, send)`; it answers the request itself (returning True) or returns
+False, and the app then routes it as usual. It must answer exactly as the app's route would."""
 
 
 @dataclass
@@ -40,11 +44,14 @@ class Controller:
         return {"reset": True, "cleared": self.journal.clear()}
 
 
-def install(app: Starlette, error: ErrorBuilder, *, journal: Journal | None = None) -> Controller:
+def install(
+    app: Starlette, error: ErrorBuilder, *, journal: Journal | None = None, direct: Direct | None = None
+) -> Controller:
     """Add the control endpoints, the journal and run-wide faults to `app` (before it first serves).
-    Pass the journal the app's handlers record into, so each request is journaled once."""
+    Pass the journal the app's handlers record into, so each request is journaled once; `direct` (optional)
+    answers the requests it knows without the app's routing when no fault applies (see `Direct`)."""
     controller = Controller(Journal() if journal is None else journal)
-    app.add_middleware(ControlMiddleware, controller=controller, error=error)
+    app.add_middleware(ControlMiddleware, controller=controller, error=error, direct=direct)
     app.state.mock_control = controller
     return controller
 
@@ -78,14 +85,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
+    message = await receive()
+    if message["type"] != "http.request":
+        return b""
+    body = message.get("body", b"")
+    if type(body) is bytes and not message.get("more_body", False):  # the whole body at once: no copy
+        return body
+    chunks = [body]
+    while message.get("more_body", False):
         message = await receive()
         if message["type"] != "http.request":
             return b"".join(chunks)
         chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    return b"".join(chunks)
 
 
 def _malformed(send: Send, after: int) -> Send:
@@ -110,8 +122,10 @@ class ControlMiddleware:
     """Serves `/__mock__/*`; journals every other request, then applies its faults: the request's
     `x-mock-*` headers, and for the kinds they leave out, the control endpoint's rules."""
 
-    def __init__(self, app: ASGIApp, controller: Controller, error: ErrorBuilder) -> None:
-        self.app, self.controller, self.error = app, controller, error
+    def __init__(
+        self, app: ASGIApp, controller: Controller, error: ErrorBuilder, direct: Direct | None = None
+    ) -> None:
+        self.app, self.controller, self.error, self.direct = app, controller, error, direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,12 +138,13 @@ class ControlMiddleware:
             return
         body = await _read_body(receive)
         self.controller.journal.record_scope(scope, body)
-        receive = _replay(body, receive)
         given = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"] if k[:7] == b"x-mock-"}
         ruled = self.controller.rules.headers_for(scope["method"], path)
         if not given and not ruled:
-            await self.app(scope, receive, send)
+            if self.direct is None or not await self.direct(scope, path, body, receive, send):
+                await self.app(scope, _replay(body, receive), send)
             return
+        receive = _replay(body, receive)
         kinds = {faults.KIND_OF.get(name) for name in given}
         merged = {**{h: v for h, v in ruled.items() if faults.KIND_OF[h] not in kinds}, **given}
         try:

@@ -143,7 +143,7 @@ class ChatCompletion(TypedDict):
     choices: list[Choice]
     usage: Usage
     service_tier: str | None
-    system_fingerprint: str | None
+    system_fingerprint: NotRequired[str]  # omitted when unknown: OpenAI's schema does not allow null
 
 
 class Delta(TypedDict, total=False):
@@ -167,7 +167,7 @@ class ChatCompletionChunk(TypedDict):
     created: int
     model: str
     service_tier: str | None
-    system_fingerprint: str | None
+    system_fingerprint: NotRequired[str]  # omitted when unknown: OpenAI's schema does not allow null
     choices: list[ChunkChoice]
     usage: NotRequired[Usage | None]
 
@@ -251,10 +251,13 @@ def completion(
     *, id: str, created: int, model: str, choices: Sequence[Choice], usage: Usage,
     system_fingerprint: str | None = None, service_tier: str | None = "default",
 ) -> ChatCompletion:
-    return {
+    body: ChatCompletion = {
         "id": id, "object": "chat.completion", "created": created, "model": model, "choices": list(choices),
-        "usage": usage, "service_tier": service_tier, "system_fingerprint": system_fingerprint,
+        "usage": usage, "service_tier": service_tier,
     }
+    if system_fingerprint is not None:
+        body["system_fingerprint"] = system_fingerprint
+    return body
 
 
 def chunk_choice(
@@ -271,8 +274,10 @@ def chunk(
     chunk does when the request set `stream_options.include_usage`."""
     body: ChatCompletionChunk = {
         "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-        "service_tier": service_tier, "system_fingerprint": system_fingerprint, "choices": list(choices),
+        "service_tier": service_tier, "choices": list(choices),
     }
+    if system_fingerprint is not None:
+        body["system_fingerprint"] = system_fingerprint
     if include_usage:
         body["usage"] = usage
     return body

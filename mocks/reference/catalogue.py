@@ -50,7 +50,8 @@ class ModelEntry:
     upstream_model: str
     snapshot: str
     encoding: str = "o200k_base"
-    endpoint: str = "chat"  # later rows: "embeddings", "audio"
+    endpoint: str = "chat"  # the one API path it serves: "chat", "embeddings", "audio/transcriptions",
+    #                         "audio/speech" (001: embedding and audio models use their dedicated endpoints)
 
     @property
     def default_completion_tokens(self) -> int:
@@ -98,6 +99,21 @@ CATALOGUE: tuple[ModelEntry, ...] = (
                136_000, 64_000, 200_000, "claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
     ModelEntry("claude-haiku-4-5", "claude", "anthropic", 1_760_486_400, _CLAUDE_CAPABILITIES,
                136_000, 64_000, 200_000, "claude-haiku-4-5", "claude-haiku-4-5-20251001"),
+    # Embedding and audio models (000: "use their dedicated endpoints (/embeddings, /audio/*) and do not support
+    # /chat/completions"). Embeddings and speech take input only (max_completion_tokens 0); Whisper's decoder
+    # has a 448-token context of which the prompt may use half.
+    ModelEntry("text-embedding-3-small", "openai", "openai", 1_705_948_997, ("embeddings",),
+               8_192, 0, 8_192, "text-embedding-3-small", "text-embedding-3-small", "cl100k_base", "embeddings"),
+    ModelEntry("qwen3-embedding-8b", "threatwinds", "Alibaba", 1_749_168_000, ("embeddings",),
+               32_768, 0, 32_768, "qwen3-embedding-8b", "Qwen/Qwen3-Embedding-8B", endpoint="embeddings"),
+    ModelEntry("whisper-1", "openai", "openai", 1_677_532_384, ("transcription",),
+               224, 224, 448, "whisper-1", "whisper-1", endpoint="audio/transcriptions"),
+    ModelEntry("whisper-large-v3", "threatwinds", "OpenAI", 1_699_401_600, ("transcription",),
+               224, 224, 448, "whisper-large-v3", "openai/whisper-large-v3", endpoint="audio/transcriptions"),
+    ModelEntry("tts-1", "openai", "openai", 1_681_940_951, ("speech",),
+               4_096, 0, 4_096, "tts-1", "tts-1", endpoint="audio/speech"),
+    ModelEntry("kokoro-82m", "threatwinds", "Hexgrad", 1_735_689_600, ("speech",),
+               512, 0, 512, "kokoro-82m", "hexgrad/Kokoro-82M", endpoint="audio/speech"),
 )
 
 

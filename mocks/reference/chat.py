@@ -103,7 +103,8 @@ class ChatEndpoint:
         except ValueError:
             raise provider_error(entry.provider, "response is not JSON") from None
         completion = upstream.adapter.completion(native)
-        return JSONResponse(rewrite_completion(completion, body["model"], self.state.settings))
+        return JSONResponse(rewrite_completion(completion, body["model"], self.state.settings,
+                                               response_format=body.get("response_format")))
 
     async def _stream(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
         settings = self.state.settings

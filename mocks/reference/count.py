@@ -65,6 +65,8 @@ class CountEndpoint:
             tokens = await self._gemini(request, body["messages"], entry)
         else:
             tokens = count_message_tokens(body["messages"], entry.encoding)
+        if settings.has("count-off-by-one"):
+            tokens += 1
         return JSONResponse({"model": body["model"], "prompt_tokens": tokens})
 
     async def _gemini(self, request: Request, messages: list[dict[str, Any]], entry: ModelEntry) -> int:

@@ -25,30 +25,38 @@ DEFECTS: dict[str, str] = {
     "n-range-unchecked": "`n` outside 1..128 is accepted (clamped and forwarded) instead of a 400",
     "error-envelope-flat": 'error bodies are `{"message": ..., "code": ...}` without the `error` wrapper',
     "finish-reason-invalid": 'the final choice has `finish_reason: "end_turn"` (Anthropic\'s name leaked)',
-}
-
-# Defects of the data store and the voices list. Kept apart from DEFECTS, whose every entry the self-test
-# (suites/selftest.py) requires a catching check for, until suites/ checks those endpoints; `GatewaySettings`
-# and `aigw serve --defect` accept both.
-DATA_DEFECTS: dict[str, str] = {
-    "store-tenant-leak": "listing a store collection returns the records of every tenant, not only the caller's",
-    "store-delete-any-tenant": "deleting a store record removes that key for every tenant, not only the caller's",
-    "store-create-200": "creating a store record answers 200 instead of 201 Created",
-    "voices-missing-id": "the voices list omits each voice's `id`",
-}
-# Defects of the client gateway (/api/client/v1, 002); kept apart from DEFECTS for the same reason.
-CLIENT_DEFECTS: dict[str, str] = {
-    "client-request-id-not-echoed": "the client's `request_id` is ignored: a fresh `req_...` ID is returned instead",
-    "client-no-x-request-id": "client gateway responses lack the `X-Request-Id` header",
-    "client-guardrail-passes-pii": "the input PII guardrail is skipped: requests carrying PII are forwarded",
-    "client-422-as-404": "a model key that is not an LLM (wrong category) gives 404 instead of 422",
-    "client-429-no-retry-after": "rate limit and quota 429 responses lack `Retry-After`",
-    "client-breaker-never-opens": "consecutive upstream failures never open the circuit breaker (no 503)",
-    "client-stream-no-content-filter": "PII in streamed output is relayed; the stream never ends with content_filter",
-}
-# Defects of the translation to Gemini's and Anthropic's native wire formats and of /chat/count; kept apart from
-# DEFECTS for the same reason (the self-test targets OpenAI models only).
-XLATE_DEFECTS: dict[str, str] = {
+    # What the official openai SDK cannot read (suites/checks/sdk.py, the sdk-probes feature).
+    "tool-call-arguments-object": "the gateway parses tool-call `function.arguments` to check them and returns the "
+                                  "parsed object, not the JSON string (non-streaming, every provider)",
+    "error-status-200": "error responses are sent with status 200 (the JSON envelope and x-error headers intact)",
+    "json-schema-output-fenced": "answers to a `json_schema` response_format are wrapped in a ```json Markdown "
+                                 "fence (non-streaming)",
+    "usage-after-done": "the usage-only chunk of include_usage is sent after `data: [DONE]`, not before it",
+    # What answers say (suites/checks/output.py, tools.py): parameters lost on the way upstream, rewrites of the
+    # answer, and the translation to Gemini's and Anthropic's wire formats ("xlate-", see XLATE_DEFECTS).
+    "n-ignored": "`n` is not forwarded upstream: one choice comes back whatever `n` asked for",
+    "stop-ignored": "`stop` is not forwarded upstream: answers run past their stop sequences",
+    "length-reported-as-stop": "an answer cut at max_completion_tokens ends with finish_reason `stop`, not `length`",
+    "max-completion-tokens-ignored": "only the legacy `max_tokens` is read: a `max_completion_tokens` limit is "
+                                     "replaced by the model's default (OpenAI wire format)",
+    "seed-not-deterministic": "`seed` is salted with a per-request nonce before forwarding (cache busting): the "
+                              "same seed gives different answers (OpenAI wire format)",
+    "tool-call-delta-repeats-name": "every streamed tool-call delta repeats the call's `id`, `type` and "
+                                    "`function.name` (clients concatenate them)",
+    "tool-call-delta-nulls": 'later streamed tool-call deltas carry `"id": null`, `"type": null` and '
+                             '`"function": {"name": null, ...}`',
+    "tool-args-invalid-json": "Gemini function-call args are rendered with Python's str() (single quotes), not "
+                              "as JSON text, whole and streamed",
+    "tool-calls-finish-stop": "Gemini answers that call functions end with finish_reason `stop` (Gemini's STOP "
+                              "mapped without looking at the calls)",
+    "tool-call-id-missing": "Gemini function calls get no `id` (Gemini sends none and the gateway makes none): "
+                            "the first streamed tool-call delta and the whole answer's tool_calls lack it",
+    "tool-result-id-dropped": "`tool_call_id` is dropped from tool messages: Gemini and Claude cannot match the "
+                              "result to its call (a 400)",
+    "response-format-dropped": "`response_format` is not forwarded upstream: JSON and schema requests get plain text",
+    "reasoning-tokens-missing": "usage is cut to its three totals: completion_tokens_details.reasoning_tokens is lost",
+    "image-part-dropped": "content arrays are flattened to their text before forwarding: images never reach the model",
+    "count-off-by-one": "/chat/count answers one token more than the prompt_tokens of the same messages",
     "xlate-claude-no-max-tokens": "max_tokens is not sent to Anthropic unless the caller set one: its 400 "
                                   "`max_tokens: Field required` reaches the caller of a valid request",
     "xlate-gemini-finish-reason-raw": 'Gemini\'s finishReason passes through raw (`"STOP"`, `"MAX_TOKENS"`)',
@@ -58,8 +66,46 @@ XLATE_DEFECTS: dict[str, str] = {
                                     "50% of max tokens (Claude and Gemini)",
     "xlate-count-claude-accepted": "/chat/count answers Claude models (counted with o200k_base) instead of "
                                    "the documented refusal",
+    # The client gateway (/api/client/v1, 002); every name starts with "client-" (see CLIENT_DEFECTS).
+    "client-request-id-not-echoed": "the client's `request_id` is ignored: a fresh `req_...` ID is returned instead",
+    "client-no-x-request-id": "client gateway responses lack the `X-Request-Id` header",
+    "client-guardrail-passes-pii": "the input PII guardrail is skipped: requests carrying PII are forwarded",
+    "client-422-as-404": "a model key that is not an LLM (wrong category) gives 404 instead of 422",
+    "client-429-no-retry-after": "rate limit and quota 429 responses lack `Retry-After`",
+    "client-breaker-never-opens": "consecutive upstream failures never open the circuit breaker (no 503)",
+    "client-stream-no-content-filter": "PII in streamed output is relayed; the stream never ends with content_filter",
+    "client-request-id-fixed": "the ID generated for a request without `request_id` is made once at startup: "
+                               "every such request gets the same one",
+    "client-any-token-accepted": "any bearer token with the `cgt_` prefix authenticates (a prefix check only)",
+    "client-missing-model-500": "a request without `model` crashes the handler (500) instead of a 400",
+    "client-unknown-model-502": "an unknown model key is forwarded upstream: the provider's refusal gives 502 "
+                                "instead of 404",
+    "client-rate-limit-off-by-one": "the rate limiter admits one request more than the limit per window",
+    # The data store and the voices list (001, inferred); names start with "store-" or "voices-" (see DATA_DEFECTS).
+    "store-tenant-leak": "listing a store collection returns the records of every tenant, not only the caller's",
+    "store-delete-any-tenant": "deleting a store record removes that key for every tenant, not only the caller's",
+    "store-get-any-tenant": "reading a store record looks the key up in every tenant: another tenant's record is "
+                            "returned when the caller has none (or its own is shadowed)",
+    "store-create-200": "creating a store record answers 200 instead of 201 Created",
+    "store-list-no-paging": "listing a store collection ignores `limit` and `after`: every record in one page, "
+                            "`has_more` false",
+    "store-value-as-string": "store records carry `value` as the JSON text the database holds, not the object",
+    "store-delete-204": "deleting a store record answers 204 with no body instead of 200 with the deletion object",
+    "store-delete-keeps-record": "deleting a store record answers `deleted: true` but leaves the record in place",
+    "store-value-unchecked": "a store record whose `value` is not an object (a string, an array, null) is stored "
+                             "instead of a 400",
+    "voices-missing-id": "the voices list omits each voice's `id`",
 }
-ALL_DEFECTS: dict[str, str] = {**DEFECTS, **DATA_DEFECTS, **CLIENT_DEFECTS, **XLATE_DEFECTS}
+
+# The data store's and the voices list's defects, a view of DEFECTS (they were once kept apart from it).
+DATA_DEFECTS: dict[str, str] = {name: text for name, text in DEFECTS.items()
+                                if name.startswith(("store-", "voices-"))}
+# The client gateway's defects, a view of DEFECTS (they were once kept apart from it).
+CLIENT_DEFECTS: dict[str, str] = {name: text for name, text in DEFECTS.items() if name.startswith("client-")}
+# The translation defects (Gemini's and Anthropic's wire formats, /chat/count), a view of DEFECTS (they were once
+# kept apart from it, before the suite ran on Gemini and Claude models).
+XLATE_DEFECTS: dict[str, str] = {name: text for name, text in DEFECTS.items() if name.startswith("xlate-")}
+ALL_DEFECTS: dict[str, str] = {**DEFECTS, **DATA_DEFECTS, **XLATE_DEFECTS}
 
 QUIRKS: dict[str, str] = {
     "crlf": "SSE lines end with CRLF instead of LF",

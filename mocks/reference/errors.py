@@ -74,10 +74,11 @@ def error_response(error: GatewayError, settings: GatewaySettings) -> Response:
         headers["x-error"] = _header_safe(error.message)
     if not settings.has("no-x-error-id"):
         headers["x-error-id"] = "err_" + uuid.uuid4().hex
+    status = 200 if settings.has("error-status-200") else error.status
     if settings.has("plain-text-errors"):
-        return Response(error.message, error.status, headers, media_type="text/plain")
+        return Response(error.message, status, headers, media_type="text/plain")
     body = json.dumps(envelope(error, settings))
-    return Response(body, error.status, headers, media_type="application/json")
+    return Response(body, status, headers, media_type="application/json")
 
 
 def _header_safe(message: str) -> str:

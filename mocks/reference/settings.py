@@ -29,9 +29,11 @@ class GatewaySettings:
     # The client gateway (/api/client/v1, 002): its API tokens, per-token limits, breaker and guardrails.
     client_tokens: tuple[str, ...] = ("cgt_dev-token",)
     client_rate_limit: int = 10_000  # requests per token per window
+    client_token_rate_limits: dict[str, int] = field(default_factory=dict)  # client token → its own rate limit
     client_rate_window_s: float = 60.0
     client_quota_tokens: int = 100_000_000  # tokens (usage.total_tokens) per token per period
     client_quota_period_s: float = 86_400.0
+    client_token_quotas: dict[str, int] = field(default_factory=dict)  # client token → its own quota (tokens)
     client_breaker_threshold: int = 5  # consecutive upstream failures that open a provider's breaker
     client_breaker_cooldown_s: float = 30.0  # open → half-open (one trial request) after this long
     client_pii_detectors: frozenset[str] = frozenset({"email", "phone", "credit_card"})  # empty: guardrail off
@@ -51,10 +53,16 @@ class GatewaySettings:
         tokens = self.client_tokens
         object.__setattr__(self, "client_tokens", (tokens,) if isinstance(tokens, str) else tuple(tokens))
         object.__setattr__(self, "client_pii_detectors", frozenset(self.client_pii_detectors))
+        object.__setattr__(self, "client_token_rate_limits", dict(self.client_token_rate_limits))
+        object.__setattr__(self, "client_token_quotas", dict(self.client_token_quotas))
+        per_token = {**self.client_token_rate_limits, **self.client_token_quotas}
         client_limits = (self.client_rate_limit, self.client_rate_window_s, self.client_quota_tokens,
-                         self.client_quota_period_s, self.client_breaker_threshold, self.client_breaker_cooldown_s)
+                         self.client_quota_period_s, self.client_breaker_threshold, self.client_breaker_cooldown_s,
+                         *self.client_token_rate_limits.values(), *self.client_token_quotas.values())
         if min(client_limits) <= 0 or not all(self.client_tokens):
             raise ValueError("client gateway limits must be positive and client tokens non-empty")
+        if unknown := sorted(set(per_token) - set(self.client_tokens)):
+            raise ValueError(f"per-token client limits name tokens that are not client tokens: {unknown}")
         if self.upstream_timeout_s <= 0:
             raise ValueError(f"upstream_timeout_s must be positive, got {self.upstream_timeout_s}")
 

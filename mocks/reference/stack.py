@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -16,18 +17,40 @@ from mocks.core.server import ServerThread
 from mocks.gemini.app import create_app as create_gemini_app
 from mocks.openai.app import create_app as create_openai_app
 from mocks.reference.app import BASE_PATH, create_app
+from mocks.reference.client import CLIENT_BASE_PATH
 from mocks.reference.settings import GatewaySettings
+from mocks.selfhosted.app import create_app as create_selfhosted_app
 
 # Provider → (mount path on the mock server, API version segment of its upstream URL, the mock's factory).
 # OpenAI is strict (unknown parameters are a 400, as on the real API); the self-hosted threatwinds backend is
-# vLLM-style: OpenAI's wire format, extra sampling parameters (top_k, min_p, repetition_penalty) accepted.
+# the vLLM-style mock (`mocks.selfhosted`): OpenAI's wire format, extra sampling parameters (top_k, min_p,
+# repetition_penalty) accepted, chat, embedding and audio models, vLLM's errors.
 # Gemini and Claude are their native mocks (strict too). The root mount ("") must come last: it matches all.
 MOUNTS: dict[str, tuple[str, str, Callable[[str], ASGIApp]]] = {
-    "threatwinds": ("/threatwinds", "/v1", lambda key: create_openai_app(key, strict=False)),
+    "threatwinds": ("/threatwinds", "/v1", lambda key: create_selfhosted_app(key, owned_by="maintainer")),
     "gemini": ("/gemini", "/v1beta", lambda key: create_gemini_app(key)),
     "claude": ("/anthropic", "/v1", lambda key: create_anthropic_app(key)),
     "openai": ("", "/v1", lambda key: create_openai_app(key, strict=True)),
 }
+
+
+def provider_base(provider: str, url: str) -> str:
+    """The upstream base URL of `provider` given `url`: its API base (https://api.openai.com/v1), or a bare
+    origin such as a separately started mock's root (http://127.0.0.1:9001), to which the provider's version
+    segment is appended (/v1; /v1beta for gemini). ValueError for an unknown provider or a malformed URL."""
+    if provider not in MOUNTS:
+        raise ValueError(f"unknown provider {provider!r}; known providers are: {', '.join(sorted(MOUNTS))}")
+    problem = "expected http(s)://host[:port][/path]"
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port
+    except ValueError as error:  # e.g. a port that is not a number or out of range
+        problem, port_ok = str(error), False
+    if not port_ok or parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or any(char.isspace() for char in url):
+        raise ValueError(f"malformed URL for provider {provider!r}: {url!r} ({problem})")
+    base = url.rstrip("/")
+    return base if parts.path.strip("/") else base + MOUNTS[provider][1]
 
 
 def mock_upstreams(api_key: str) -> Starlette:
@@ -39,7 +62,9 @@ class ReferenceStack:
     """Start with `with ReferenceStack(defects=["no-done"]) as stack:`; `stack.base_url` ends in /api/ai/v1.
 
     `settings_overrides` are GatewaySettings fields (token, api_key, upstream_timeout_s, ...); `upstreams`
-    given there replaces the mock for the providers it names."""
+    given there replaces the mock for the providers it names (base URLs as is). `provider_urls` does the same
+    through `provider_base` (checked, and a bare origin gets the provider's version segment), e.g.
+    `{"openai": "http://127.0.0.1:9001"}` for a separately started OpenAI mock."""
 
     def __init__(
         self,
@@ -47,9 +72,11 @@ class ReferenceStack:
         port: int = 0,
         defects: Iterable[str] = (),
         quirks: Iterable[str] = (),
+        provider_urls: Mapping[str, str] | None = None,
         **settings_overrides: Any,
     ) -> None:
         self._port = port
+        self.provider_urls = {name: provider_base(name, url) for name, url in (provider_urls or {}).items()}
         self._defects, self._quirks = frozenset(defects), frozenset(quirks)
         self._overrides = settings_overrides
         # Built now so unknown defects or quirks fail before any server starts.
@@ -65,6 +92,16 @@ class ReferenceStack:
         return self.gateway_url + BASE_PATH
 
     @property
+    def client_base_url(self) -> str:
+        """The client gateway's base (002), e.g. http://127.0.0.1:PORT/api/client/v1."""
+        return self.gateway_url + CLIENT_BASE_PATH
+
+    @property
+    def client_token(self) -> str:
+        """The first client gateway API token (`cgt_...`)."""
+        return self.settings.client_tokens[0]
+
+    @property
     def token(self) -> str:
         return self.settings.token
 
@@ -76,6 +113,12 @@ class ReferenceStack:
     def api_secret(self) -> str:
         return self.settings.api_secret
 
+    @property
+    def second_token(self) -> str | None:
+        """A bearer token of another tenant than `token`'s (dev-token-2 by default), or None if there is none."""
+        return next((token for token, tenant in self.settings.tenants.items()
+                     if tenant != self.settings.tenant and token != self.settings.token), None)
+
     def mock_url(self, provider: str = "openai") -> str:
         """The root of `provider`'s mock (its journal is at `<root>/__mock__/journal`)."""
         return self.mock_base_url + MOUNTS[provider][0]
@@ -86,6 +129,7 @@ class ReferenceStack:
         try:
             upstreams = {provider: self.mock_url(provider) + version for provider, (_, version, _) in MOUNTS.items()}
             upstreams.update(self._overrides.get("upstreams", {}))
+            upstreams.update(self.provider_urls)
             defaults = {"forward_headers": frozenset(faults.HEADERS)}
             overrides = {**defaults, **self._overrides, "upstreams": upstreams}
             self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **overrides)

@@ -41,14 +41,22 @@ async def relay(
     """The gateway's SSE body from an adapter's OpenAI chunks; a provider failure after the first byte (an
     error event, a malformed or cut stream, a broken connection) becomes an in-stream error event."""
     framer = Framer(settings)
+    late: list[bytes] = []  # the usage-after-done defect: usage-only chunks held back until after [DONE]
     try:
         async with aclosing(chunks):
             async for chunk in chunks:
                 rewritten = rewriter.rewrite(chunk)
-                if rewritten is not None:
-                    yield framer.event(json.dumps(rewritten, ensure_ascii=False))
+                if rewritten is None:
+                    continue
+                event = framer.event(json.dumps(rewritten, ensure_ascii=False))
+                if settings.has("usage-after-done") and "usage" in rewritten and not rewritten.get("choices"):
+                    late.append(event)
+                else:
+                    yield event
         if not settings.has("no-done"):
             yield framer.event(DONE)
+        for event in late:
+            yield event
     except GatewayError as problem:
         yield framer.error(problem, settings)
     except httpx.HTTPError as exc:

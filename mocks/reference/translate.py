@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 import uuid
 from typing import Any
@@ -31,7 +33,17 @@ def _usage_defect(usage: Any, settings: GatewaySettings) -> None:
             usage["total_tokens"] = prompt + completion + 1
 
 
+def _usage_details_defect(usage: Any, settings: GatewaySettings) -> None:
+    if settings.has("reasoning-tokens-missing") and isinstance(usage, dict):
+        for key in [key for key in usage if key not in ("prompt_tokens", "completion_tokens", "total_tokens")]:
+            del usage[key]
+
+
 def _finish_defect(choices: Any, settings: GatewaySettings, *, last_only: bool) -> None:
+    if settings.has("length-reported-as-stop") and isinstance(choices, list):
+        for choice in choices:
+            if isinstance(choice, dict) and choice.get("finish_reason") == "length":
+                choice["finish_reason"] = "stop"
     if not settings.has("finish-reason-invalid") or not isinstance(choices, list):
         return
     for choice in choices[-1:] if last_only else choices:
@@ -39,12 +51,32 @@ def _finish_defect(choices: Any, settings: GatewaySettings, *, last_only: bool) 
             choice["finish_reason"] = LEAKED_FINISH_REASON
 
 
+def _message_defects(choices: Any, settings: GatewaySettings, response_format: Any) -> None:
+    """tool-call-arguments-object (arguments parsed and never re-serialised) and json-schema-output-fenced."""
+    fenced = settings.has("json-schema-output-fenced") and isinstance(response_format, dict) \
+        and response_format.get("type") == "json_schema"
+    for choice in choices if isinstance(choices, list) else []:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            continue
+        if fenced and isinstance(message.get("content"), str):
+            message["content"] = f"```json\n{message['content']}\n```"
+        calls = message.get("tool_calls") if settings.has("tool-call-arguments-object") else None
+        for call in calls if isinstance(calls, list) else []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                with contextlib.suppress(ValueError):
+                    function["arguments"] = json.loads(function["arguments"])
+
+
 def rewrite_completion(
-    completion: dict[str, Any], model_id: str, settings: GatewaySettings
+    completion: dict[str, Any], model_id: str, settings: GatewaySettings, *, response_format: Any = None
 ) -> dict[str, Any]:
     """A non-streaming upstream completion as the gateway returns it: under the requested model ID."""
     completion["model"] = model_id
+    _message_defects(completion.get("choices"), settings, response_format)
     _usage_defect(completion.get("usage"), settings)
+    _usage_details_defect(completion.get("usage"), settings)
     _finish_defect(completion.get("choices"), settings, last_only=True)
     return completion
 
@@ -59,6 +91,7 @@ class ChunkRewriter:
         self.id: str | None = None
         self.created: int | None = None
         self.count = 0
+        self.calls: dict[tuple[Any, Any], dict[str, Any]] = {}  # (choice, tool call) index → its first delta
 
     def rewrite(self, chunk: dict[str, Any]) -> dict[str, Any] | None:
         """The chunk to send on, or None to drop it (a usage-only chunk nobody asked for)."""
@@ -85,6 +118,31 @@ class ChunkRewriter:
                 if isinstance(choice, dict) and isinstance(choice.get("delta"), dict):
                     choice["delta"].pop("role", None)
         _usage_defect(chunk.get("usage"), settings)
+        _usage_details_defect(chunk.get("usage"), settings)
         _finish_defect(choices, settings, last_only=False)
+        self._tool_call_defects(choices)
         self.count += 1
         return chunk
+
+    def _tool_call_defects(self, choices: Any) -> None:
+        """tool-call-delta-repeats-name copies each call's id, type and name into its later deltas;
+        tool-call-delta-nulls gives the later deltas explicit nulls for them instead."""
+        repeat, nulls = self.settings.has("tool-call-delta-repeats-name"), self.settings.has("tool-call-delta-nulls")
+        if not (repeat or nulls) or not isinstance(choices, list):
+            return
+        for choice in choices:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            for call in (delta.get("tool_calls") or []) if isinstance(delta, dict) else []:
+                if not isinstance(call, dict) or not isinstance(call.get("function"), dict):
+                    continue
+                key = (choice.get("index"), call.get("index"))
+                first = self.calls.setdefault(key, call if call.get("id") else {})
+                if first is call:
+                    continue
+                function = call["function"]
+                if repeat and first:
+                    call.update(id=first["id"], type=first.get("type"))
+                    function["name"] = first["function"].get("name")
+                elif nulls:
+                    call.update(id=None, type=None)
+                    function["name"] = None

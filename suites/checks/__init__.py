@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from suites.checks import auth, chat, errors, http, models, schema, stream, validation
+from suites.checks import (auth, chat, client, errors, http, models, output, schema, sdk, store, stream, tools,
+                           validation, voices)
 from suites.checks.registry import CHECKS, Check, CheckOutcome, run_checks
 
-__all__ = ["CHECKS", "Check", "CheckOutcome", "auth", "chat", "errors", "http", "models", "run_checks", "schema",
-           "stream", "validation"]
+__all__ = ["CHECKS", "Check", "CheckOutcome", "auth", "chat", "client", "errors", "http", "models", "output",
+           "run_checks", "schema", "sdk", "store", "stream", "tools", "validation", "voices"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from suites.checks.preconditions import is_json_chat_reply
 from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
+from suites.checks.shapes import json_body, require_component, require_schema
 from suites.exchange import Exchange
 from suites.failures import Severity
 
@@ -24,8 +24,9 @@ def _choices(exchange: Exchange) -> list[Any]:
 @check("chat.response_shape", severity=Severity.CRITICAL)
 @requires(is_json_chat_reply)
 def response_shape(exchange: Exchange) -> None:
-    """A 200 chat completion matches the ChatCompletionResponse schema of the spec."""
-    require_schema("ChatCompletionResponse", json_body(exchange), "the chat completion")
+    """A 200 chat completion matches its API's schema (ChatCompletionResponse, ClientChatCompletionResponse)."""
+    component = require_component(exchange, "application/json")
+    require_schema(component, json_body(exchange), "the chat completion")
 
 
 @check("chat.object")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import cast
 
 from spec.loader import ApiName, match_operation
-from suites.checks.preconditions import is_error, on_ai_api
+from suites.checks.preconditions import is_error, no_injected_fault, on_ai_api
 from suites.checks.registry import check, fail, requires
 from suites.exchange import Exchange
 from suites.failures import Severity
 
 
 @check("errors.status_documented", severity=Severity.MEDIUM)
+@requires(no_injected_fault)
 def status_documented(exchange: Exchange) -> None:
     """The status is one the spec documents for this operation."""
     method, _, path = exchange.operation.partition(" ")

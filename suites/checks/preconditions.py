@@ -13,7 +13,18 @@ def on_ai_api(exchange: Exchange) -> bool:
     return exchange.api == "ai"
 
 
+def on_client_api(exchange: Exchange) -> bool:
+    return exchange.api == "client"
+
+
+def no_injected_fault(exchange: Exchange) -> bool:
+    """The test did not make the upstream fail on purpose (`context["injected_fault"]`): an answer to a provoked
+    provider failure may use a status the documents do not list (002 has none for a failing provider)."""
+    return not exchange.context.get("injected_fault")
+
+
 def is_chat(exchange: Exchange) -> bool:
+    """A chat completion request, on either API: both serve it at `POST /chat/completions` below their base."""
     return exchange.operation == "POST /chat/completions"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from suites.checks.chat import FINISH_REASONS, check_usage_arithmetic
 from suites.checks.preconditions import has_sse_events, is_stream_reply
 from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import schema_errors
+from suites.checks.shapes import require_component, schema_errors
 from suites.exchange import Exchange
 from suites.failures import Severity
 
@@ -66,11 +66,12 @@ def framing(exchange: Exchange) -> None:
 @check("sse.chunk_schema", severity=Severity.HIGH)
 @requires(has_sse_events)
 def chunk_schema(exchange: Exchange) -> None:
-    """Every chunk matches the ChatCompletionChunk schema of the spec."""
+    """Every chunk matches its API's chunk schema (ChatCompletionChunk, ClientChatCompletionChunk)."""
+    component = require_component(exchange, "text/event-stream")
     for number, chunk in enumerate(chunks(exchange)):
-        problems = schema_errors("ChatCompletionChunk", chunk)
+        problems = schema_errors(component, chunk)
         if problems:
-            raise fail(f"chunk #{number} does not match ChatCompletionChunk: " + "; ".join(problems))
+            raise fail(f"chunk #{number} does not match {component}: " + "; ".join(problems))
 
 
 def _same_everywhere(exchange: Exchange, key: str) -> None:

@@ -14,6 +14,7 @@ from reports.model import FailureRecord
 from spec.loader import api_view
 from suites.conformance.fuzz_send import send_case
 from suites.conformance.registry import TestContext, conformance_test
+from suites.conformance.store_tests import delete_quietly, run_collection, scoped_case, written_path
 from suites.failures import TargetUnreachable
 from suites.features import Feature
 
@@ -22,7 +23,16 @@ FUZZED: tuple[tuple[str, str, Feature], ...] = (
     ("GET", "/models", Feature.MODELS),
     ("GET", "/models/{id}", Feature.MODELS),
     ("POST", "/chat/completions", Feature.CHAT),
+    ("GET", "/audio/voices", Feature.VOICES),
+    ("GET", "/store/{collection}", Feature.DATA_STORE),
+    ("POST", "/store/{collection}", Feature.DATA_STORE),
+    ("GET", "/store/{collection}/{key}", Feature.DATA_STORE),
+    ("PUT", "/store/{collection}/{key}", Feature.DATA_STORE),
+    ("DELETE", "/store/{collection}/{key}", Feature.DATA_STORE),
 )
+# Operations with few inputs (no parameters; or two names, a cursor and a one-field body) are covered by a share of
+# the target's `examples` (at least one), which keeps the default run fast.
+EXAMPLES_SHARE: dict[str, float] = {"/audio/voices": 0.2, "/store/{collection}": 0.2, "/store/{collection}/{key}": 0.2}
 MODES = {"positive": schemathesis.GenerationMode.POSITIVE, "negative": schemathesis.GenerationMode.NEGATIVE}
 
 
@@ -62,12 +72,17 @@ def fuzz(t: TestContext, method: str, path: str, mode: str) -> None:
     strategy = operation.as_strategy(generation_mode=MODES[mode])
     if mode == "positive" and path == "/chat/completions":
         strategy = strategy.map(_with_model(t.model()))
+    written: list[str] = []  # store records the cases wrote, deleted at the end
+    if path.startswith("/store/"):  # only collections of this run, so a live target's own data is never touched
+        strategy = strategy.map(scoped_case(run_collection("fuzz") + "-"))
     headers = t.target.auth_headers()
     base_url = t.base_url("ai")
     first_new, sent = len(t.failures), [0]
     unreachable: list[TargetUnreachable] = []
 
-    @settings(max_examples=t.target.examples, deadline=None, database=None, derandomize=True,
+    examples = max(1, round(t.target.examples * EXAMPLES_SHARE.get(path, 1.0)))
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
               verbosity=Verbosity.quiet)
     @given(case=strategy)
@@ -83,8 +98,11 @@ def fuzz(t: TestContext, method: str, path: str, mode: str) -> None:
             return
         sent[0] += 1
         t.apply(exchange)
+        if where := written_path(exchange):
+            written.append(where)
 
     explore()
+    delete_quietly(t, written, headers)
     _collapse(t, first_new, sent[0])
     if unreachable:
         raise unreachable[0]

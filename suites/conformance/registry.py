@@ -38,6 +38,27 @@ class TestContext:
             raise TestSkipped(f"the target names no model for capability '{capability}' ([models] {capability})")
         return model
 
+    def models(self, capability: str, *, fallback: bool = True) -> tuple[str, ...]:
+        """Every model the target lists for `capability` (see `Target.models_for`), or skip naming the key."""
+        models = self.target.models_for(capability, fallback=fallback)
+        if not models:
+            raise TestSkipped(f"the target names no model for capability '{capability}' ([models] {capability})")
+        return models
+
+    def client_model(self, capability: str = "chat", *, fallback: bool = True) -> str:
+        """The client gateway's model key for `capability`, or skip naming the `[models]` key to set."""
+        model = self.target.client_model(capability, fallback=fallback)
+        if not model:
+            key = f"client_{capability}" + (" (or client_chat)" if fallback and capability != "chat" else "")
+            raise TestSkipped(f"the target names no client gateway model key for '{capability}' ([models] {key})")
+        return model
+
+    def credentials(self, api: str) -> dict[str, str]:
+        """The target's credentials for `api`; on the client gateway, skip when no API token is given."""
+        if api == "client" and not self.target.client_token:
+            raise TestSkipped("the target gives no client gateway API token ([client] token or --client-token)")
+        return self.target.auth_headers(api)
+
     def send(
         self,
         method: str,
@@ -53,7 +74,7 @@ class TestContext:
         context: dict[str, Any] | None = None,
     ) -> Exchange:
         """Send one request, then apply every applicable auto check plus the `expect`ed ones."""
-        sent = dict(self.target.auth_headers()) if authenticated else {}
+        sent = dict(self.credentials(api)) if authenticated else {}
         sent.update(headers or {})
         exchange = self.probe.send(
             api, self.base_url(api), method, path, headers=sent, json_body=json_body, content=content,

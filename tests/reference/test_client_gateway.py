@@ -289,6 +289,20 @@ def test_rate_limit_429_per_token(stack: ReferenceStack) -> None:
         assert other.status_code == 200
 
 
+def test_per_token_rate_limits_and_quotas(stack: ReferenceStack) -> None:
+    tokens = ("cgt_main", "cgt_limited", "cgt_quota")
+    with custom(stack, client_tokens=tokens, client_token_rate_limits={"cgt_limited": 1},
+                client_token_quotas={"cgt_quota": 1}) as http:
+        def post(token: str) -> httpx.Response:
+            return http.post("/chat/completions", json=CHAT, headers={"authorization": f"Bearer {token}"})
+
+        assert [post("cgt_limited").status_code for _ in range(2)] == [200, 429]
+        assert "1 requests per 60 s" in post("cgt_limited").json()["error"]["message"]
+        assert [post("cgt_quota").status_code for _ in range(2)] == [200, 429]
+        check_error(post("cgt_quota"), 429, "quota_exceeded")
+        assert [post("cgt_main").status_code for _ in range(3)] == [200, 200, 200]  # the defaults
+
+
 def test_quota_429(stack: ReferenceStack) -> None:
     with custom(stack, client_quota_tokens=5, client_quota_period_s=600) as http:
         assert http.post("/chat/completions", json={**CHAT, "stream": True}).status_code == 200  # charged at end
@@ -332,6 +346,10 @@ def test_unreachable_upstream_opens_the_breaker() -> None:
 def test_settings_are_checked(stack: ReferenceStack) -> None:
     with pytest.raises(ValueError, match="positive"):
         GatewaySettings(client_rate_limit=0)
+    with pytest.raises(ValueError, match="positive"):
+        GatewaySettings(client_token_quotas={"cgt_dev-token": 0})
+    with pytest.raises(ValueError, match="not client tokens"):
+        GatewaySettings(client_token_rate_limits={"cgt_other": 1})
     with pytest.raises(ValueError, match="PII detectors"):
         create_app(GatewaySettings(client_pii_detectors=frozenset({"ssn"})))
     assert GatewaySettings(client_tokens="cgt_x").client_tokens == ("cgt_x",)  # type: ignore[arg-type]
@@ -351,6 +369,16 @@ def _429_without_retry_after(http: httpx.Client) -> bool:
     return "retry-after" not in third.headers
 
 
+def _same_generated_id(http: httpx.Client) -> bool:
+    first, second = (_post(http).json()["request_id"] for _ in range(2))
+    assert GENERATED.match(first) and GENERATED.match(second)
+    return first == second
+
+
+def _third_admitted(http: httpx.Client) -> bool:  # with a limit of 2 requests per window
+    return [_post(http).status_code for _ in range(3)][-1] == 200
+
+
 SYMPTOMS: dict[str, Callable[[httpx.Client], bool]] = {
     "client-request-id-not-echoed": lambda http: _post(http, request_id="mine").json()["request_id"] != "mine",
     "client-no-x-request-id": lambda http: "x-request-id" not in _post(http, model="nope").headers,
@@ -362,11 +390,19 @@ SYMPTOMS: dict[str, Callable[[httpx.Client], bool]] = {
         _post(http, headers={"x-mock-status": "500"}).status_code for _ in range(3)] == [502, 502, 502],
     "client-stream-no-content-filter": lambda http: "@" in text_of(chunks_of(
         _post(http, stream=True, headers={"x-aigw-test-output-pii": "email"}))),
+    "client-request-id-fixed": _same_generated_id,
+    "client-any-token-accepted": lambda http: _post(
+        http, headers={"authorization": "Bearer cgt_made-up"}).status_code == 200,
+    "client-missing-model-500": lambda http: http.post(
+        "/chat/completions", json={"messages": CHAT["messages"]}).status_code == 500,
+    "client-unknown-model-502": lambda http: _post(http, model="gpt-9").status_code == 502,
+    "client-rate-limit-off-by-one": _third_admitted,
 }
 # Settings a symptom needs; the others are checked against the module's clean gateway.
 OVERRIDES: dict[str, dict[str, Any]] = {
     "client-429-no-retry-after": {"client_rate_limit": 2},
     "client-breaker-never-opens": {"client_breaker_threshold": 2},
+    "client-rate-limit-off-by-one": {"client_rate_limit": 2},
 }
 
 

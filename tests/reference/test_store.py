@@ -17,6 +17,7 @@ from starlette.routing import Match
 from starlette.testclient import TestClient
 
 from mocks.reference import GatewaySettings, ReferenceStack, create_app
+from mocks.reference.defects import DATA_DEFECTS
 from mocks.reference.store.backend import database_path
 from mocks.reference.store.routes import StoreEndpoints
 from spec.loader import component_validator
@@ -268,6 +269,71 @@ def test_defect_store_create_200() -> None:
     for defect, status in ((None, 201), ("store-create-200", 200)):
         with gateway(defects=frozenset({defect} - {None})) as client:
             assert client.post("/store/c", json={"value": {}}, headers=A).status_code == status
+
+
+def test_defect_store_get_any_tenant() -> None:
+    for defect, leaks in ((None, False), ("store-get-any-tenant", True)):
+        with gateway(defects=frozenset({defect} - {None})) as client:
+            client.put("/store/c/k", json={"value": {"owner": "a"}}, headers=A)
+            reply = client.get("/store/c/k", headers=B)
+            assert (reply.status_code == 200 and reply.json()["value"] == {"owner": "a"}) is leaks
+            client.put("/store/c/k", json={"value": {"owner": "b"}}, headers=B)  # B's own is shadowed by A's
+            assert (client.get("/store/c/k", headers=B).json()["value"] == {"owner": "a"}) is leaks
+            assert client.get("/store/c", headers=B).json()["data"][0]["value"] == {"owner": "b"}  # only reads leak
+
+
+def test_defect_store_list_no_paging() -> None:
+    for defect, unpaged in ((None, False), ("store-list-no-paging", True)):
+        with gateway(defects=frozenset({defect} - {None})) as client:
+            for key in ("k1", "k2", "k3"):
+                client.put(f"/store/c/{key}", json={"value": {}}, headers=A)
+            page = client.get("/store/c", params={"limit": 1, "after": "k1"}, headers=A).json()
+            assert ([r["key"] for r in page["data"]], page["has_more"]) == (
+                (["k1", "k2", "k3"], False) if unpaged else (["k2"], True))
+
+
+def test_defect_store_value_as_string() -> None:
+    for defect, as_text in ((None, False), ("store-value-as-string", True)):
+        with gateway(defects=frozenset({defect} - {None})) as client:
+            replies = [client.post("/store/c", json={"key": "k", "value": {"n": 1}}, headers=A),
+                       client.put("/store/c/k", json={"value": {"n": 1}}, headers=A), client.get("/store/c/k", headers=A)]
+            shown = [reply.json()["value"] for reply in replies] + [client.get("/store/c", headers=A).json()["data"][0]["value"]]
+            assert shown == ['{"n": 1}'] * 4 if as_text else shown == [{"n": 1}] * 4
+
+
+def test_defect_store_delete_204() -> None:
+    for defect, status in ((None, 200), ("store-delete-204", 204)):
+        with gateway(defects=frozenset({defect} - {None})) as client:
+            client.put("/store/c/k", json={"value": {}}, headers=A)
+            reply = client.delete("/store/c/k", headers=A)
+            assert reply.status_code == status and (reply.content == b"") is (status == 204)
+            assert client.get("/store/c/k", headers=A).status_code == 404  # it is deleted all the same
+
+
+def test_defect_store_delete_keeps_record() -> None:
+    for defect, kept in ((None, False), ("store-delete-keeps-record", True)):
+        with gateway(defects=frozenset({defect} - {None})) as client:
+            client.put("/store/c/k", json={"value": {}}, headers=A)
+            assert client.delete("/store/c/k", headers=A).json()["deleted"] is True
+            assert client.get("/store/c/k", headers=A).status_code == (200 if kept else 404)
+            assert client.delete("/store/c/never", headers=A).status_code == 404
+
+
+def test_defect_store_value_unchecked(check_error: ErrorCheck) -> None:
+    for defect, stored in ((None, False), ("store-value-unchecked", True)):
+        with gateway(defects=frozenset({defect} - {None})) as client:
+            for value in ("text", [1, 2], None):
+                reply = client.put("/store/c/k", json={"value": value}, headers=A)
+                assert (reply.status_code == 200 and reply.json()["value"] == value) is stored
+            check_error(client.put("/store/c/k", json={}, headers=A), 400, param="value")  # still required
+
+
+def test_every_data_defect_has_a_symptom_test() -> None:
+    """Each store-* and voices-* defect has a `test_defect_<name>` here or in test_voices.py."""
+    sources = "".join(Path(__file__).with_name(name).read_text(encoding="utf-8")
+                      for name in ("test_store.py", "test_voices.py"))
+    missing = [name for name in DATA_DEFECTS if f"def test_defect_{name.replace('-', '_')}(" not in sources]
+    assert len(DATA_DEFECTS) == 10 and missing == []
 
 
 # --- property: for random operations of two tenants, each sees exactly its own records ----------------------

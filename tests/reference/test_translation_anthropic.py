@@ -251,11 +251,12 @@ def test_upstream_400_keeps_the_providers_message(client: httpx.Client, check_er
     assert "Tool 'nope' not found" in error["message"]
 
 
-def test_cut_mid_stream_ends_with_an_error_event(client: httpx.Client) -> None:
-    reply = client.post("/chat/completions", json=ask("Explain XDR", stream=True),
-                        headers={"x-mock-disconnect-after": "4"})
+@pytest.mark.parametrize("fault, words", [("x-mock-disconnect-after", "interrupted"),
+                                          ("x-mock-malformed-after", "malformed")])
+def test_broken_stream_ends_with_an_error_event(client: httpx.Client, fault: str, words: str) -> None:
+    reply = client.post("/chat/completions", json=ask("Explain XDR", stream=True), headers={fault: "4"})
     events = [json.loads(line[6:]) for line in reply.text.splitlines() if line.startswith("data: {")]
-    assert reply.status_code == 200 and "[DONE]" not in reply.text
+    assert reply.status_code == 200 and "[DONE]" not in reply.text and words in events[-1]["error"]["message"]
     assert events[-1]["error"]["code"] == "provider_error" and "claude" in events[-1]["error"]["message"]
 
 

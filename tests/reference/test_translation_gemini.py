@@ -247,11 +247,12 @@ def test_wrong_gateway_key_is_a_provider_error(stack: ReferenceStack, check_erro
     assert "API key not valid" in check_error(reply, 500, code="provider_error")["message"]
 
 
-def test_cut_mid_stream_ends_with_an_error_event(client: httpx.Client) -> None:
-    reply = client.post("/chat/completions", json=ask("Explain XDR", stream=True),
-                        headers={"x-mock-disconnect-after": "3"})
+@pytest.mark.parametrize("fault, words", [("x-mock-disconnect-after", "interrupted"),
+                                          ("x-mock-malformed-after", "malformed")])
+def test_broken_stream_ends_with_an_error_event(client: httpx.Client, fault: str, words: str) -> None:
+    reply = client.post("/chat/completions", json=ask("Explain XDR", stream=True), headers={fault: "3"})
     events = [json.loads(line[6:]) for line in reply.text.splitlines() if line.startswith("data: {")]
-    assert reply.status_code == 200 and "[DONE]" not in reply.text
+    assert reply.status_code == 200 and "[DONE]" not in reply.text and words in events[-1]["error"]["message"]
     assert events[-1]["error"]["code"] == "provider_error" and "gemini" in events[-1]["error"]["message"]
 
 

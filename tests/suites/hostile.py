@@ -63,6 +63,14 @@ async def trickle_body(reader: asyncio.StreamReader, writer: Writer) -> None:
         await asyncio.sleep(0.1)
 
 
+async def stall_body(reader: asyncio.StreamReader, writer: Writer) -> None:
+    """Headers and the first bytes of the body 1.5 s in, then silence: a per-read timeout alone would wait on."""
+    await _send(writer, _head("200 OK", "content-type: application/json", "content-length: 1000"))
+    await asyncio.sleep(1.5)
+    await _send(writer, b'{"object": ')
+    await _until_client_leaves(reader, writer)
+
+
 async def forever_sse(reader: asyncio.StreamReader, writer: Writer) -> None:
     """An event stream that never ends: one well-formed chunk every 50 ms, never [DONE]."""
     await _send(writer, _head("200 OK", "content-type: text/event-stream", "transfer-encoding: chunked"))
@@ -143,9 +151,9 @@ async def latin1_error(reader: asyncio.StreamReader, writer: Writer) -> None:
 
 BEHAVIOURS: dict[str, Behaviour] = {
     "stall-headers": stall_headers, "trickle-headers": trickle_headers, "trickle-body": trickle_body,
-    "forever-sse": forever_sse, "huge-body": huge_body, "huge-declared": huge_declared, "gzip-bomb": gzip_bomb,
-    "many-events": many_events, "malformed-sse": malformed_sse, "reset": reset, "close": close_silently,
-    "garbage": garbage, "latin1-error": latin1_error,
+    "stall-body": stall_body, "forever-sse": forever_sse, "huge-body": huge_body, "huge-declared": huge_declared,
+    "gzip-bomb": gzip_bomb, "many-events": many_events, "malformed-sse": malformed_sse, "reset": reset,
+    "close": close_silently, "garbage": garbage, "latin1-error": latin1_error,
 }
 
 

@@ -23,6 +23,9 @@ def generate() -> str:
     return "req_" + uuid.uuid4().hex
 
 
+_STARTUP_ID = generate()  # the defect client-request-id-fixed: one ID made at import, handed to every request
+
+
 def resolve(body: Any, headers: Headers, settings: GatewaySettings) -> str:
     """The request's ID: a non-empty string `request_id` in the body wins, then the request's `X-Request-Id`."""
     if settings.has("client-request-id-not-echoed"):
@@ -30,7 +33,9 @@ def resolve(body: Any, headers: Headers, settings: GatewaySettings) -> str:
     given = body.get("request_id") if isinstance(body, dict) else None
     if not isinstance(given, str) or not given:
         given = headers.get(HEADER)
-    return given if given else generate()
+    if given:
+        return given
+    return _STARTUP_ID if settings.has("client-request-id-fixed") else generate()
 
 
 def header_value(request_id: str) -> str:

@@ -64,6 +64,8 @@ class ClientChatEndpoint:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise errors.unauthorized("missing_token" if not scheme else "invalid_token")
+        if self.settings.has("client-any-token-accepted") and token.startswith("cgt_"):
+            return token
         if not any(hmac.compare_digest(token.encode(), known.encode()) for known in self.settings.client_tokens):
             raise errors.unauthorized("invalid_token")
         return token
@@ -75,7 +77,7 @@ class ClientChatEndpoint:
         self.limits.admit(token)
         if problem is not None:
             raise problem
-        body = check_request(raw)
+        body = check_request(raw, self.settings)
         entry = resolve_model(body, self.settings)
         self.limits.check_quota(token)
         guardrails.check_input(body["messages"], self.settings)

@@ -9,7 +9,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from mocks.reference.catalogue import ModelEntry, find
-from mocks.reference.client.errors import from_gateway, invalid_request, model_not_found, not_an_llm
+from mocks.reference.client.errors import (
+    PROVIDER_FAILURE_STATUS,
+    ClientError,
+    from_gateway,
+    internal,
+    invalid_request,
+    model_not_found,
+    not_an_llm,
+)
 from mocks.reference.errors import GatewayError
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.validation import check_semantics, schema_error
@@ -42,10 +50,12 @@ def _validator() -> Draft202012Validator:
     return validator_for_schema(request_body_schema(CLIENT_CHAT_PATH, "post"))
 
 
-def check_request(body: Any) -> dict[str, Any]:
+def check_request(body: Any, settings: GatewaySettings) -> dict[str, Any]:
     """`body` as a valid ClientChatCompletionRequest; 400 invalid_request_error naming the field otherwise."""
     if not isinstance(body, dict):
         raise invalid_request("request body must be a JSON object")
+    if settings.has("client-missing-model-500") and "model" not in body:
+        raise internal()  # the handler reads body["model"] before checking the required fields: a KeyError, a 500
     missing = [name for name in ("model", "messages") if name not in body]
     if missing:
         raise invalid_request(f"Missing required field: {' and '.join(missing)}", param=missing[0],
@@ -64,6 +74,9 @@ def resolve_model(body: dict[str, Any], settings: GatewaySettings) -> ModelEntry
     key: str = body["model"]
     configured = MODEL_KEYS.get(key)
     if configured is None:
+        if settings.has("client-unknown-model-502"):  # forwarded as is: the provider refuses the unknown model
+            raise ClientError(PROVIDER_FAILURE_STATUS, f"openai returned 404: The model `{key}` does not exist",
+                              "provider_error", code="provider_error")
         raise model_not_found(key)
     if configured.target is None:
         if settings.has("client-422-as-404"):

@@ -24,7 +24,7 @@ ANTHROPIC_VERSION = "2023-06-01"
 class ClaudeAdapter:
     def __init__(self, body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> None:
         self.provider, self.entry, self.settings = entry.provider, entry, settings
-        self.request, self.output_tool = messages_request(supported(body, entry.provider), entry, settings)
+        self.request, self.output_tool = messages_request(supported(body, entry.provider, settings), entry, settings)
         self.no_max_tokens = settings.has("xlate-claude-no-max-tokens") and not (
             "max_completion_tokens" in body or "max_tokens" in body)
         self.created = now()

@@ -52,11 +52,27 @@ class Adapter(Protocol):
         ...
 
 
-def supported(body: Mapping[str, Any], provider: str) -> dict[str, Any]:
+# Defects that lose a request parameter on the way upstream (see defects.py).
+DROPPED_BY_DEFECT: dict[str, str] = {"n-ignored": "n", "stop-ignored": "stop",
+                                     "response-format-dropped": "response_format"}
+
+
+def supported(body: Mapping[str, Any], provider: str, settings: GatewaySettings | None = None) -> dict[str, Any]:
     """A copy of `body` holding only documented parameters the provider supports (000's support table:
-    "unsupported parameters are silently ignored")."""
+    "unsupported parameters are silently ignored"), less what the switched-on defects of `settings` lose."""
     kept = DOCUMENTED_PARAMETERS - UNSUPPORTED_PARAMETERS.get(provider, frozenset())
-    return {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
+    if settings is not None:
+        kept -= {name for defect, name in DROPPED_BY_DEFECT.items() if settings.has(defect)}
+    payload = {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
+    messages = payload.get("messages")
+    for message in messages if isinstance(messages, list) else []:
+        if settings is None or not isinstance(message, dict):
+            continue
+        if settings.has("tool-result-id-dropped") and message.get("role") == "tool":
+            message.pop("tool_call_id", None)
+        if settings.has("image-part-dropped") and isinstance(message.get("content"), list):
+            message["content"] = text_of(message["content"])
+    return payload
 
 
 def reasoning_budget(effort: Any, max_tokens: int, settings: GatewaySettings) -> int | None:

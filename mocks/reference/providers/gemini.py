@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from mocks.gemini import wire
 from mocks.openai import wire as oa
 from mocks.reference.catalogue import ModelEntry
 from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import NativeCall, compact, now, supported
+from mocks.reference.providers.base import NativeCall, now, supported
 from mocks.reference.providers.gemini_contents import contents
 from mocks.reference.providers.gemini_request import generate_request
-from mocks.reference.providers.gemini_stream import GeminiStream, blocked, call_id, finish_reason, parts, usage
+from mocks.reference.providers.gemini_stream import (
+    GeminiStream,
+    blocked,
+    call_arguments,
+    call_id,
+    finish_reason,
+    parts,
+    usage,
+)
 from mocks.reference.settings import GatewaySettings
 
 
@@ -48,7 +56,8 @@ def upstream_status(status: int, body: Any) -> int:
 class GeminiAdapter:
     def __init__(self, body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> None:
         self.provider, self.entry, self.settings = entry.provider, entry, settings
-        self.request: wire.GenerateContentRequest = generate_request(supported(body, entry.provider), entry, settings)
+        filtered = supported(body, entry.provider, settings)
+        self.request: wire.GenerateContentRequest = generate_request(filtered, entry, settings)
         self.stream = body.get("stream") is True
         self.created = now()
 
@@ -68,7 +77,10 @@ class GeminiAdapter:
                 (thoughts if part.get("thought") else texts).append(text)
             elif isinstance(call, dict):
                 ident = call_id(call, response_id, index, len(calls))
-                calls.append(oa.tool_call(ident, str(call.get("name")), compact(call.get("args") or {})))
+                arguments = call_arguments(call.get("args"), self.settings)
+                calls.append(oa.tool_call(ident, str(call.get("name")), arguments))
+                if self.settings.has("tool-call-id-missing"):
+                    del cast(dict[str, Any], calls[-1])["id"]  # Gemini sent none and the gateway made none
         reason = finish_reason(candidate.get("finishReason", "STOP"), bool(calls), self.settings)
         content = "".join(texts) if texts or not calls else None
         return oa.choice(index, content, reason, tool_calls=calls, reasoning="".join(thoughts) or None)

@@ -24,7 +24,14 @@ def finish_reason(native: Any, has_calls: bool, settings: GatewaySettings) -> oa
     if settings.has("xlate-gemini-finish-reason-raw") and isinstance(native, str):
         return native  # type: ignore[return-value]
     reason = FINISH_REASONS.get(native, "stop") if isinstance(native, str) else "stop"
+    if settings.has("tool-calls-finish-stop"):
+        return reason  # Gemini says STOP after function calls too: mapped without looking at the calls
     return "tool_calls" if has_calls and reason == "stop" else reason
+
+
+def call_arguments(args: Any, settings: GatewaySettings) -> str:
+    """A functionCall's `args` as OpenAI's `arguments`: compact JSON text (Python's str() under a defect)."""
+    return str(args or {}) if settings.has("tool-args-invalid-json") else compact(args or {})
 
 
 def usage(meta: Mapping[str, Any]) -> oa.Usage:
@@ -105,8 +112,11 @@ class GeminiStream:
             elif isinstance(call, dict):
                 k = self.calls[index] = self.calls.get(index, -1) + 1
                 header = oa.tool_call_delta(k, "", id=call_id(call, self.id, index, k), name=str(call.get("name")))
+                if self.settings.has("tool-call-id-missing"):
+                    del header["id"]  # Gemini sent none and the gateway made none
                 out.append(self._chunk(index, {"tool_calls": [header]}))
-                out.append(self._chunk(index, {"tool_calls": [oa.tool_call_delta(k, compact(call.get("args") or {}))]}))
+                arguments = call_arguments(call.get("args"), self.settings)
+                out.append(self._chunk(index, {"tool_calls": [oa.tool_call_delta(k, arguments)]}))
         return out
 
     def end(self) -> oa.ChatCompletionChunk:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
@@ -17,10 +18,14 @@ from mocks.reference.validation import completion_budget
 def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
     """The OpenAI-format body sent upstream: undocumented and provider-unsupported parameters dropped
     (000's support table), `max_tokens` folded into `max_completion_tokens` (default: 50% of the maximum)."""
-    payload = supported(body, entry.provider)
+    payload = supported(body, entry.provider, settings)
     payload["model"] = entry.upstream_model
     payload["max_completion_tokens"] = completion_budget(body, entry)
+    if settings.has("max-completion-tokens-ignored") and not isinstance(body.get("max_tokens"), int):
+        payload["max_completion_tokens"] = entry.default_completion_tokens  # only the legacy name was read
     payload.pop("max_tokens", None)
+    if settings.has("seed-not-deterministic") and isinstance(payload.get("seed"), int):
+        payload["seed"] = (payload["seed"] + secrets.randbelow(2**31)) % 2**63  # a per-request cache-busting salt
     temperature = payload.get("temperature")
     if settings.has("temperature-unchecked") and isinstance(temperature, int | float) and temperature > 2:
         payload["temperature"] = 2

@@ -99,9 +99,15 @@ class StoreBackend:
                          (tenant, collection, key)).fetchone()
         return None if row is None else Record.from_row(row)
 
-    def get(self, tenant: str, collection: str, key: str) -> Record | None:
+    def get(self, tenant: str | None, collection: str, key: str) -> Record | None:
+        """The record, or None; tenant None reads the first tenant's record under the key (a defect)."""
         with self._lock:
-            return self._select(self._open(), tenant, collection, key)
+            db = self._open()
+            if tenant is not None:
+                return self._select(db, tenant, collection, key)
+            row = db.execute(f"SELECT {COLUMNS} FROM records WHERE collection = ? AND key = ? ORDER BY tenant LIMIT 1",
+                             (collection, key)).fetchone()
+            return None if row is None else Record.from_row(row)
 
     def insert(self, tenant: str, collection: str, key: str, value: dict[str, Any], now: int) -> Record | None:
         """The new record, or None when the tenant already has this key in the collection."""

@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mocks.reference.auth import authenticate
 from mocks.reference.errors import GatewayError
 from mocks.reference.settings import GatewaySettings
-from mocks.reference.store.backend import StoreBackend
+from mocks.reference.store.backend import Record, StoreBackend
 from mocks.reference.store.dispatch import Endpoint, StoreRoute
 from mocks.reference.validation import read_json, schema_error
 from spec.loader import request_body_schema, validator_for_schema
@@ -26,6 +26,7 @@ from spec.loader import request_body_schema, validator_for_schema
 COLLECTION_PATH = "/api/ai/v1/store/{collection}"
 RECORD_PATH = COLLECTION_PATH + "/{key}"
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+UNPAGED = 1_000_000  # the store-list-no-paging defect's page size: everything
 DIGITS = re.compile(r"[0-9]{1,9}")
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
@@ -53,10 +54,18 @@ def _not_found(collection: str, key: str) -> GatewayError:
     return GatewayError(404, f"no record {key!r} in collection {collection!r}", code="record_not_found", param="key")
 
 
+def _value_type_error(error: ValidationError) -> bool:
+    """A `value` that is not an object: the store-value-unchecked defect lets it through."""
+    return list(error.absolute_path) == ["value"] and error.validator == "type"
+
+
 async def _record_input(request: Request, settings: GatewaySettings, path: str, method: str) -> tuple[Any, Any]:
     """(key or None, value) of a StoreRecordInput body; 400 naming the parameter when it is not one."""
     body = await read_json(request, settings)
-    problem = schema_error(_validator(path, method).iter_errors(body))
+    errors = _validator(path, method).iter_errors(body)
+    if settings.has("store-value-unchecked"):
+        errors = (error for error in errors if not _value_type_error(error))
+    problem = schema_error(errors)
     if problem is not None:
         raise problem
     if not isinstance(body, dict):  # the schema says object; this keeps the type checker honest
@@ -75,6 +84,13 @@ class StoreEndpoints:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self.backend = StoreBackend(settings.store_url)
+
+    def _shown(self, record: Record) -> dict[str, Any]:
+        """The record as answered; the store-value-as-string defect leaves `value` as the stored JSON text."""
+        shown = record.to_json()
+        if self.settings.has("store-value-as-string"):
+            shown["value"] = json.dumps(record.value)
+        return shown
 
     def route(self, base_path: str, wrap: Callable[[Endpoint], Endpoint]) -> StoreRoute:
         """The route of all five operations under `<base_path>/store/`, each endpoint wrapped by `wrap`."""
@@ -98,10 +114,12 @@ class StoreEndpoints:
     async def list(self, request: Request) -> Response:
         tenant = authenticate(request.headers, self.settings)
         limit, after = _limit(request.query_params.get("limit")), request.query_params.get("after")
+        if self.settings.has("store-list-no-paging"):
+            limit, after = UNPAGED, None
         scope = None if self.settings.has("store-tenant-leak") else tenant
         collection = request.path_params["collection"]
         records, more = await self.backend.run(self.backend.page, scope, collection, after, limit)
-        return JSONResponse({"object": "list", "data": [record.to_json() for record in records], "has_more": more})
+        return JSONResponse({"object": "list", "data": [self._shown(record) for record in records], "has_more": more})
 
     async def create(self, request: Request) -> Response:
         tenant = authenticate(request.headers, self.settings)
@@ -112,27 +130,34 @@ class StoreEndpoints:
         if record is None:
             raise GatewayError(400, f"key: a record {key!r} already exists in collection {collection!r}; "
                                "use PUT to replace it", code="duplicate_key", param="key")
-        return JSONResponse(record.to_json(), 200 if self.settings.has("store-create-200") else 201)
+        return JSONResponse(self._shown(record), 200 if self.settings.has("store-create-200") else 201)
 
     async def get(self, request: Request) -> Response:
         tenant = authenticate(request.headers, self.settings)
         collection, key = request.path_params["collection"], request.path_params["key"]
-        record = await self.backend.run(self.backend.get, tenant, collection, key)
+        scope = None if self.settings.has("store-get-any-tenant") else tenant
+        record = await self.backend.run(self.backend.get, scope, collection, key)
         if record is None:
             raise _not_found(collection, key)
-        return JSONResponse(record.to_json())
+        return JSONResponse(self._shown(record))
 
     async def put(self, request: Request) -> Response:
         tenant = authenticate(request.headers, self.settings)
         collection, key = request.path_params["collection"], request.path_params["key"]
         _, value = await _record_input(request, self.settings, RECORD_PATH, "put")
         record = await self.backend.run(self.backend.put, tenant, collection, key, value, int(time.time()))
-        return JSONResponse(record.to_json())
+        return JSONResponse(self._shown(record))
 
     async def delete(self, request: Request) -> Response:
         tenant = authenticate(request.headers, self.settings)
         collection, key = request.path_params["collection"], request.path_params["key"]
         scope = None if self.settings.has("store-delete-any-tenant") else tenant
-        if not await self.backend.run(self.backend.delete, scope, collection, key):
+        if self.settings.has("store-delete-keeps-record"):  # answered as deleted, but nothing is removed
+            deleted = await self.backend.run(self.backend.get, scope, collection, key) is not None
+        else:
+            deleted = await self.backend.run(self.backend.delete, scope, collection, key)
+        if not deleted:
             raise _not_found(collection, key)
+        if self.settings.has("store-delete-204"):
+            return Response(status_code=204)
         return JSONResponse({"collection": collection, "key": key, "deleted": True})
