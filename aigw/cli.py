@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-secret", help="api-secret to accept (default: dev-secret)")
     serve.add_argument("--defect", action="append", default=[], help="switch on a defect (see `aigw defects`)")
     serve.add_argument("--quirk", action="append", default=[], help="legal wire variation: crlf, comments")
+    serve.add_argument("--provider-url", action="append", default=[], metavar="NAME=URL",
+                       help="send provider NAME's traffic (openai, gemini, claude, threatwinds) to URL instead of "
+                            "the bundled mock: a separately started mock's root (http://127.0.0.1:9001) or an API "
+                            "base (https://api.openai.com/v1); repeatable")
+    serve.add_argument("--upstream-timeout", type=float, metavar="S",
+                       help="seconds the gateway waits for a provider's answer, or for its next stream event, "
+                            "before the documented 500 or an in-stream error event (default: 30)")
 
     check = sub.add_parser("check", help="run the conformance suite and write the reports",
                            epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mocks.reference.defects import DEFECTS, QUIRKS
-from mocks.reference.stack import ReferenceStack
+from mocks.reference.stack import ReferenceStack, provider_base
 from reports.model import Report, TestResult
 from reports.writers import write_all
 from suites.conformance import TESTS
@@ -63,22 +63,47 @@ def _reference_for(target: Target, defects: list[str], quirks: list[str]) -> Ref
         raise UsageError(str(error)) from error
 
 
+def _provider_urls(pairs: list[str]) -> dict[str, str]:
+    """`--provider-url NAME=URL` values as {provider: upstream base URL}; UsageError naming the bad one."""
+    urls: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, url = (part.strip() for part in pair.partition("="))
+        if not sep or not name or not url:
+            raise UsageError(f"--provider-url expects NAME=URL (e.g. openai=http://127.0.0.1:9001), got {pair!r}")
+        if name in urls:
+            raise UsageError(f"--provider-url {name} is given twice")
+        try:
+            urls[name] = provider_base(name, url)
+        except ValueError as error:
+            raise UsageError(f"--provider-url {pair}: {error}") from error
+    return urls
+
+
 def serve(args: argparse.Namespace) -> int:
-    credentials = {key: value for key, value in
-                   {"token": args.token, "api_key": args.api_key, "api_secret": args.api_secret}.items() if value}
+    credentials: dict[str, Any] = {
+        key: value for key, value in
+        {"token": args.token, "api_key": args.api_key, "api_secret": args.api_secret}.items() if value}
+    if args.upstream_timeout is not None:
+        if not 0 < args.upstream_timeout < float("inf"):
+            raise UsageError(f"--upstream-timeout must be a positive number of seconds, got {args.upstream_timeout}")
+        credentials["upstream_timeout_s"] = args.upstream_timeout
+    provider_urls = _provider_urls(args.provider_url)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        stack = _stack(args.defect, args.quirk, port=args.port, **credentials)
+        stack = _stack(args.defect, args.quirk, port=args.port, provider_urls=provider_urls, **credentials)
         stack.start()
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error}") from error
     try:
         print(f"reference gateway  {stack.base_url}")
         print(f"mock provider      {stack.mock_base_url}")
+        for name, url in provider_urls.items():
+            print(f"{name + ' upstream':<19}{url}   (--provider-url: instead of the mock)")
         print(f"bearer token       {stack.token}")
         print(f"api-key/secret     {stack.api_key} / {stack.api_secret}")
+        print(f"2nd tenant token   {stack.second_token or '-'}   (target file: [auth.second_tenant] token)")
         print(f"client gateway     {stack.client_base_url}")
         print(f"client API token   {stack.client_token}")
         if args.defect or args.quirk:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the aigw conformance suite against a LiteLLM proxy routed to our mock providers (see AUDIT.md).
 
-    python3 audits/litellm/run_audit.py            # from the repository root; about 2-4 minutes
+    python3 audits/litellm/run_audit.py            # from the repository root; about one minute
 
 What it does, every step bounded in time, every process it starts ended by its PID in the end:
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mocks.core.tokens import DEFAULT_ENCODING, count_fragment, count_tokens, decode, decode_one, encode
+from mocks.core.tokens import DEFAULT_ENCODING, count_tokens, decode, decode_one, encode
 
 FinishReason = Literal["stop", "length"]
 
@@ -82,22 +83,44 @@ class _Draws:
         return int.from_bytes(block[:8], "big") % n
 
 
-def natural_text(seed_material: str, encoding: str = DEFAULT_ENCODING) -> str:
-    """The whole answer for `seed_material`, before any `stop` or token cap is applied."""
-    draws = _Draws(hashlib.sha256(seed_material.encode("utf-8")).digest())
+FRAGMENT_MEMO = 49_152
+"""How many sentence fragments keep their token ids (all 38,016 distinct ones fit: 12 x 12 x 12 x 11, with and
+without the leading space); about 10 MiB per encoding."""
+
+
+@functools.lru_cache(maxsize=FRAGMENT_MEMO)
+def _fragment_ids(fragment: str, encoding: str) -> tuple[int, ...]:
+    return tuple(encode(fragment, encoding))
+
+
+def _natural(seed_material: str, encoding: str) -> tuple[str, tuple[int, ...]]:
+    return _natural_from(hashlib.sha256(seed_material.encode("utf-8")).digest(), encoding)
+
+
+@functools.lru_cache(maxsize=4096)
+def _natural_from(seed: bytes, encoding: str) -> tuple[str, tuple[int, ...]]:
+    """`natural_text` and its token ids, from the sha256 of the seed material (memoised by it: a few hundred
+    bytes per entry, however long the material). Every sentence but the first is encoded as " " + sentence;
+    each one starts a new pre-token (" The..." after "."), so the ids of the whole text are the sentences'
+    ids joined, as a fresh encoding of the text gives them (`tests/mocks/test_mock_golden.py` checks it)."""
+    draws = _Draws(seed)
     target = MIN_TARGET + draws.below(MAX_TARGET - MIN_TARGET + 1)
     sentences: list[str] = []
-    counted = 0
-    while not sentences or counted < target:
+    ids: list[int] = []
+    while not sentences or len(ids) < target:
         words = [w for w in (
             _SUBJECTS[draws.below(len(_SUBJECTS))], _VERBS[draws.below(len(_VERBS))],
             _OBJECTS[draws.below(len(_OBJECTS))], _QUALIFIERS[draws.below(len(_QUALIFIERS))],
         ) if w]
         sentence = " ".join(words) + "."
-        # Every sentence starts a new pre-token (" The..." after "."), so counts add up exactly.
-        counted += count_fragment(sentence if not sentences else " " + sentence, encoding)
+        ids += _fragment_ids(sentence if not sentences else " " + sentence, encoding)
         sentences.append(sentence)
-    return " ".join(sentences)
+    return " ".join(sentences), tuple(ids)
+
+
+def natural_text(seed_material: str, encoding: str = DEFAULT_ENCODING) -> str:
+    """The whole answer for `seed_material`, before any `stop` or token cap is applied."""
+    return _natural(seed_material, encoding)[0]
 
 
 def _stop_at(text: str, stop: Sequence[str]) -> int | None:
@@ -122,14 +145,27 @@ def generate(
 ) -> GeneratedText:
     """The answer for `seed_material`: cut before the first `stop` string (finish `stop`), then capped at
     `max_tokens` tokens (finish `length`); the same arguments always give the same pieces."""
-    text = natural_text(seed_material, encoding)
-    stops = [stop] if isinstance(stop, str) else list(stop or ())
+    stops = (stop,) if isinstance(stop, str) else tuple(stop or ())
+    seed = hashlib.sha256(seed_material.encode("utf-8")).digest()
+    if sum(map(len, stops)) <= MEMO_STOP_CHARS:
+        return _generate_memo(seed, max_tokens, encoding, stops)
+    return _generate(seed, max_tokens, encoding, stops)
+
+
+MEMO_STOP_CHARS = 256
+"""Answers are memoised (4096, by the seed material's sha256, the cap, the encoding and the `stop` strings)
+when their `stop` strings are at most this long together."""
+
+
+def _generate(seed: bytes, max_tokens: int, encoding: str, stops: tuple[str, ...]) -> GeneratedText:
+    text, natural_ids = _natural_from(seed, encoding)
     cut = _stop_at(text, stops)
-    if cut is not None:
-        text = text[:cut]
-    ids = encode(text, encoding)
+    ids = list(natural_ids) if cut is None else encode(text[:cut], encoding)
     finish: FinishReason = "stop"
     if len(ids) > max_tokens:
         ids, finish = _consistent_prefix(ids, max(max_tokens, 0), encoding), "length"
     pieces = tuple(decode_one(i, encoding) for i in ids)
     return GeneratedText(pieces, finish)
+
+
+_generate_memo = functools.lru_cache(maxsize=4096)(_generate)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mocks.core import textgen
-from mocks.openai import errors, logprobs, reasoning, structured, tools
+from mocks.openai import errors, logprobs, params, reasoning, structured, tools
 
 DEFAULT_MAX_TOKENS = 4096
 CREATED_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z
@@ -168,6 +168,29 @@ def _stop(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority")
+
+
+def _sampling(body: Mapping[str, Any]) -> None:
+    """OpenAI's ranges for the sampling parameters, `service_tier` and `logit_bias` (400 naming the param)."""
+    params.number(body, "temperature", 0, 2)
+    params.number(body, "top_p", 0, 1)
+    params.number(body, "frequency_penalty", -2, 2)
+    params.number(body, "presence_penalty", -2, 2)
+    params.choice(body, "service_tier", SERVICE_TIERS)
+    bias = body.get("logit_bias")
+    if bias is None:
+        return
+    if not isinstance(bias, dict):
+        raise params.bad_type("logit_bias", "an object", bias)
+    for token, value in bias.items():
+        if not str(token).isdigit() or isinstance(value, bool) or not isinstance(value, int | float) \
+                or not -100 <= value <= 100:
+            raise errors.invalid_request(
+                f"Invalid 'logit_bias': the bias for token {token!r} must be a number from -100 to 100.",
+                param="logit_bias", code="invalid_value")
+
+
 def parse(body: Any, models: Mapping[str, int], *, strict: bool = True, expose_reasoning: bool = False) -> ChatPlan:
     """Validate `body` in OpenAI's order and wording; raises `OpenAIError` (400, or 404 unknown model).
     `strict`: OpenAI's rules, where a vLLM-style server is lenient (unknown parameters, `reasoning_effort` on a
@@ -197,6 +220,7 @@ def parse(body: Any, models: Mapping[str, int], *, strict: bool = True, expose_r
     cap = legacy_cap if cap is None else cap
     seed = _integer(body, "seed", -(2**63), 2**63 - 1)
     stop = _stop(body.get("stop"))
+    _sampling(body)
     top_logprobs = logprobs.parse(body)
     tool_plan = tools.parse(body)
     output = structured.parse(body, messages, strict=strict)

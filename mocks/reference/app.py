@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from mocks.reference.audio import SpeechEndpoint, TranscriptionEndpoint
 from mocks.reference.chat import ChatEndpoint
 from mocks.reference.client import CLIENT_BASE_PATH, create_client_app
 from mocks.reference.count import CountEndpoint
+from mocks.reference.embeddings import EmbeddingsEndpoint
 from mocks.reference.errors import GatewayError, install_handlers
 from mocks.reference.models import ModelEndpoints
 from mocks.reference.settings import GatewaySettings
@@ -52,6 +54,9 @@ def create_app(settings: GatewaySettings) -> Starlette:
         Route("/chat/completions", guarded(ChatEndpoint(state)), methods=["POST"]),
         Route("/chat/count", guarded(CountEndpoint(state)), methods=["POST"]),
         Route("/audio/voices", guarded(VoicesEndpoint(settings)), methods=["GET"]),
+        Route("/embeddings", guarded(EmbeddingsEndpoint(state)), methods=["POST"]),
+        Route("/audio/transcriptions", guarded(TranscriptionEndpoint(state)), methods=["POST"]),
+        Route("/audio/speech", guarded(SpeechEndpoint(state)), methods=["POST"]),
     ]
     store = StoreEndpoints(settings)  # routed before the mount: its names are decoded from the raw path
     client = Mount(CLIENT_BASE_PATH, app=create_client_app(state))  # the client gateway (002)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -92,8 +93,12 @@ class ChatEndpoint:
         return provider_error(entry.provider, _upstream_message(reply), status)
 
     async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
+        limit = self.state.settings.upstream_timeout_s
         try:
-            reply = await self.state.http().send(upstream.request)
+            with anyio.fail_after(limit):  # the whole answer: httpx's timeout bounds each read only
+                reply = await self.state.http().send(upstream.request)
+        except TimeoutError:
+            raise provider_error(entry.provider, f"Timeout: no complete answer within {limit:g}s") from None
         except httpx.HTTPError as exc:
             raise provider_error(entry.provider, _describe(exc)) from None
         if reply.status_code != 200:

@@ -43,7 +43,7 @@ def provider_base(provider: str, url: str) -> str:
     problem = "expected http(s)://host[:port][/path]"
     try:
         parts = urlsplit(url)
-        port_ok = parts.port is None or 0 < parts.port
+        port_ok = parts.port is None or parts.port > 0
     except ValueError as error:  # e.g. a port that is not a number or out of range
         problem, port_ok = str(error), False
     if not port_ok or parts.scheme not in ("http", "https") or not parts.hostname or parts.query \

@@ -110,7 +110,8 @@ def check_semantics(body: dict[str, Any], settings: GatewaySettings) -> ModelEnt
             raise GatewayError(500, f"internal server error: KeyError({model_id!r})")
         raise GatewayError(404, f"model {model_id!r} not found", code="model_not_found", param="model")
     if entry.endpoint != "chat":
-        raise GatewayError(400, f"model {entry.id!r} does not support /chat/completions",
+        raise GatewayError(400, f"model {entry.id!r} does not support /chat/completions: it is served on "
+                           f"/{entry.endpoint} (capabilities: {', '.join(entry.capabilities)})",
                            code="unsupported_model", param="model")
     if "top_logprobs" in body and body.get("logprobs") is not True:
         raise GatewayError(400, "top_logprobs requires logprobs=true", code="invalid_parameter",

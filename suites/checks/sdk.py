@@ -1,11 +1,10 @@
-"""Checks of what the official `openai` Python SDK made of a response (the `sdk-probes` feature).
+"""Checks of what the official `openai` Python SDK made of a response (the `sdk-probes` feature)."""
 
-A test in `suites/conformance/sdk_tests.py` calls the SDK, records the raw exchange it sent and received, and
-puts an `SdkCall` (the SDK's result, or the exception it raised) in `exchange.context["sdk"]`. These checks are
-explicit: they run where such a test asks for them. The SDK builds its response objects leniently (a field of
-the wrong type is kept as is), so besides the SDK's own exceptions the checks re-validate each object against the
-SDK's declared type, which is what a typed client relies on. Failures quote the SDK's own exception text.
-"""
+# A test in `suites/conformance/sdk_tests.py` calls the SDK, records the raw exchange it sent and received, and
+# puts an `SdkCall` (the SDK's result, or the exception it raised) in `exchange.context["sdk"]`. These checks are
+# explicit: they run where such a test asks for them. The SDK builds its response objects leniently (a field of
+# the wrong type is kept as is), so besides the SDK's own exceptions the checks re-validate each object against the
+# SDK's declared type, which is what a typed client relies on. Failures quote the SDK's own exception text.
 
 from __future__ import annotations
 
@@ -219,8 +218,8 @@ def parses_structured_output(exchange: Exchange) -> None:
         raise fail("the SDK's parsed completion has no choices")
     for choice in choices:
         message = getattr(choice, "message", None)
-        if getattr(message, "refusal", None):
-            raise fail(f"the model refused: {message.refusal!r}")
+        if refusal := getattr(message, "refusal", None):
+            raise fail(f"the model refused: {refusal!r}; `message.parsed` is None")
         parsed = getattr(message, "parsed", None)
         if parsed is None:
             raise fail(f"choice {getattr(choice, 'index', '?')}: `message.parsed` is None for content "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -93,8 +94,9 @@ def list_shape(exchange: Exchange) -> None:
     body = json_body(exchange)
     require_schema("StoreRecordList", body, "the store listing")
     keys = [record["key"] for record in body["data"]]
-    if any(later <= earlier for earlier, later in zip(keys, keys[1:], strict=False)):
-        raise fail(f"the listed keys are not in strictly ascending order (the spec orders a page by key): {keys[:10]}")
+    if any(later <= earlier for earlier, later in pairwise(keys)):
+        raise fail(f"the listed keys are not in strictly ascending order (the spec orders a page by key): "
+                   f"{keys[:10]}")
     limit = _limit(exchange)
     if len(keys) > limit:
         raise fail(f"the page holds {len(keys)} records, more than the limit of {limit} (`limit`, default "

@@ -1,9 +1,4 @@
-"""Conformance tests of the client gateway (002): chat, streaming, request IDs, guardrails and its errors.
-
-Every request goes to `POST /chat/completions` below the target's client base URL with its client API token;
-model keys come from `[models] client_chat` (and `client_stream`, `client_non_llm`, `client_breaker`). The tests
-that provoke a rate limit, a used-up quota, a provider failure or PII in the output need the `[client]` options
-that say how (see suites/targets/example.toml) and are skipped, with the key to set, without them."""
+"""Conformance tests of the client gateway (002): chat, streaming, request IDs, guardrails and its errors."""
 
 from __future__ import annotations
 
@@ -13,6 +8,11 @@ from typing import Any
 from suites.conformance.registry import TestContext, conformance_test
 from suites.exchange import Exchange
 from suites.features import Feature
+
+# Every request goes to `POST /chat/completions` below the target's client base URL with its client API token;
+# model keys come from `[models] client_chat` (and `client_stream`, `client_non_llm`, `client_breaker`). The tests
+# that provoke a rate limit, a used-up quota, a provider failure or PII in the output need the `[client]` options
+# that say how (see suites/targets/example.toml) and are skipped, naming the key to set, without them.
 
 PATH = "/chat/completions"
 HELLO = [{"role": "user", "content": "Hello"}]

@@ -1,9 +1,8 @@
-"""Official SDK probes: the `openai` Python SDK, pointed at the target, parses every kind of answer.
+"""Official SDK probes: the `openai` Python SDK, pointed at the target, parses every kind of answer."""
 
-Each request the SDK makes goes through the run's bounded `Probe` (a transport wrapper), so the usual time and
-size limits hold and every raw exchange is kept; after the SDK call the exchange gets the SDK's result (or its
-exception) in `context["sdk"]` and goes through every auto check plus the explicit `sdk.*` ones.
-"""
+# Each request the SDK makes goes through the run's bounded `Probe` (a transport wrapper), so the usual time and
+# size limits hold and every raw exchange is kept; after the SDK call the exchange gets the SDK's result (or its
+# exception) in `context["sdk"]` and goes through every auto check plus the explicit `sdk.*` ones.
 
 from __future__ import annotations
 
@@ -152,7 +151,10 @@ class Sdk:
         self.t.apply(last, checks)
         return None if error is not None else result
 
-    def close(self) -> None:
+    def __enter__(self) -> Sdk:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self.client.close()
         self.http.close()
 
@@ -160,52 +162,44 @@ class Sdk:
 @conformance_test("sdk.models", features=(Feature.SDK_PROBES,))
 def models(t: TestContext) -> None:
     """The openai SDK lists the catalogue (`client.models.list()`) and retrieves the chat model."""
-    sdk = Sdk(t)
-    try:
+    with Sdk(t) as sdk:
         sdk.call("client.models.list()", lambda: list(sdk.client.models.list()), ["http.success", "sdk.parses_models"])
         model = t.model()
         sdk.call(f"client.models.retrieve({model!r})", lambda: sdk.client.models.retrieve(model),
                  ["http.success", "sdk.parses_models"])
-    finally:
-        sdk.close()
 
 
 @conformance_test("sdk.chat", features=(Feature.SDK_PROBES,))
 def chat(t: TestContext) -> None:
     """The openai SDK parses a non-streaming chat completion (`client.chat.completions.create()`)."""
-    sdk = Sdk(t)
-    try:
+    with Sdk(t) as sdk:
         model = t.model()
         sdk.call("client.chat.completions.create()", lambda: sdk.client.chat.completions.create(
             model=model, messages=_question(), max_completion_tokens=64), ["http.success", "sdk.parses_completion"])
-    finally:
-        sdk.close()
 
 
 @conformance_test("sdk.stream", features=(Feature.SDK_PROBES,))
 def stream(t: TestContext) -> None:
     """The openai SDK iterates a streamed completion to the end: every chunk parsed, the text the wire's, and
     the usage chunk of `stream_options.include_usage` last (when the target declares stream-usage)."""
-    import openai
-
-    sdk = Sdk(t)
     usage = t.target.skip_reason(Feature.STREAM_USAGE) is None
     model = t.model("stream")
     chunks: list[Any] = []
 
     def run() -> list[Any]:
-        replies = sdk.client.chat.completions.create(
-            model=model, messages=_question(), max_completion_tokens=64, stream=True,
-            stream_options={"include_usage": True} if usage else openai.NOT_GIVEN)
+        completions = sdk.client.chat.completions
+        if usage:
+            replies = completions.create(model=model, messages=_question(), max_completion_tokens=64, stream=True,
+                                         stream_options={"include_usage": True})
+        else:
+            replies = completions.create(model=model, messages=_question(), max_completion_tokens=64, stream=True)
         chunks.extend(replies)
         return chunks
 
     what = "stream=True" + (", stream_options={'include_usage': True}" if usage else "")
-    try:
+    with Sdk(t) as sdk:
         sdk.call(f"client.chat.completions.create({what})", run,
                  ["http.success", "sdk.parses_stream", "sdk.stream_matches_chunks"], partial=chunks)
-    finally:
-        sdk.close()
 
 
 def _capabilities(t: TestContext, model: str) -> list[Any] | None:
@@ -233,15 +227,12 @@ def tools(t: TestContext) -> None:
                      "name one that has it under [models] tools")
     _, arguments = _schemas()
     tool = openai.pydantic_function_tool(arguments, name=TOOL_NAME, description="Scan a domain for vulnerabilities")
-    sdk = Sdk(t)
-    try:
+    with Sdk(t) as sdk:
         sdk.call("client.chat.completions.parse(tools=[...], tool_choice='required')",
                  lambda: sdk.client.chat.completions.parse(
                      model=model, messages=_question(f"Scan threatwinds.com for vulnerabilities with {TOOL_NAME}"),
                      max_completion_tokens=256, tools=[tool], tool_choice="required"),
                  ["http.success", "sdk.parses_tool_calls"])
-    finally:
-        sdk.close()
 
 
 @conformance_test("sdk.structured_output", features=(Feature.SDK_PROBES,))
@@ -249,15 +240,12 @@ def structured_output(t: TestContext) -> None:
     """`chat.completions.parse(response_format=Model)` (a strict `json_schema`) gives a valid `message.parsed`."""
     assessment, _ = _schemas()
     model = t.model("structured")
-    sdk = Sdk(t)
-    try:
+    with Sdk(t) as sdk:
         sdk.call("client.chat.completions.parse(response_format=ThreatAssessment)",
                  lambda: sdk.client.chat.completions.parse(
                      model=model, messages=_question("Assess the threat of a phishing campaign as JSON."),
                      max_completion_tokens=512, response_format=assessment),
                  ["http.success", "sdk.parses_structured_output"])
-    finally:
-        sdk.close()
 
 
 def _error_probe(t: TestContext, call: str, run: Callable[[Sdk], Any], status: int, name: str,
@@ -265,12 +253,9 @@ def _error_probe(t: TestContext, call: str, run: Callable[[Sdk], Any], status: i
     import openai
 
     expected = cast(type[BaseException], getattr(openai, name))
-    sdk = Sdk(t, token=token)
-    try:
+    with Sdk(t, token=token) as sdk:
         sdk.call(call, lambda: run(sdk), ["sdk.typed_error", "sdk.error_body_readable"], expected_error=expected,
                  expected_status=status)
-    finally:
-        sdk.close()
 
 
 @conformance_test("sdk.error_authentication", features=(Feature.SDK_PROBES,))

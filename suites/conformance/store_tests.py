@@ -1,4 +1,4 @@
-"""Conformance tests of the data store (inferred): CRUD, paging, validation, auth, and tenant isolation as a property."""
+"""Conformance tests of the data store (inferred): CRUD, paging, validation, auth, tenant isolation (a property)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,15 @@ def scoped_case(prefix: str) -> Callable[[Any], Any]:
     return scope
 
 
+def body_of(exchange: Exchange) -> dict[str, Any]:
+    """The JSON object the exchange answered, or {} (a body that is not one is for the checks to report)."""
+    try:
+        body = exchange.json
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def written_path(exchange: Exchange) -> str | None:
     """The record path (relative to the API base) a successful POST or PUT on the store wrote, else None."""
     method, _, path = exchange.operation.partition(" ")
@@ -56,11 +65,7 @@ def written_path(exchange: Exchange) -> str | None:
         return None
     if method == "PUT":
         return path
-    try:
-        body = exchange.json
-    except ValueError:
-        return None
-    key = body.get("key") if isinstance(body, dict) else None
+    key = body_of(exchange).get("key")
     return f"{path}/{quote(key, safe='')}" if method == "POST" and isinstance(key, str) and key else None
 
 
@@ -82,11 +87,12 @@ def empty_collection(t: TestContext, collection: str, headers: dict[str, str]) -
         try:
             listing = t.probe.send("ai", base, "GET", collection_path(collection) + query, headers=headers,
                                    label="clean-up")
-            body = listing.json if listing.status == 200 else None
-        except (TargetUnreachable, ValueError):
+        except TargetUnreachable:
             return
-        data = body.get("data") if isinstance(body, dict) else None
-        keys = [r["key"] for r in data or [] if isinstance(r, dict) and isinstance(r.get("key"), str) and r["key"]]
+        body = body_of(listing) if listing.status == 200 else {}
+        if not isinstance(body.get("data"), list):
+            return
+        keys = [r["key"] for r in body["data"] if isinstance(r, dict) and isinstance(r.get("key"), str) and r["key"]]
         delete_quietly(t, [record_path(collection, key) for key in keys], headers)
         if not keys or not body.get("has_more") or keys[-1] == after:
             return
@@ -118,21 +124,21 @@ def crud(t: TestContext) -> None:
         if not _succeeded(created):
             return  # store.create_201 failed; nothing else can be tried
         path = record_path(collection, "record-1")
-        t.send("GET", path, label="read it back", expect=["http.success"], context={"store_expected": created.json})
+        t.send("GET", path, label="read it back", expect=["http.success"], context={"store_expected": body_of(created)})
         replacement = {"title": "incident 42", "state": "closed"}
-        kept = {"created_at": created.json["created_at"]} if isinstance(created.json, dict) else {}
+        kept = {name: body_of(created)[name] for name in ("created_at",) if name in body_of(created)}
         replaced = t.send("PUT", path, json_body={"value": replacement}, label="replace it", expect=["http.success"],
                           context={"store_expected": {**expected, "value": replacement, **kept}})
         if _succeeded(replaced):
             t.send("GET", path, label="read the replacement", expect=["http.success"],
-                   context={"store_expected": replaced.json})
+                   context={"store_expected": body_of(replaced)})
         generated = t.send("POST", collection_path(collection), json_body={"value": {"note": "no key given"}},
                            label="create without a key", expect=["store.create_201"],
                            context={"store_expected": {"collection": collection, "value": {"note": "no key given"}}})
-        new_key = generated.json.get("key") if _succeeded(generated) and isinstance(generated.json, dict) else None
+        new_key = body_of(generated).get("key") if _succeeded(generated) else None
         if isinstance(new_key, str) and new_key:
             t.send("GET", record_path(collection, new_key), label="read the generated key", expect=["http.success"],
-                   context={"store_expected": generated.json})
+                   context={"store_expected": body_of(generated)})
         t.send("DELETE", path, label="delete it", expect=["http.success"],
                context={"store_expected": {"collection": collection, "key": "record-1"}})
         t.send("GET", path, label="read after delete", expect=["store.not_found_404"],
@@ -166,9 +172,9 @@ def paging(t: TestContext) -> None:
             page = t.send("GET", collection_path(collection) + query, label=f"page {number} of limit=2",
                           expect=["store.list_page"],
                           context={"store_page": {"keys": keys, "after": after, "limit": 2}, "store_expected": listed})
-            body = page.json if page.status == 200 else None
-            data = body.get("data") if isinstance(body, dict) else None
-            if not data or not body.get("has_more") or not isinstance(data[-1], dict):
+            body = body_of(page) if page.status == 200 else {}
+            data = body.get("data")
+            if not isinstance(data, list) or not data or not body.get("has_more") or not isinstance(data[-1], dict):
                 break
             after = str(data[-1].get("key"))
 
@@ -196,8 +202,9 @@ def validation(t: TestContext) -> None:
         for body, what in INVALID_BODIES[:3]:
             t.send("PUT", record_path(collection, "k"), json_body=body, label=f"put with {what}",
                    expect=["store.rejects_invalid"], context={"store_invalid": f"a put with {what}"})
-        t.send("POST", collection_path(collection), content=b'{"value": {', headers={"content-type": "application/json"},
-               label="malformed JSON", expect=["store.rejects_invalid"], context={"store_invalid": "malformed JSON"})
+        t.send("POST", collection_path(collection), content=b'{"value": {', label="malformed JSON",
+               headers={"content-type": "application/json"}, expect=["store.rejects_invalid"],
+               context={"store_invalid": "malformed JSON"})
         for limit in INVALID_LIMITS:
             t.send("GET", f"{collection_path(collection)}?limit={limit}", label=f"limit={limit}",
                    expect=["store.rejects_invalid"], context={"store_invalid": f"a listing with limit={limit}"})
@@ -292,7 +299,7 @@ class Isolation:
         if any(failure.check == "store.tenant_isolation" for failure in self.t.failures[first:]):
             return False
         if action in ("create", "put"):
-            written = key or (exchange.json.get("key") if isinstance(exchange.json, dict) else None)
+            written = key or body_of(exchange).get("key")
             if isinstance(written, str) and written:
                 mine[written] = value
         elif action == "delete":

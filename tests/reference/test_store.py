@@ -296,9 +296,11 @@ def test_defect_store_value_as_string() -> None:
     for defect, as_text in ((None, False), ("store-value-as-string", True)):
         with gateway(defects=frozenset({defect} - {None})) as client:
             replies = [client.post("/store/c", json={"key": "k", "value": {"n": 1}}, headers=A),
-                       client.put("/store/c/k", json={"value": {"n": 1}}, headers=A), client.get("/store/c/k", headers=A)]
-            shown = [reply.json()["value"] for reply in replies] + [client.get("/store/c", headers=A).json()["data"][0]["value"]]
-            assert shown == ['{"n": 1}'] * 4 if as_text else shown == [{"n": 1}] * 4
+                       client.put("/store/c/k", json={"value": {"n": 1}}, headers=A),
+                       client.get("/store/c/k", headers=A)]
+            shown = [reply.json()["value"] for reply in replies]
+            shown.append(client.get("/store/c", headers=A).json()["data"][0]["value"])
+            assert shown == (['{"n": 1}'] * 4 if as_text else [{"n": 1}] * 4)
 
 
 def test_defect_store_delete_204() -> None:

@@ -1,0 +1,308 @@
+"""The reference gateway's added latency: p50/p99 through the gateway minus p50/p99 straight to the mock.
+
+One run drives both paths at once with an open-loop schedule (a fixed request rate; a request is sent at its
+time whether or not earlier ones have answered), alternating direct-to-mock and through-gateway requests with
+the same bodies, and reports each path's percentiles and their difference. It is a benchmark, not a test:
+nothing asserts on its figures. See docs/benchmarks.md ("Gateway benchmark").
+
+    python benchmarks/bench_gateway.py                       # chat, 100 req/s for 20 s
+    python benchmarks/bench_gateway.py --scenario embeddings --scenario stream --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+GATEWAY_TOKEN = "bench-token"
+MESSAGES = [{"role": "system", "content": "You are a SOC assistant."},
+            {"role": "user", "content": "What is XDR in cybersecurity?"}]
+# name → (mock path, gateway path, body); the body is the same on both paths (the gateway forwards it with the
+# model's upstream name, which here is the same ID, and `max_completion_tokens` given explicitly).
+SCENARIOS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "chat": ("/v1/chat/completions", "/api/ai/v1/chat/completions",
+             {"model": "gpt-5-mini", "messages": MESSAGES, "max_completion_tokens": 64}),
+    "stream": ("/v1/chat/completions", "/api/ai/v1/chat/completions",
+               {"model": "gpt-5-mini", "messages": MESSAGES, "max_completion_tokens": 64, "stream": True}),
+    "embeddings": ("/v1/embeddings", "/api/ai/v1/embeddings",
+                   {"model": "text-embedding-3-small", "input": ["extended detection and response", "SIEM"],
+                    "encoding_format": "base64"}),
+}
+PERCENTILES = (50, 90, 99)
+
+
+# --- the servers (each its own process: one uvicorn worker, asyncio loop, h11, access log off) ---------------
+
+def serve(kind: str, port: int, upstream: str) -> None:
+    import uvicorn
+
+    sys.path.insert(0, str(ROOT))
+    app: Any
+    if kind == "mock":
+        from mocks.openai.app import create_app as create_mock
+
+        app = create_mock()  # any bearer token; exactly what `aigw mocks serve openai` runs
+    else:
+        from mocks.core import faults
+        from mocks.reference import GatewaySettings, create_app
+
+        app = create_app(GatewaySettings(token=GATEWAY_TOKEN, upstreams={"openai": upstream + "/v1"},
+                                         forward_headers=frozenset(faults.HEADERS)))
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(kind: str, upstream: str = "") -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--serve", kind, str(port), upstream])
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return process, port
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError(f"the {kind} server did not start") from None
+            time.sleep(0.05)
+
+
+# --- a small HTTP/1.1 client over raw asyncio streams (far cheaper per request than httpx) -------------------
+
+def request_bytes(path: str, body: Any, token: str) -> bytes:
+    data = json.dumps(body).encode()
+    head = (f"POST {path} HTTP/1.1\r\nhost: {HOST}\r\nauthorization: Bearer {token}\r\n"
+            f"content-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n")
+    return head.encode() + data
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 response: (status, body), a chunked body de-chunked."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if "content-length" in headers:
+        return status, await reader.readexactly(int(headers["content-length"]))
+    body = bytearray()
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        chunk = await reader.readexactly(size + 2)
+        if size == 0:
+            return status, bytes(body)
+        body += chunk[:-2]
+
+
+class Pool:
+    """Keep-alive connections to one server; a request takes an idle one or opens another (open loop)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def send(self, data: bytes) -> tuple[int, bytes]:
+        if self.idle:
+            reader, writer = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection(HOST, self.port)
+            writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            writer.write(data)
+            status, body = await read_response(reader)
+        except BaseException:
+            writer.close()
+            raise
+        self.idle.append((reader, writer))
+        return status, body
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+@dataclass
+class Series:
+    """Latencies (ms, from each request's scheduled send time to its last byte) of one path."""
+
+    latencies: list[float] = field(default_factory=list)
+    lags: list[float] = field(default_factory=list)  # how late the generator sent each request (ms)
+    errors: int = 0
+    dropped: int = 0
+
+
+def percentile(values: list[float], p: int) -> float:
+    """The nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(len(ordered) * p / 100))) - 1]
+
+
+async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, seconds: float, warmup: float,
+                max_in_flight: int, timeout: float) -> dict[str, Series]:
+    """Send at `rate` requests/s in total, alternating the paths (pairs in alternating order, so neither path
+    always goes first), for `warmup` + `seconds`; only the last `seconds` are recorded. Bounded: at most
+    `max_in_flight` outstanding requests per path (more are dropped and counted), each at most `timeout` s."""
+    pools = {name: Pool(port) for name, port in ports.items()}
+    series = {name: Series() for name in ports}
+    in_flight = dict.fromkeys(ports, 0)
+    loop = asyncio.get_running_loop()
+    names = list(ports)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(name: str, scheduled: float, record: bool) -> None:
+        sent = loop.time()
+        in_flight[name] += 1
+        try:
+            status, _ = await asyncio.wait_for(pools[name].send(requests[name]), timeout)
+            ok = status == 200
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+            ok = False
+        finally:
+            in_flight[name] -= 1
+        done = loop.time()
+        if record:
+            target = series[name]
+            if ok:
+                target.latencies.append((done - scheduled) * 1000)
+                target.lags.append((sent - scheduled) * 1000)
+            else:
+                target.errors += 1
+
+    for name in names:  # the first request loads the mock's tokenizer (~1.5 s): before the schedule starts
+        status, answer = await pools[name].send(requests[name])
+        if status != 200:
+            raise RuntimeError(f"{name}: {status} {answer[:300]!r}")
+    total = int((warmup + seconds) * rate)
+    first_recorded = int(warmup * rate)
+    start = loop.time() + 0.05
+    for i in range(total):
+        scheduled = start + i / rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pair, position = divmod(i, 2)
+        name = names[position if pair % 2 == 0 else 1 - position]
+        record = i >= first_recorded
+        if in_flight[name] >= max_in_flight:
+            series[name].dropped += record
+            continue
+        task = asyncio.create_task(one(name, scheduled, record))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout + 1)
+    for pool in pools.values():
+        pool.close()
+    return series
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    mock_path, gateway_path, body = SCENARIOS[name]
+    mock, mock_port = _start("mock")
+    try:
+        gateway, gateway_port = _start("gateway", f"http://{HOST}:{mock_port}")
+        try:
+            ports = {"direct": mock_port, "gateway": gateway_port}
+            requests = {"direct": request_bytes(mock_path, body, "bench"),
+                        "gateway": request_bytes(gateway_path, body, GATEWAY_TOKEN)}
+            cpu = {path: cpu_seconds(process.pid) for path, process in (("mock", mock), ("gateway", gateway))}
+            series = asyncio.run(drive(ports, requests, args.rate, args.seconds, args.warmup, args.max_in_flight,
+                                       args.timeout))
+            cpu = {path: cpu_seconds(process.pid) - cpu[path]
+                   for path, process in (("mock", mock), ("gateway", gateway))}
+        finally:
+            gateway.terminate()
+            gateway.wait(timeout=15)
+    finally:
+        mock.terminate()
+        mock.wait(timeout=15)
+    result: dict[str, Any] = {"scenario": name, "rate": args.rate, "seconds": args.seconds,
+                              "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
+    for path, data in series.items():
+        result[path] = {"n": len(data.latencies), "errors": data.errors, "dropped": data.dropped,
+                        **{f"p{p}": round(percentile(data.latencies, p), 3) for p in PERCENTILES},
+                        "max": round(max(data.latencies, default=float("nan")), 3),
+                        "lag_p99": round(percentile(data.lags, 99), 3)}
+    result["added"] = {f"p{p}": round(result["gateway"][f"p{p}"] - result["direct"][f"p{p}"], 3)
+                       for p in PERCENTILES}
+    return result
+
+
+def report(result: dict[str, Any], targets: dict[str, float]) -> None:
+    print(f"\n{result['scenario']}: {result['rate']:g} req/s for {result['seconds']:g} s, half direct, half via "
+          f"the gateway (server CPU: mock {result['cpu_s']['mock']} s, gateway {result['cpu_s']['gateway']} s)")
+    print(f"  {'path':<9} {'n':>5} {'err':>4} {'drop':>4} " + " ".join(f"{'p' + str(p):>8}" for p in PERCENTILES)
+          + f" {'max':>8} {'lag p99':>8}  (ms)")
+    for path in ("direct", "gateway"):
+        row = result[path]
+        print(f"  {path:<9} {row['n']:>5} {row['errors']:>4} {row['dropped']:>4} "
+              + " ".join(f"{row['p' + str(p)]:>8.3f}" for p in PERCENTILES) + f" {row['max']:>8.3f}"
+              f" {row['lag_p99']:>8.3f}")
+    added = result["added"]
+    print(f"  {'added':<20} " + " ".join(f"{added['p' + str(p)]:>8.3f}" for p in PERCENTILES))
+    verdicts = [f"p{p} {added[f'p{p}']:.3f} ms {'<=' if added[f'p{p}'] <= limit else '>'} {limit:g} ms"
+                for p, limit in ((50, targets["p50"]), (99, targets["p99"]))]
+    met = all(added[f"p{p}"] <= targets[f"p{p}"] for p in (50, 99))
+    print(f"  target {'met' if met else 'MISSED'}: " + "; ".join(verdicts))
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
+                        help="what to send (repeatable; default: chat)")
+    parser.add_argument("--rate", type=float, default=100, help="requests per second, both paths together "
+                        "(default 100)")
+    parser.add_argument("--seconds", type=float, default=20, help="recorded seconds (default 20)")
+    parser.add_argument("--warmup", type=float, default=3, help="unrecorded seconds first (default 3)")
+    parser.add_argument("--max-in-flight", type=int, default=64, help="outstanding requests per path before "
+                        "further ones are dropped (default 64)")
+    parser.add_argument("--timeout", type=float, default=10, help="per-request limit in seconds (default 10)")
+    parser.add_argument("--target-p50", type=float, default=1.0, help="added p50 target in ms (default 1)")
+    parser.add_argument("--target-p99", type=float, default=5.0, help="added p99 target in ms (default 5)")
+    parser.add_argument("--json", action="store_true", help="also print each result as one JSON line")
+    args = parser.parse_args()
+    if not (0 < args.rate <= 10_000 and 0 < args.seconds <= 3600 and args.warmup >= 0 and args.max_in_flight > 0):
+        parser.error("--rate must be in (0, 10000], --seconds in (0, 3600], --warmup >= 0, --max-in-flight > 0")
+    print(f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    targets = {"p50": args.target_p50, "p99": args.target_p99}
+    for name in args.scenario or ["chat"]:
+        result = run_scenario(name, args)
+        report(result, targets)
+        if args.json:
+            print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

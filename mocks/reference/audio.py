@@ -1,0 +1,156 @@
+"""POST /audio/speech (text to speech) and POST /audio/transcriptions (speech to text).
+
+Both forward to the model's provider in OpenAI's wire format (OpenAI, the vLLM-style threatwinds backends):
+speech as JSON, answered with the audio bytes under the upstream's media type; a transcription as a fresh
+multipart/form-data upload (the caller's file and the documented fields, the model's upstream name),
+answered with the upstream's JSON `{"text": ...}` or plain text. Shared plumbing: `embeddings.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message
+
+from mocks.reference.auth import authenticate
+from mocks.reference.embeddings import Upstream, checked_json, model_for
+from mocks.reference.errors import GatewayError, provider_error
+from mocks.reference.settings import GatewaySettings
+from mocks.reference.state import GatewayState
+from mocks.reference.validation import read_json, schema_error
+from mocks.reference.voices import VOICES
+from spec.loader import load_spec, validator_for_schema
+
+SPEECH_PATH = "/api/ai/v1/audio/speech"
+TRANSCRIPTION_PATH = "/api/ai/v1/audio/transcriptions"
+SPEECH_FIELDS = ("input", "voice", "response_format", "speed")  # SpeechRequest's fields besides `model`
+TRANSCRIPTION_FIELDS = ("language", "prompt", "response_format", "temperature")  # besides `file` and `model`
+MAX_FORM_FIELDS = 32
+
+
+@functools.cache
+def _transcription_validator() -> Draft202012Validator:
+    operation = load_spec()["paths"][TRANSCRIPTION_PATH]["post"]
+    return validator_for_schema(operation["requestBody"]["content"]["multipart/form-data"]["schema"])
+
+
+class SpeechEndpoint:
+    def __init__(self, state: GatewayState) -> None:
+        self.state = state
+        self.upstream = Upstream(state)
+
+    async def __call__(self, request: Request) -> Response:
+        settings = self.state.settings
+        authenticate(request.headers, settings)
+        body = checked_json(await read_json(request, settings), SPEECH_PATH)
+        entry = model_for(body["model"], "audio/speech", settings)
+        if body["voice"] not in VOICES:
+            raise GatewayError(400, f"voice {body['voice']!r} is not available; GET /audio/voices lists the "
+                               f"voices: {', '.join(VOICES)}", code="invalid_parameter", param="voice")
+        payload = {"model": entry.upstream_model, **{key: body[key] for key in SPEECH_FIELDS if key in body}}
+        reply = await self.upstream.send(entry, "audio/speech", request, json=payload)
+        media_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not media_type.startswith("audio/") or not reply.content:
+            raise provider_error(entry.provider, f"speech response is not audio ({media_type or 'no content-type'},"
+                                                 f" {len(reply.content)} bytes)")
+        return Response(reply.content, media_type=media_type)
+
+
+async def _read_limited(request: Request, settings: GatewaySettings) -> bytes:
+    """The raw request body; 413 past `max_body_bytes` (checked while reading: chunked uploads too)."""
+    declared = request.headers.get("content-length", "")
+    too_large = GatewayError(413, f"request body exceeds {settings.max_body_bytes} bytes", code="request_too_large")
+    if declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise too_large
+    raw = bytearray()
+    async for piece in request.stream():
+        raw += piece
+        if len(raw) > settings.max_body_bytes:
+            raise too_large
+    return bytes(raw)
+
+
+async def _form(request: Request, settings: GatewaySettings) -> FormData:
+    """The multipart form of the request; 400 for another media type or a malformed body."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "multipart/form-data":
+        shown = repr(media_type) if media_type else "missing"
+        raise GatewayError(400, f"Content-Type must be multipart/form-data, got {shown}",
+                           code="invalid_content_type")
+    raw = await _read_limited(request, settings)
+
+    async def replay() -> Message:  # the body, already read under the size limit, for Starlette's parser
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    try:
+        return await Request(request.scope, replay).form(max_files=1, max_fields=MAX_FORM_FIELDS)
+    except (MultiPartException, ValueError, AssertionError) as exc:
+        raise GatewayError(400, f"malformed multipart/form-data body: {exc}", code="invalid_multipart") from None
+
+
+def _fields(form: FormData) -> tuple[UploadFile, dict[str, str]]:
+    """The uploaded file and the documented text fields, validated against the spec's TranscriptionRequest."""
+    upload = form.get("file")
+    texts: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if name not in TRANSCRIPTION_FIELDS and name != "model":
+            continue  # `file`, and fields the spec does not know (ignored, as unknown chat parameters are)
+        if not isinstance(value, str):
+            raise GatewayError(400, f"{name}: expected a text field, got a file", code="invalid_parameter",
+                               param=name)
+        texts[name] = value
+    instance: dict[str, Any] = {key: value for key, value in texts.items() if key != "temperature"}
+    if isinstance(upload, UploadFile):
+        instance["file"] = upload.filename or "audio"
+    elif upload is not None:
+        raise GatewayError(400, "file: expected an uploaded file, got a text field", code="invalid_parameter",
+                           param="file")
+    if "temperature" in texts:
+        try:
+            instance["temperature"] = float(texts["temperature"])
+        except ValueError:
+            instance["temperature"] = texts["temperature"]  # reported by the schema as not a number
+    problem = schema_error(_transcription_validator().iter_errors(instance))
+    if problem is not None:
+        raise problem
+    assert isinstance(upload, UploadFile)  # the schema requires `file`, and a text `file` was refused above
+    return upload, texts
+
+
+class TranscriptionEndpoint:
+    def __init__(self, state: GatewayState) -> None:
+        self.state = state
+        self.upstream = Upstream(state)
+
+    async def __call__(self, request: Request) -> Response:
+        settings = self.state.settings
+        authenticate(request.headers, settings)
+        form = await _form(request, settings)
+        try:
+            upload, texts = _fields(form)
+            entry = model_for(texts["model"], "audio/transcriptions", settings)
+            audio = await upload.read()
+            filename, content_type = upload.filename or "audio.wav", upload.content_type
+        finally:
+            await form.close()
+        fields = {"model": entry.upstream_model, **{key: texts[key] for key in TRANSCRIPTION_FIELDS if key in texts}}
+        files = {"file": (filename, audio, content_type or "application/octet-stream")}
+        reply = await self.upstream.send(entry, "audio/transcriptions", request, data=fields, files=files)
+        media_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "application/json":
+            try:
+                body: Any = json.loads(reply.content)
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+                raise provider_error(entry.provider, "transcription response has no text")
+        elif media_type != "text/plain":
+            raise provider_error(entry.provider, f"unexpected transcription response type {media_type!r}")
+        return Response(reply.content, media_type=media_type)
