@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--defect", action="append", default=[], help="only these defects (default: all)")
     selftest.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
     selftest.add_argument("--report-dir", help="also write selftest.md here")
+    selftest.add_argument("--jobs", type=int, default=2, help="references run at once, one process each "
+                          "(default: 2)")
     mocks_cli.add_parser(sub)
     load_cli.add_parser(sub)
     report_cli.add_parser(sub)

@@ -196,7 +196,9 @@ def selftest(args: argparse.Namespace) -> int:
     target = load_target(REFERENCE_TARGET)
     if args.examples is not None:
         target = target.with_overrides(examples=args.examples)
-    rows = run_selftest(target, defects=args.defect or None, progress=_selftest_line)
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    rows = run_selftest(target, defects=args.defect or None, progress=_selftest_line, jobs=args.jobs)
     caught, total = mutation_score(rows)
     clean_ok = all(row.ok for row in rows if not row.expected)
     print(f"\nmutation score: {caught}/{total} defects caught; clean and quirky reference "

@@ -17,6 +17,8 @@ import json
 import math
 import os
 import platform
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,12 +48,39 @@ PERCENTILES = (50, 90, 99)
 
 # --- the servers (each its own process: one uvicorn worker, asyncio loop, h11, access log off) ---------------
 
+def floor_app(upstream: str) -> Any:
+    """The floor: the least a Python gateway on this stack can do, a bare ASGI app relaying the body to the
+    mock over a raw keep-alive connection and its answer back (no auth, validation, translation or httpx)."""
+    pool = Pool(int(upstream.rsplit(":", 1)[1]))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status, answer = await pool.send(request_bytes(scope["path"].removeprefix("/api/ai"), body, "floor"))
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})
+
+    return app
+
+
 def serve(kind: str, port: int, upstream: str) -> None:
     import uvicorn
 
     sys.path.insert(0, str(ROOT))
     app: Any
-    if kind == "mock":
+    if kind == "floor":
+        app = floor_app(upstream)
+    elif kind == "mock":
         from mocks.openai.app import create_app as create_mock
 
         app = create_mock()  # any bearer token; exactly what `aigw mocks serve openai` runs
@@ -59,6 +88,15 @@ def serve(kind: str, port: int, upstream: str) -> None:
         from mocks.core import faults
         from mocks.reference import GatewaySettings, create_app
 
+        if kind == "gateway-httpx":  # what-if: httpx's own transport and client (the reference before its own)
+            import httpx
+
+            from mocks.reference import state
+
+            def httpx_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+                return httpx.AsyncClient(timeout=timeout, trust_env=False)
+
+            vars(state)["LeanClient"] = httpx_client
         app = create_app(GatewaySettings(token=GATEWAY_TOKEN, upstreams={"openai": upstream + "/v1"},
                                          forward_headers=frozenset(faults.HEADERS)))
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="on")
@@ -88,7 +126,7 @@ def _start(kind: str, upstream: str = "") -> tuple[subprocess.Popen[bytes], int]
 # --- a small HTTP/1.1 client over raw asyncio streams (far cheaper per request than httpx) -------------------
 
 def request_bytes(path: str, body: Any, token: str) -> bytes:
-    data = json.dumps(body).encode()
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
     head = (f"POST {path} HTTP/1.1\r\nhost: {HOST}\r\nauthorization: Bearer {token}\r\n"
             f"content-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n")
     return head.encode() + data
@@ -118,15 +156,31 @@ class Pool:
         self.port = port
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(HOST, self.port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reader, writer
+
     async def send(self, data: bytes) -> tuple[int, bytes]:
-        if self.idle:
+        reused = False
+        while self.idle and not reused:
             reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(HOST, self.port)
-            writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            reused = not reader.at_eof()
+            if not reused:
+                writer.close()
+        if not reused:
+            reader, writer = await self._connect()
         try:
             writer.write(data)
-            status, body = await read_response(reader)
+            try:
+                status, body = await read_response(reader)
+            except asyncio.IncompleteReadError as exc:
+                if not reused or exc.partial:
+                    raise
+                writer.close()  # the server closed the idle connection (keep-alive timeout): once more, fresh
+                reader, writer = await self._connect()
+                writer.write(data)
+                status, body = await read_response(reader)
         except BaseException:
             writer.close()
             raise
@@ -140,10 +194,10 @@ class Pool:
 
 @dataclass
 class Series:
-    """Latencies (ms, from each request's scheduled send time to its last byte) of one path."""
+    """One path's latencies (ms, from the moment its request was written to its last response byte)."""
 
     latencies: list[float] = field(default_factory=list)
-    lags: list[float] = field(default_factory=list)  # how late the generator sent each request (ms)
+    lags: list[float] = field(default_factory=list)  # how late the generator wrote each request (ms)
     errors: int = 0
     dropped: int = 0
 
@@ -158,9 +212,11 @@ def percentile(values: list[float], p: int) -> float:
 
 async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, seconds: float, warmup: float,
                 max_in_flight: int, timeout: float) -> dict[str, Series]:
-    """Send at `rate` requests/s in total, alternating the paths (pairs in alternating order, so neither path
-    always goes first), for `warmup` + `seconds`; only the last `seconds` are recorded. Bounded: at most
-    `max_in_flight` outstanding requests per path (more are dropped and counted), each at most `timeout` s."""
+    """Send at `rate` requests/s in total, round-robin over the paths (the order rotating every round, so no
+    path always goes first), for `warmup` + `seconds`; only the last `seconds` are recorded. Open loop: each
+    request is sent at its time on an idle keep-alive connection or a new one, whatever is outstanding.
+    Bounded: at most `max_in_flight` outstanding requests per path (more are dropped and counted), each at
+    most `timeout` s, and the run ends at most `timeout` s after the last request was sent."""
     pools = {name: Pool(port) for name, port in ports.items()}
     series = {name: Series() for name in ports}
     in_flight = dict.fromkeys(ports, 0)
@@ -169,12 +225,12 @@ async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, 
     tasks: set[asyncio.Task[None]] = set()
 
     async def one(name: str, scheduled: float, record: bool) -> None:
-        sent = loop.time()
         in_flight[name] += 1
+        sent = loop.time()
         try:
             status, _ = await asyncio.wait_for(pools[name].send(requests[name]), timeout)
             ok = status == 200
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             ok = False
         finally:
             in_flight[name] -= 1
@@ -182,7 +238,7 @@ async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, 
         if record:
             target = series[name]
             if ok:
-                target.latencies.append((done - scheduled) * 1000)
+                target.latencies.append((done - sent) * 1000)
                 target.lags.append((sent - scheduled) * 1000)
             else:
                 target.errors += 1
@@ -199,8 +255,8 @@ async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, 
         delay = scheduled - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        pair, position = divmod(i, 2)
-        name = names[position if pair % 2 == 0 else 1 - position]
+        turn, position = divmod(i, len(names))
+        name = names[(position + turn) % len(names)]
         record = i >= first_recorded
         if in_flight[name] >= max_in_flight:
             series[name].dropped += record
@@ -223,54 +279,70 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _py_spy(pid: int, output: str) -> subprocess.Popen[bytes]:
+    """Sample process `pid` into `output` (collapsed stacks) until sent SIGINT (py-spy: pip install py-spy)."""
+    executable = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([executable, "record", "--pid", str(pid), "--rate", "1000", "--format", "raw",
+                             "--output", output, "--nonblocking"], stdout=subprocess.DEVNULL)
+
+
 def run_scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Start the mock, the gateway (and the floor proxy) as processes, drive them, stop them."""
     mock_path, gateway_path, body = SCENARIOS[name]
-    mock, mock_port = _start("mock")
+    processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        gateway, gateway_port = _start("gateway", f"http://{HOST}:{mock_port}")
-        try:
-            ports = {"direct": mock_port, "gateway": gateway_port}
-            requests = {"direct": request_bytes(mock_path, body, "bench"),
-                        "gateway": request_bytes(gateway_path, body, GATEWAY_TOKEN)}
-            cpu = {path: cpu_seconds(process.pid) for path, process in (("mock", mock), ("gateway", gateway))}
-            series = asyncio.run(drive(ports, requests, args.rate, args.seconds, args.warmup, args.max_in_flight,
-                                       args.timeout))
-            cpu = {path: cpu_seconds(process.pid) - cpu[path]
-                   for path, process in (("mock", mock), ("gateway", gateway))}
-        finally:
-            gateway.terminate()
-            gateway.wait(timeout=15)
+        processes["mock"], mock_port = _start("mock")
+        ports = {"direct": mock_port}
+        requests = {"direct": request_bytes(mock_path, body, "bench")}
+        extra = (("floor",) if args.floor else ()) + (("gateway-httpx",) if args.what_if_httpx else ())
+        for path in ("gateway", *extra):
+            processes[path], ports[path] = _start(path, f"http://{HOST}:{mock_port}")
+            requests[path] = request_bytes(gateway_path, body, GATEWAY_TOKEN)
+        cpu = {path: cpu_seconds(process.pid) for path, process in processes.items()}
+        spy = _py_spy(processes["gateway"].pid, f"{args.py_spy}.{name}.txt") if args.py_spy else None
+        series = asyncio.run(drive(ports, requests, args.rate, args.seconds, args.warmup, args.max_in_flight,
+                                   args.timeout))
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
+        cpu = {path: cpu_seconds(process.pid) - cpu[path] for path, process in processes.items()}
     finally:
-        mock.terminate()
-        mock.wait(timeout=15)
-    result: dict[str, Any] = {"scenario": name, "rate": args.rate, "seconds": args.seconds,
+        for process in processes.values():
+            process.terminate()
+            process.wait(timeout=15)
+    result: dict[str, Any] = {"scenario": name, "rate": args.rate, "seconds": args.seconds, "paths": list(series),
                               "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
     for path, data in series.items():
         result[path] = {"n": len(data.latencies), "errors": data.errors, "dropped": data.dropped,
                         **{f"p{p}": round(percentile(data.latencies, p), 3) for p in PERCENTILES},
                         "max": round(max(data.latencies, default=float("nan")), 3),
                         "lag_p99": round(percentile(data.lags, 99), 3)}
-    result["added"] = {f"p{p}": round(result["gateway"][f"p{p}"] - result["direct"][f"p{p}"], 3)
-                       for p in PERCENTILES}
+        if path != "direct":
+            result[path]["added"] = {f"p{p}": round(result[path][f"p{p}"] - result["direct"][f"p{p}"], 3)
+                                     for p in PERCENTILES}
     return result
 
 
 def report(result: dict[str, Any], targets: dict[str, float]) -> None:
-    print(f"\n{result['scenario']}: {result['rate']:g} req/s for {result['seconds']:g} s, half direct, half via "
-          f"the gateway (server CPU: mock {result['cpu_s']['mock']} s, gateway {result['cpu_s']['gateway']} s)")
+    paths = result["paths"]
+    cpu = ", ".join(f"{path} {seconds} s" for path, seconds in result["cpu_s"].items())
+    print(f"\n{result['scenario']}: {result['rate']:g} req/s for {result['seconds']:g} s, round-robin over "
+          f"{', '.join(paths)} (server CPU: {cpu})")
     print(f"  {'path':<9} {'n':>5} {'err':>4} {'drop':>4} " + " ".join(f"{'p' + str(p):>8}" for p in PERCENTILES)
           + f" {'max':>8} {'lag p99':>8}  (ms)")
-    for path in ("direct", "gateway"):
+    for path in paths:
         row = result[path]
         print(f"  {path:<9} {row['n']:>5} {row['errors']:>4} {row['dropped']:>4} "
               + " ".join(f"{row['p' + str(p)]:>8.3f}" for p in PERCENTILES) + f" {row['max']:>8.3f}"
               f" {row['lag_p99']:>8.3f}")
-    added = result["added"]
-    print(f"  {'added':<20} " + " ".join(f"{added['p' + str(p)]:>8.3f}" for p in PERCENTILES))
+    for path in paths[1:]:
+        added = result[path]["added"]
+        print(f"  {path + ' - direct':<24} " + " ".join(f"{added['p' + str(p)]:>8.3f}" for p in PERCENTILES))
+    added = result["gateway"]["added"]
     verdicts = [f"p{p} {added[f'p{p}']:.3f} ms {'<=' if added[f'p{p}'] <= limit else '>'} {limit:g} ms"
                 for p, limit in ((50, targets["p50"]), (99, targets["p99"]))]
     met = all(added[f"p{p}"] <= targets[f"p{p}"] for p in (50, 99))
-    print(f"  target {'met' if met else 'MISSED'}: " + "; ".join(verdicts))
+    print(f"  gateway target {'met' if met else 'MISSED'}: " + "; ".join(verdicts))
 
 
 def main() -> int:
@@ -290,6 +362,12 @@ def main() -> int:
     parser.add_argument("--target-p50", type=float, default=1.0, help="added p50 target in ms (default 1)")
     parser.add_argument("--target-p99", type=float, default=5.0, help="added p99 target in ms (default 5)")
     parser.add_argument("--json", action="store_true", help="also print each result as one JSON line")
+    parser.add_argument("--floor", action="store_true", help="also drive a bare relay on the same stack (a "
+                        "raw ASGI app forwarding the bytes), the least any Python gateway here can add")
+    parser.add_argument("--what-if-httpx", action="store_true", help="also drive a second gateway whose "
+                        "upstream client is httpx's default (httpcore) instead of mocks.reference.transport")
+    parser.add_argument("--py-spy", metavar="PREFIX", help="profile the gateway with py-spy into "
+                        "PREFIX.<scenario>.txt (collapsed stacks)")
     args = parser.parse_args()
     if not (0 < args.rate <= 10_000 and 0 < args.seconds <= 3600 and args.warmup >= 0 and args.max_in_flight > 0):
         parser.error("--rate must be in (0, 10000], --seconds in (0, 3600], --warmup >= 0, --max-in-flight > 0")

@@ -116,7 +116,7 @@ _EVENT_STREAM = b"text/event-stream; charset=utf-8"  # what Starlette makes of m
 class _Reply:
     """A chat answer as it goes on the wire: the JSON body, or the events of a stream (`stream`)."""
 
-    __slots__ = ("model", "stream", "body", "events")
+    __slots__ = ("body", "events", "model", "stream")
 
     def __init__(self, model: str, body: bytes = b"", events: tuple[bytes, ...] | None = None) -> None:
         self.model, self.stream, self.body, self.events = model, events is not None, body, events or ()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -95,7 +95,7 @@ class ChatEndpoint:
     async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
         limit = self.state.settings.upstream_timeout_s
         try:
-            with anyio.fail_after(limit):  # the whole answer: httpx's timeout bounds each read only
+            async with asyncio.timeout(limit):  # the whole answer: httpx's timeout bounds each read only
                 reply = await self.state.http().send(upstream.request)
         except TimeoutError:
             raise provider_error(entry.provider, f"Timeout: no complete answer within {limit:g}s") from None

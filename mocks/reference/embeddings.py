@@ -10,11 +10,11 @@ an embedding model on another endpoint, is a 400 naming the endpoint it belongs 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from typing import Any
 
-import anyio
 import httpx
 from jsonschema import Draft202012Validator
 from starlette.requests import Request
@@ -99,7 +99,7 @@ class Upstream:
         outgoing = client.build_request("POST", f"{settings.upstreams[entry.provider]}/{path}",
                                         headers=self.headers(request), **content)
         try:
-            with anyio.fail_after(settings.upstream_timeout_s):
+            async with asyncio.timeout(settings.upstream_timeout_s):
                 reply = await client.send(outgoing)
         except TimeoutError:
             raise provider_error(entry.provider, f"Timeout: no complete answer within "

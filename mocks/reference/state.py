@@ -10,6 +10,7 @@ import httpx
 
 from mocks.reference.errors import GatewayError
 from mocks.reference.settings import GatewaySettings
+from mocks.reference.transport import LeanClient
 
 
 class GatewayState:
@@ -27,7 +28,7 @@ class GatewayState:
         """One upstream client per app, bounded by the upstream timeout; env proxies are ignored."""
         limit = self.settings.upstream_timeout_s
         timeout = httpx.Timeout(limit, connect=min(5.0, limit))
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+        async with LeanClient(timeout=timeout) as client:
             self.client = client
             try:
                 yield

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 WRONG_TOKEN = "aigw-conformance-wrong-credential"
 PLACEHOLDER_TOKEN = "aigw-sdk-probe"  # the SDK needs an api_key; replaced by the target's key pair on the wire
 TOOL_NAME = "vulnerability_scan"
+SCAN_REQUEST = f"Scan threatwinds.com for vulnerabilities with {TOOL_NAME}"
 HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})  # the body is decoded
 
 
@@ -217,35 +218,40 @@ def _capabilities(t: TestContext, model: str) -> list[Any] | None:
 @conformance_test("sdk.tools", features=(Feature.SDK_PROBES,))
 def tools(t: TestContext) -> None:
     """`chat.completions.parse()` with a strict function tool and `tool_choice="required"` parses the call's
-    arguments into the tool's pydantic model."""
+    arguments into the tool's pydantic model, on every model listed for tools that has `tools-use`."""
     import openai
 
-    model = t.model("tools")
-    capabilities = _capabilities(t, model)
-    if capabilities is not None and "tools-use" not in capabilities:
-        raise t.skip(f"model {model!r} lacks the 'tools-use' capability per /models ({capabilities}); "
-                     "name one that has it under [models] tools")
     _, arguments = _schemas()
     tool = openai.pydantic_function_tool(arguments, name=TOOL_NAME, description="Scan a domain for vulnerabilities")
-    with Sdk(t) as sdk:
-        sdk.call("client.chat.completions.parse(tools=[...], tool_choice='required')",
-                 lambda: sdk.client.chat.completions.parse(
-                     model=model, messages=_question(f"Scan threatwinds.com for vulnerabilities with {TOOL_NAME}"),
-                     max_completion_tokens=256, tools=[tool], tool_choice="required"),
-                 ["http.success", "sdk.parses_tool_calls"])
+    lacking = []
+    for model in t.models("tools"):
+        capabilities = _capabilities(t, model)
+        if capabilities is not None and "tools-use" not in capabilities:
+            lacking.append(f"{model!r} ({', '.join(map(str, capabilities))})")
+            continue
+        with Sdk(t) as sdk:
+            run = functools.partial(
+                sdk.client.chat.completions.parse, model=model, max_completion_tokens=256, tools=[tool],
+                tool_choice="required", messages=_question(SCAN_REQUEST))
+            sdk.call(f"client.chat.completions.parse(model={model!r}, tools=[...], tool_choice='required')", run,
+                     ["http.success", "sdk.parses_tool_calls"])
+    if len(lacking) == len(t.models("tools")):
+        raise t.skip(f"no model listed for tools has the 'tools-use' capability per /models: {'; '.join(lacking)}; "
+                     "name one under [models] tools")
 
 
 @conformance_test("sdk.structured_output", features=(Feature.SDK_PROBES,))
 def structured_output(t: TestContext) -> None:
-    """`chat.completions.parse(response_format=Model)` (a strict `json_schema`) gives a valid `message.parsed`."""
+    """`chat.completions.parse(response_format=Model)` (a strict `json_schema`) gives a valid `message.parsed`, on
+    every model listed for structured output."""
     assessment, _ = _schemas()
-    model = t.model("structured")
-    with Sdk(t) as sdk:
-        sdk.call("client.chat.completions.parse(response_format=ThreatAssessment)",
-                 lambda: sdk.client.chat.completions.parse(
-                     model=model, messages=_question("Assess the threat of a phishing campaign as JSON."),
-                     max_completion_tokens=512, response_format=assessment),
-                 ["http.success", "sdk.parses_structured_output"])
+    for model in t.models("structured"):
+        with Sdk(t) as sdk:
+            run = functools.partial(
+                sdk.client.chat.completions.parse, model=model, max_completion_tokens=512, response_format=assessment,
+                messages=_question("Assess the threat of a phishing campaign as JSON."))
+            sdk.call(f"client.chat.completions.parse(model={model!r}, response_format=ThreatAssessment)", run,
+                     ["http.success", "sdk.parses_structured_output"])
 
 
 def _error_probe(t: TestContext, call: str, run: Callable[[Sdk], Any], status: int, name: str,

@@ -17,7 +17,7 @@ ErrorCheck = Callable[..., dict[str, Any]]
 
 @pytest.mark.parametrize(
     "method, url, status",
-    [("GET", "/nope", 404), ("GET", "/api/ai/v1/nope", 404), ("POST", "/api/ai/v1/embeddings", 404),
+    [("GET", "/nope", 404), ("GET", "/api/ai/v1/nope", 404), ("POST", "/api/ai/v1/completions", 404),
      ("GET", "/api/ai/v1/chat/completions", 405), ("DELETE", "/api/ai/v1/models", 405),
      ("POST", "/api/ai/v1/models/gpt-5", 405)],
 )

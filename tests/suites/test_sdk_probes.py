@@ -140,7 +140,7 @@ def test_a_model_without_tools_use_is_skipped_with_the_reason(stack: ReferenceSt
     target = Target(name="t", base_url=stack.base_url, token=stack.token,
                     models={"chat": "gpt-5", "tools": "text-embedding-3-small"})
     [result] = run(target, only=["sdk.tools"]).results
-    assert result.outcome == "skipped" and "lacks the 'tools-use' capability" in result.message
+    assert result.outcome == "skipped" and "has the 'tools-use' capability" in result.message
 
 
 def test_an_unreachable_target_is_a_transport_failure_not_an_sdk_one() -> None:

@@ -20,7 +20,7 @@ def test_every_defect_names_registered_checks() -> None:
 @pytest.mark.slow
 def test_the_suite_catches_every_defect_and_passes_the_clean_reference() -> None:
     target = load_target(REFERENCE_TARGET).with_overrides(examples=10)
-    rows = selftest(target)
+    rows = selftest(target, jobs=2)
     report = {row.name: (row.ok, sorted(row.missed), sorted(row.failed_checks)) for row in rows}
     assert all(row.ok for row in rows), report
     caught, total = mutation_score(rows)

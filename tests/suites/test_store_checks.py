@@ -1,5 +1,4 @@
-"""The data-store and voices checks on made-up exchanges, the second tenant's target keys, and the store tests'
-property and clean-up run against the reference."""
+"""The store and voices checks on made-up exchanges, the second tenant's keys, the store tests on the reference."""
 
 from __future__ import annotations
 
