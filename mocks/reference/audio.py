@@ -1,10 +1,9 @@
-"""POST /audio/speech (text to speech) and POST /audio/transcriptions (speech to text).
+"""POST /audio/speech (text to speech) and POST /audio/transcriptions (speech to text)."""
 
-Both forward to the model's provider in OpenAI's wire format (OpenAI, the vLLM-style threatwinds backends):
-speech as JSON, answered with the audio bytes under the upstream's media type; a transcription as a fresh
-multipart/form-data upload (the caller's file and the documented fields, the model's upstream name),
-answered with the upstream's JSON `{"text": ...}` or plain text. Shared plumbing: `embeddings.py`.
-"""
+# Both forward to the model's provider in OpenAI's wire format (OpenAI, the vLLM-style threatwinds backends):
+# speech as JSON, answered with the audio bytes under the upstream's media type; a transcription as a fresh
+# multipart/form-data upload (the caller's file and the documented fields, the model's upstream name),
+# answered with the upstream's JSON `{"text": ...}` or plain text. Shared plumbing: `embeddings.py`.
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
-"""POST /embeddings, and the upstream plumbing the embeddings and audio endpoints share.
+"""POST /embeddings, and the upstream plumbing the embeddings and audio endpoints share."""
 
-000: "Embedding and audio models (under the threatwinds provider) use their dedicated endpoints (/embeddings,
-/audio/*) and do not support /chat/completions". Every provider serving these models here (OpenAI, the
-vLLM-style threatwinds backends) speaks OpenAI's wire format, so the request is forwarded as OpenAI's
-`POST {upstream}/embeddings` with the model's upstream name; `dimensions` and `encoding_format` (float or
-base64) pass through, and the answer comes back under the requested model ID. A chat or audio model here, or
-an embedding model on another endpoint, is a 400 naming the endpoint it belongs to.
-"""
+# 000: "Embedding and audio models (under the threatwinds provider) use their dedicated endpoints (/embeddings,
+# /audio/*) and do not support /chat/completions". Every provider serving these models here (OpenAI, the
+# vLLM-style threatwinds backends) speaks OpenAI's wire format, so the request is forwarded as OpenAI's
+# `POST {upstream}/embeddings` with the model's upstream name; `dimensions` and `encoding_format` (float or
+# base64) pass through, and the answer comes back under the requested model ID. A chat or audio model here, or
+# an embedding model on another endpoint, is a 400 naming the endpoint it belongs to.
 
 from __future__ import annotations
 

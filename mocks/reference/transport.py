@@ -1,16 +1,15 @@
-"""The gateway's upstream HTTP client: httpx's API over a lean HTTP/1.1 transport on plain asyncio streams.
+"""The gateway's upstream HTTP client: httpx's API over a lean HTTP/1.1 transport on plain asyncio streams."""
 
-httpx's default transport (httpcore over anyio) and its per-request client machinery were the largest part of
-the gateway's own cost per request: the benchmark (docs/benchmarks.md, "Gateway benchmark") measured ~1 ms
-less added latency at p50 with `LeanClient`. Callers keep httpx's API (`build_request`, `send`, `Response`,
-`aiter_lines`, `aclose`, httpx's exceptions); only the wire handling and `send` are replaced.
-
-Scope: HTTP/1.1 over TCP, TLS for https (certifi's CA bundle, as httpx), keep-alive connections pooled per
-origin and reused only after a response was read to its end; request bodies are read whole and sent with
-Content-Length; responses framed by Content-Length, chunked encoding or the connection's close. Timeouts come
-from the request (`extensions["timeout"]`, set by the client): connect, write, and read (each read: the idle
-time between bytes). No proxies (the gateway's client ignores the environment), no HTTP/2, no redirects.
-"""
+# httpx's default transport (httpcore over anyio) and its per-request client machinery were the largest part of
+# the gateway's own cost per request: the benchmark (docs/benchmarks.md, "Gateway benchmark") measured ~1 ms
+# less added latency at p50 with `LeanClient`. Callers keep httpx's API (`build_request`, `send`, `Response`,
+# `aiter_lines`, `aclose`, httpx's exceptions); only the wire handling and `send` are replaced.
+#
+# Scope: HTTP/1.1 over TCP, TLS for https (certifi's CA bundle, as httpx), keep-alive connections pooled per
+# origin and reused only after a response was read to its end; request bodies are read whole and sent with
+# Content-Length; responses framed by Content-Length, chunked encoding or the connection's close. Timeouts come
+# from the request (`extensions["timeout"]`, set by the client): connect, write, and read (each read: the idle
+# time between bytes). No proxies (the gateway's client ignores the environment), no HTTP/2, no redirects.
 
 from __future__ import annotations
 
