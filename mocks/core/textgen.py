@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mocks.core.tokens import DEFAULT_ENCODING, count_tokens, decode, decode_one, encode
 
@@ -78,49 +79,68 @@ class _Draws:
         self._seed, self._counter = seed, 0
 
     def below(self, n: int) -> int:
-        self._counter += 1
-        block = hashlib.sha256(self._seed + self._counter.to_bytes(8, "big")).digest()
-        return int.from_bytes(block[:8], "big") % n
+        """`int.from_bytes(sha256(seed + counter.to_bytes(8, "big"))[:8], "big") % n`, counter from 1."""
+        self._counter = counter = self._counter + 1
+        suffix = _COUNTERS[counter] if counter < len(_COUNTERS) else _U64.pack(counter)
+        first: int = _U64.unpack_from(_sha256(self._seed + suffix).digest())[0]
+        return first % n
 
 
-FRAGMENT_MEMO = 49_152
-"""How many sentence fragments keep their token ids (all 38,016 distinct ones fit: 12 x 12 x 12 x 11, with and
-without the leading space); about 10 MiB per encoding."""
+_U64 = struct.Struct(">Q")
+_COUNTERS = tuple(_U64.pack(i) for i in range(128))
+_sha256 = hashlib.sha256
 
 
-@functools.lru_cache(maxsize=FRAGMENT_MEMO)
-def _fragment_ids(fragment: str, encoding: str) -> tuple[int, ...]:
-    return tuple(encode(fragment, encoding))
+class _Tokens(NamedTuple):
+    ids: tuple[int, ...]
+    pieces: tuple[str, ...]
+    """`decode_one` of each id."""
 
 
-def _natural(seed_material: str, encoding: str) -> tuple[str, tuple[int, ...]]:
+class _Natural(NamedTuple):
+    text: str
+    tokens: _Tokens
+
+
+@functools.lru_cache(maxsize=1024)
+def _part(part: str, encoding: str) -> _Tokens:
+    """The tokens of one part of a sentence: a subject, " " + a verb, object or qualifier, or the final ".".
+    Each part starts a new pre-token (a space or a capital before letters, or the "." after them), so the ids
+    of a sentence, and of the whole text, are its parts' ids joined: BPE never runs across them."""
+    ids = tuple(encode(part, encoding))
+    return _Tokens(ids, tuple(decode_one(i, encoding) for i in ids))
+
+
+def _natural(seed_material: str, encoding: str) -> _Natural:
     return _natural_from(hashlib.sha256(seed_material.encode("utf-8")).digest(), encoding)
 
 
 @functools.lru_cache(maxsize=4096)
-def _natural_from(seed: bytes, encoding: str) -> tuple[str, tuple[int, ...]]:
-    """`natural_text` and its token ids, from the sha256 of the seed material (memoised by it: a few hundred
-    bytes per entry, however long the material). Every sentence but the first is encoded as " " + sentence;
-    each one starts a new pre-token (" The..." after "."), so the ids of the whole text are the sentences'
-    ids joined, as a fresh encoding of the text gives them (`tests/mocks/test_mock_golden.py` checks it)."""
+def _natural_from(seed: bytes, encoding: str) -> _Natural:
+    """`natural_text` with its token ids and pieces, from the sha256 of the seed material (memoised by it: a
+    few hundred bytes per entry, however long the material). The ids are the sentence parts' ids joined
+    (`_part`), exactly as a fresh encoding of the text gives them (`tests/mocks/test_mock_golden.py`)."""
     draws = _Draws(seed)
     target = MIN_TARGET + draws.below(MAX_TARGET - MIN_TARGET + 1)
     sentences: list[str] = []
     ids: list[int] = []
+    pieces: list[str] = []
     while not sentences or len(ids) < target:
         words = [w for w in (
             _SUBJECTS[draws.below(len(_SUBJECTS))], _VERBS[draws.below(len(_VERBS))],
             _OBJECTS[draws.below(len(_OBJECTS))], _QUALIFIERS[draws.below(len(_QUALIFIERS))],
         ) if w]
-        sentence = " ".join(words) + "."
-        ids += _fragment_ids(sentence if not sentences else " " + sentence, encoding)
-        sentences.append(sentence)
-    return " ".join(sentences), tuple(ids)
+        for part in (words[0] if not sentences else " " + words[0], *(" " + w for w in words[1:]), "."):
+            tokens = _part(part, encoding)
+            ids += tokens.ids
+            pieces += tokens.pieces
+        sentences.append(" ".join(words) + ".")
+    return _Natural(" ".join(sentences), _Tokens(tuple(ids), tuple(pieces)))
 
 
 def natural_text(seed_material: str, encoding: str = DEFAULT_ENCODING) -> str:
     """The whole answer for `seed_material`, before any `stop` or token cap is applied."""
-    return _natural(seed_material, encoding)[0]
+    return _natural(seed_material, encoding).text
 
 
 def _stop_at(text: str, stop: Sequence[str]) -> int | None:
@@ -158,9 +178,11 @@ when their `stop` strings are at most this long together."""
 
 
 def _generate(seed: bytes, max_tokens: int, encoding: str, stops: tuple[str, ...]) -> GeneratedText:
-    text, natural_ids = _natural_from(seed, encoding)
+    text, natural = _natural_from(seed, encoding)
     cut = _stop_at(text, stops)
-    ids = list(natural_ids) if cut is None else encode(text[:cut], encoding)
+    if cut is None and len(natural.ids) <= max_tokens:
+        return GeneratedText(natural.pieces, "stop")
+    ids = list(natural.ids) if cut is None else encode(text[:cut], encoding)
     finish: FinishReason = "stop"
     if len(ids) > max_tokens:
         ids, finish = _consistent_prefix(ids, max(max_tokens, 0), encoding), "length"

