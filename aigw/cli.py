@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="send provider NAME's traffic (openai, gemini, claude, threatwinds) to URL instead of "
                             "the bundled mock: a separately started mock's root (http://127.0.0.1:9001) or an API "
                             "base (https://api.openai.com/v1); repeatable")
+    serve.add_argument("--provider-key", action="append", default=[], metavar="NAME=KEY",
+                       help="the API key the gateway sends to provider NAME given by --provider-url (in the "
+                            "provider's own header); default: $OPENAI_API_KEY, $ANTHROPIC_API_KEY (claude), "
+                            "$GEMINI_API_KEY, $THREATWINDS_API_KEY, else the bundled mocks' key; repeatable")
     serve.add_argument("--upstream-timeout", type=float, metavar="S",
                        help="seconds the gateway waits for a provider's answer, or for its next stream event, "
                             "before the documented 500 or an in-stream error event (default: 30)")
@@ -65,6 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", action="store_true", help="print only the summary")
     check.add_argument("--strict", action="store_true", help="also fail on tests that fail only on inferred "
                        "spec elements (the documents are silent on them)")
+    deep = check.add_argument_group("deep fuzzing (after the selected tests; bounds default to [fuzz.deep]; "
+                                    "any --deep-* flag implies --deep)")
+    deep.add_argument("--deep", action="store_true", help="also run schema.deep: schemathesis over every "
+                      "implemented operation of both APIs, positive and negative, until the request goal is sent")
+    deep.add_argument("--deep-requests", type=int, metavar="N", help="the goal: generated requests to send "
+                      "(default 10000); falling short fails the run")
+    deep.add_argument("--deep-max-requests", type=int, metavar="N", help="never send more (default 12000)")
+    deep.add_argument("--deep-budget-s", type=float, metavar="S", help="wall-clock budget of the deep run "
+                      "(default 900)")
+    deep.add_argument("--deep-seed", type=int, metavar="N", help="hypothesis seed of the first round (default 0)")
 
     sub.add_parser("defects", help="list the reference's defect switches and what each breaks")
     sub.add_parser("features", help="list features, profiles and conformance tests")

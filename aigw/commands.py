@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from aigw import upstreams
 from mocks.reference.defects import DEFECTS, QUIRKS
-from mocks.reference.stack import ReferenceStack, provider_base
+from mocks.reference.stack import ReferenceStack
+from reports.markdown import deep_summary
 from reports.model import Report, TestResult
 from reports.writers import write_all
 from suites.conformance import TESTS
@@ -41,11 +44,24 @@ def _load(args: argparse.Namespace) -> Target:
         raise UsageError("--api-key and --api-secret go together")
     if getattr(args, "examples", None) is not None and args.examples < 1:
         raise UsageError("--examples must be at least 1")
-    return target.with_overrides(
+    return _with_deep_bounds(target, args).with_overrides(
         base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
         api_secret=args.api_secret, client_token=getattr(args, "client_token", None), model=args.model,
         examples=getattr(args, "examples", None), timeout_s=getattr(args, "timeout_s", None),
     )
+
+
+def _with_deep_bounds(target: Target, args: argparse.Namespace) -> Target:
+    """`target` with the `--deep-*` flags applied to its `[fuzz.deep]` bounds; UsageError for unusable ones."""
+    flags = {"requests": "deep_requests", "max_requests": "deep_max_requests", "budget_s": "deep_budget_s",
+             "seed": "deep_seed"}
+    given = {key: getattr(args, flag) for key, flag in flags.items() if getattr(args, flag, None) is not None}
+    if given.get("requests") and "max_requests" not in given:  # a goal above the file's cap raises the cap
+        given["max_requests"] = max(target.deep.max_requests, given["requests"])
+    try:
+        return replace(target, deep=replace(target.deep, **given)) if given else target
+    except ValueError as error:
+        raise UsageError(str(error)) from error
 
 
 def _stack(defects: list[str], quirks: list[str], **kwargs: Any) -> ReferenceStack:
@@ -63,22 +79,6 @@ def _reference_for(target: Target, defects: list[str], quirks: list[str]) -> Ref
         raise UsageError(str(error)) from error
 
 
-def _provider_urls(pairs: list[str]) -> dict[str, str]:
-    """`--provider-url NAME=URL` values as {provider: upstream base URL}; UsageError naming the bad one."""
-    urls: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, url = (part.strip() for part in pair.partition("="))
-        if not sep or not name or not url:
-            raise UsageError(f"--provider-url expects NAME=URL (e.g. openai=http://127.0.0.1:9001), got {pair!r}")
-        if name in urls:
-            raise UsageError(f"--provider-url {name} is given twice")
-        try:
-            urls[name] = provider_base(name, url)
-        except ValueError as error:
-            raise UsageError(f"--provider-url {pair}: {error}") from error
-    return urls
-
-
 def serve(args: argparse.Namespace) -> int:
     credentials: dict[str, Any] = {
         key: value for key, value in
@@ -87,12 +87,17 @@ def serve(args: argparse.Namespace) -> int:
         if not 0 < args.upstream_timeout < float("inf"):
             raise UsageError(f"--upstream-timeout must be a positive number of seconds, got {args.upstream_timeout}")
         credentials["upstream_timeout_s"] = args.upstream_timeout
-    provider_urls = _provider_urls(args.provider_url)
+    try:
+        provider_urls = upstreams.provider_urls(args.provider_url)
+        provider_keys = upstreams.provider_keys(args.provider_key, provider_urls)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        stack = _stack(args.defect, args.quirk, port=args.port, provider_urls=provider_urls, **credentials)
+        stack = _stack(args.defect, args.quirk, port=args.port, provider_urls=provider_urls,
+                       provider_keys={name: key for name, (key, _) in provider_keys.items()}, **credentials)
         stack.start()
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error}") from error
@@ -100,7 +105,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"reference gateway  {stack.base_url}")
         print(f"mock provider      {stack.mock_base_url}")
         for name, url in provider_urls.items():
-            print(f"{name + ' upstream':<19}{url}   (--provider-url: instead of the mock)")
+            key_from = provider_keys[name][1] if name in provider_keys else "the mocks' key"
+            print(f"{name + ' upstream':<19}{url}   (--provider-url: instead of the mock; key: {key_from})")
         print(f"bearer token       {stack.token}")
         print(f"api-key/secret     {stack.api_key} / {stack.api_secret}")
         print(f"2nd tenant token   {stack.second_token or '-'}   (target file: [auth.second_tenant] token)")
@@ -118,6 +124,10 @@ def serve(args: argparse.Namespace) -> int:
 def _print_result(result: TestResult) -> None:
     print(f"{MARK[result.outcome]}  {result.id:<52} {result.duration_s:6.2f}s  "
           f"{'' if result.outcome == 'passed' else result.message[:160]}".rstrip(), flush=True)
+
+
+def _print_line(line: str) -> None:
+    print(line, flush=True)
 
 
 def _preflight(target: Target) -> None:
@@ -140,24 +150,32 @@ def _summarise(report: Report, written: dict[str, Path]) -> None:
     for summary in report.profiles():
         print(f"  {summary.name:<14} {summary.status:<8} passed {summary.passed}, failed {summary.failed}, "
               f"skipped {summary.skipped}")
+    if report.deep is not None:
+        print(f"deep run: {deep_summary(report.deep)}")
+        print("  statuses " + ", ".join(f"{status}: {count:,}" for status, count in report.deep.statuses.items()))
     for kind, path in written.items():
         print(f"{kind:<9} {path}")
 
 
 def check(args: argparse.Namespace) -> int:
     target = _load(args)
+    args.deep = args.deep or any(getattr(args, flag) is not None for flag in
+                                 ("deep_requests", "deep_max_requests", "deep_budget_s", "deep_seed"))
     progress = None if args.quiet else _print_result
+    deep_progress = None if args.quiet else _print_line
     if target.base_url or target.client_base_url:
         if args.defect or args.quirk:
             raise UsageError("--defect and --quirk apply only when aigw starts the reference (no --base-url)")
         _preflight(target)
-        report = run(target, only=args.test, profiles=args.profile, progress=progress)
+        report = run(target, only=args.test, profiles=args.profile, progress=progress, deep=args.deep,
+                     deep_progress=deep_progress)
     else:
         with _reference_for(target, args.defect, args.quirk) as stack:
             print(f"started the reference gateway at {stack.base_url} (client gateway {stack.client_base_url})",
                   flush=True)
             target = pointed_at(target, stack)
-            report = run(target, only=args.test, profiles=args.profile, progress=progress)
+            report = run(target, only=args.test, profiles=args.profile, progress=progress, deep=args.deep,
+                         deep_progress=deep_progress)
     written = write_all(report, Path(args.report_dir))
     _summarise(report, written)
     return 1 if report.gate_failed(strict=args.strict) else 0

@@ -33,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"first port (default {DEFAULT_PORT})")
     serve.add_argument("--ttft-ms", type=int, help="default time to first stream event, in ms")
     serve.add_argument("--itl-ms", type=int, help="default delay before each later token event, in ms")
+    serve.add_argument("--api-key", help="the only API key the mocks accept, in each provider's own header "
+                       "(default: any non-empty one); give it to `aigw serve --provider-key NAME=KEY`")
     actions.add_parser("list", help="list the mock providers and whether each is available")
 
 
@@ -77,11 +79,12 @@ def _no_delay(server: ServerThread) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any] | None) -> list[ServerThread]:
+def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any] | None,
+           api_key: str | None = None) -> list[ServerThread]:
     servers: list[ServerThread] = []
     try:
         for provider in providers:
-            app = provider.create_app()
+            app = provider.create_app(api_key)
             if latency is not None:
                 if (controller := control.controller_of(app)) is None:
                     print(f"{provider.name}: no control endpoint; --ttft-ms/--itl-ms ignored", file=sys.stderr)
@@ -101,9 +104,11 @@ def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any
 def serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535 - len(registry.PROVIDERS):
         raise UsageError(f"--port must be from 0 to {65535 - len(registry.PROVIDERS)}")
+    if getattr(args, "api_key", None) is not None and not args.api_key.strip():
+        raise UsageError("--api-key must not be empty")
     providers, latency = _providers(args.provider), _latency(args)
     try:
-        servers = _start(providers, args.port, latency)
+        servers = _start(providers, args.port, latency, getattr(args, "api_key", None))
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1: {error}") from error
     stop = threading.Event()

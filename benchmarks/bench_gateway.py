@@ -46,7 +46,19 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any]]] = {
 PERCENTILES = (50, 90, 99)
 
 
-# --- the servers (each its own process: one uvicorn worker, asyncio loop, h11, access log off) ---------------
+# --- the servers (each its own process: one uvicorn worker, access log off; uvicorn picks its loop and HTTP
+# parser: uvloop and httptools when installed, as they are with this project's dependencies; see `stack()`) ---
+
+
+def stack() -> str:
+    """The server stack uvicorn picks here (`loop="auto"`, `http="auto"`), and the versions."""
+    import importlib.util
+    from importlib.metadata import version
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return (f"uvicorn {version('uvicorn')} (loop {loop}, http {http}), starlette {version('starlette')}, "
+            f"httpx {version('httpx')}")
 
 def floor_app(upstream: str) -> Any:
     """The floor: the least a Python gateway on this stack can do, a bare ASGI app relaying the body to the
@@ -200,6 +212,7 @@ class Series:
     lags: list[float] = field(default_factory=list)  # how late the generator wrote each request (ms)
     errors: int = 0
     dropped: int = 0
+    sent: int = 0  # every request of the run, warm-up included (for the CPU per request)
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -226,6 +239,7 @@ async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, 
 
     async def one(name: str, scheduled: float, record: bool) -> None:
         in_flight[name] += 1
+        series[name].sent += 1
         sent = loop.time()
         try:
             status, _ = await asyncio.wait_for(pools[name].send(requests[name]), timeout)
@@ -271,6 +285,11 @@ async def drive(ports: dict[str, int], requests: dict[str, bytes], rate: float, 
     return series
 
 
+def _loadavg() -> str:
+    """/proc/loadavg's 1, 5 and 15 minute load averages (other processes competing for the CPUs)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -311,13 +330,14 @@ def run_scenario(name: str, args: argparse.Namespace) -> dict[str, Any]:
             process.terminate()
             process.wait(timeout=15)
     result: dict[str, Any] = {"scenario": name, "rate": args.rate, "seconds": args.seconds, "paths": list(series),
-                              "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
+                              "cpu_s": {k: round(v, 2) for k, v in cpu.items()}, "load_average": _loadavg()}
     for path, data in series.items():
         result[path] = {"n": len(data.latencies), "errors": data.errors, "dropped": data.dropped,
                         **{f"p{p}": round(percentile(data.latencies, p), 3) for p in PERCENTILES},
                         "max": round(max(data.latencies, default=float("nan")), 3),
                         "lag_p99": round(percentile(data.lags, 99), 3)}
         if path != "direct":
+            result[path]["cpu_ms_per_request"] = round(1000 * cpu[path] / max(1, data.sent), 3)
             result[path]["added"] = {f"p{p}": round(result[path][f"p{p}"] - result["direct"][f"p{p}"], 3)
                                      for p in PERCENTILES}
     return result
@@ -337,12 +357,15 @@ def report(result: dict[str, Any], targets: dict[str, float]) -> None:
               f" {row['lag_p99']:>8.3f}")
     for path in paths[1:]:
         added = result[path]["added"]
-        print(f"  {path + ' - direct':<24} " + " ".join(f"{added['p' + str(p)]:>8.3f}" for p in PERCENTILES))
+        print(f"  {path + ' - direct':<24} " + " ".join(f"{added['p' + str(p)]:>8.3f}" for p in PERCENTILES)
+              + f"   (its server's CPU: {result[path]['cpu_ms_per_request']:.3f} ms per request)")
     added = result["gateway"]["added"]
     verdicts = [f"p{p} {added[f'p{p}']:.3f} ms {'<=' if added[f'p{p}'] <= limit else '>'} {limit:g} ms"
                 for p, limit in ((50, targets["p50"]), (99, targets["p99"]))]
     met = all(added[f"p{p}"] <= targets[f"p{p}"] for p in (50, 99))
     print(f"  gateway target {'met' if met else 'MISSED'}: " + "; ".join(verdicts))
+    print(f"  load average after: {result['load_average']} (1, 5, 15 min; above ~0.5 other processes share the "
+          f"{os.cpu_count()} CPUs and every figure grows)")
 
 
 def main() -> int:
@@ -372,7 +395,8 @@ def main() -> int:
     if not (0 < args.rate <= 10_000 and 0 < args.seconds <= 3600 and args.warmup >= 0 and args.max_in_flight > 0):
         parser.error("--rate must be in (0, 10000], --seconds in (0, 3600], --warmup >= 0, --max-in-flight > 0")
     print(f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+          f"{os.cpu_count()} CPUs; {stack()}")
+    print(f"load average before: {_loadavg()}")
     targets = {"p50": args.target_p50, "p99": args.target_p99}
     for name in args.scenario or ["chat"]:
         result = run_scenario(name, args)

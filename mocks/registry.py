@@ -17,10 +17,10 @@ class ProviderUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Provider:
-    """A mock provider: `create_app()` builds a fresh ASGI app with its defaults."""
+    """A mock provider: `create_app(api_key=None)` builds a fresh ASGI app with its defaults (None: any key)."""
 
     name: str
-    create_app: Callable[[], Any]
+    create_app: Callable[..., Any]
 
     @property
     def offset(self) -> int:

@@ -6,7 +6,8 @@ import html
 import re
 from pathlib import Path
 
-from reports.model import FailureRecord, ProfileSummary, Report, TestResult
+from reports.markdown import deep_summary
+from reports.model import DeepRun, FailureRecord, ProfileSummary, Report, TestResult
 
 # Code points HTML must not carry (NUL, C0 controls but tab/newline/CR, lone surrogates, noncharacters).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -110,6 +111,20 @@ def _profiles(report: Report) -> list[str]:
     return [*rows, "</tbody></table>"]
 
 
+def _deep(deep: DeepRun) -> list[str]:
+    verdict = "success" if deep.complete else "failure"
+    rows = ["<h2>Deep fuzzing</h2>", f'<p class="{verdict}">{esc(deep_summary(deep))}</p>',
+            "<table><thead><tr><th>Status</th><th>Responses</th></tr></thead><tbody>"]
+    rows += [f'<tr><td>{esc(status)}</td><td class="n">{count:,}</td></tr>'
+             for status, count in sorted(deep.statuses.items())]
+    rows += ["</tbody></table>", "<table><thead><tr><th>Operation and mode</th><th>Requests</th></tr></thead><tbody>"]
+    rows += [f'<tr><td>{esc(operation)}</td><td class="n">{count:,}</td></tr>'
+             for operation, count in deep.operations.items()]
+    rows += [f'<tr><td>{esc(operation)}</td><td class="skipped">skipped: {esc(reason)}</td></tr>'
+             for operation, reason in deep.skipped.items()]
+    return [*rows, "</tbody></table>"]
+
+
 _FILTER = ('<p><label>Show <select id="outcome" onchange="aigwFilter()"><option value="">all</option>'
            '<option value="failed">failed</option><option value="inferred">failed (inferred)</option>'
            '<option value="skipped">skipped</option><option value="passed">passed</option></select></label> '
@@ -120,6 +135,8 @@ def render_html(report: Report) -> str:
     """Render ``report`` as a self-contained HTML document."""
     _, inferred = report.split_failed()
     body = [*_header(report), *_profiles(report)]
+    if report.deep is not None:
+        body += _deep(report.deep)
     if inferred:
         body += ["<h2>Inferred (documents silent)</h2>",
                  "<p>These tests failed only on spec elements the documents are silent on (marked "

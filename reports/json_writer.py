@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports.model import REPORT_VERSION, FailureRecord, Report, TargetInfo, TestResult
+from reports.model import REPORT_VERSION, DeepRun, FailureRecord, Report, TargetInfo, TestResult
 
 _OUTCOMES = ("passed", "failed", "skipped")
 
@@ -63,6 +63,31 @@ def _result_from_dict(data: Any, index: int) -> TestResult:
     )
 
 
+def _counts(data: Any, where: str) -> dict[str, int]:
+    if not isinstance(data, dict):
+        raise ValueError(f"report JSON {where} is not an object")
+    return {str(key): int(value) for key, value in data.items()}
+
+
+def _deep_from_dict(data: Any) -> DeepRun | None:
+    """The optional `deep` section (a deep run's traffic); None when the report has none."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("report JSON 'deep' is not an object")
+    skipped = data.get("skipped", {})
+    return DeepRun(
+        requests_sent=int(_require(data, "requests_sent", "deep.")), goal=int(_require(data, "goal", "deep.")),
+        max_requests=int(data.get("max_requests", 0)), budget_s=float(data.get("budget_s", 0.0)),
+        duration_s=float(data.get("duration_s", 0.0)), stop_reason=str(data.get("stop_reason", "")),
+        statuses=_counts(data.get("statuses", {}), "deep.statuses"),
+        operations=_counts(data.get("operations", {}), "deep.operations"),
+        skipped={str(k): str(v) for k, v in skipped.items()} if isinstance(skipped, dict) else {},
+        server_errors=int(data.get("server_errors", 0)), undocumented=int(data.get("undocumented", 0)),
+        seed=int(data.get("seed", 0)),
+    )
+
+
 def report_from_dict(data: Any) -> Report:
     """Rebuild a Report from ``Report.to_dict()`` output; raise ValueError on an unknown major version."""
     if not isinstance(data, dict):
@@ -92,6 +117,7 @@ def report_from_dict(data: Any) -> Report:
         tool_version=str(_require(data, "tool_version", "")),
         results=[_result_from_dict(result, index) for index, result in enumerate(results)],
         version=version,
+        deep=_deep_from_dict(data.get("deep")),
     )
 
 

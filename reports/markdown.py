@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.model import Report, TestResult
+from reports.model import DeepRun, Report, TestResult
 
 
 def escape_cell(text: str) -> str:
@@ -26,6 +26,23 @@ def _failure_table(failed: list[TestResult]) -> list[str]:
         for failure in result.failures:
             severity = f"{failure.severity} (inferred)" if failure.inferred else failure.severity
             lines.append(_row(result.id, failure.check, severity, failure.message))
+    return lines
+
+
+def deep_summary(deep: DeepRun) -> str:
+    """One sentence on a deep run: requests against the goal, time, why it stopped, 5xx and undocumented."""
+    verdict = "goal reached" if deep.complete else "INCOMPLETE: goal not reached"
+    return (f"{deep.requests_sent:,} generated requests of a {deep.goal:,} goal ({verdict}) in "
+            f"{deep.duration_s:.1f} s (budget {deep.budget_s:.0f} s, cap {deep.max_requests:,}, seed {deep.seed}); "
+            f"stopped: {deep.stop_reason}. {deep.server_errors} 5xx, {deep.undocumented} undocumented statuses.")
+
+
+def _deep_section(deep: DeepRun) -> list[str]:
+    lines = ["", "## Deep fuzzing", "", deep_summary(deep), "", _row("Status", "Responses"), "| --- | ---: |"]
+    lines += [_row(status, f"{count:,}") for status, count in sorted(deep.statuses.items())]
+    lines += ["", _row("Operation and mode", "Requests"), "| --- | ---: |"]
+    lines += [_row(operation, f"{count:,}") for operation, count in deep.operations.items()]
+    lines += [_row(operation, f"skipped: {reason}") for operation, reason in deep.skipped.items()]
     return lines
 
 
@@ -64,6 +81,9 @@ def render_markdown(report: Report) -> str:
             )
     else:
         lines.append("No tests were run.")
+
+    if report.deep is not None:
+        lines += _deep_section(report.deep)
 
     lines += ["", "## Failures", ""]
     lines += _failure_table(documented) if documented else ["No failures."]

@@ -65,6 +65,31 @@ class ProfileSummary:
         return "partial" if self.skipped else "success"
 
 
+@dataclass(frozen=True)
+class DeepRun:
+    """What `aigw check --deep` sent: generated requests, their statuses, and why the run stopped.
+
+    Optional in the report (`"deep"`, present only after a deep run): readers of report version 1.0 without it
+    stay valid."""
+
+    requests_sent: int
+    goal: int  # the run is complete when requests_sent reached it
+    max_requests: int
+    budget_s: float
+    duration_s: float
+    stop_reason: str
+    statuses: dict[str, int] = field(default_factory=dict)  # status code -> responses
+    operations: dict[str, int] = field(default_factory=dict)  # "POST /chat/completions positive" -> requests
+    skipped: dict[str, str] = field(default_factory=dict)  # operation -> why it was not fuzzed
+    server_errors: int = 0  # responses with a 5xx status
+    undocumented: int = 0  # responses whose status the spec does not document for the operation
+    seed: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.requests_sent >= self.goal
+
+
 @dataclass
 class Report:
     """Everything one run produced; writers only read it."""
@@ -75,6 +100,7 @@ class Report:
     tool_version: str
     results: list[TestResult] = field(default_factory=list)
     version: str = REPORT_VERSION
+    deep: DeepRun | None = None
 
     def counts(self) -> dict[str, int]:
         tally = Counter(result.outcome for result in self.results)
@@ -105,6 +131,13 @@ class Report:
         return {failure.check for result in self.results for failure in result.failures}
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._core_dict()
+        if self.deep is not None:
+            data["deep"] = {**asdict(self.deep), "complete": self.deep.complete,
+                            "duration_s": round(self.deep.duration_s, 3)}
+        return data
+
+    def _core_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "tool_version": self.tool_version,

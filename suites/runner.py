@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from reports.model import FailureRecord, Report, TargetInfo, TestResult
 from suites.conformance import TESTS, ConformanceTest, TestContext
+from suites.conformance.fuzz_deep import DEEP_TEST_ID, RoundCallback, run_deep, skipped_deep
 from suites.exchange import Probe
 from suites.failures import Severity, TargetUnreachable, TestSkipped
+from suites.features import Feature, profile_of
 from suites.target import Target
 
 TOOL_VERSION = "0.1.0"
@@ -73,14 +76,40 @@ def run_test(test: ConformanceTest, target: Target, probe: Probe) -> TestResult:
     return result("passed", f"{context.exchanges} exchanges, {len(context.checks_run)} checks", context)
 
 
+def _deep_selected(only: Iterable[str], profiles: Iterable[str]) -> bool:
+    prefixes, wanted = tuple(only), set(profiles)
+    return (not prefixes or DEEP_TEST_ID.startswith(prefixes)) and (
+        not wanted or profile_of(Feature.SCHEMA_FUZZING).name in wanted)
+
+
+def _deep(report: Report, target: Target, probe: Probe, on_round: RoundCallback | None) -> TestResult:
+    """The deep run (`aigw check --deep`), after the selected tests; its traffic goes into `report.deep`."""
+    reason = target.skip_reason(Feature.SCHEMA_FUZZING)
+    if not target.base_url:
+        reason = "the deep run needs the ai API base URL (--base-url), which was not given"
+    if reason:
+        return skipped_deep(reason)
+    try:
+        result, report.deep = run_deep(target, probe, on_round)
+    except Exception as error:  # a harness bug must show up as a failure, never crash the run
+        summary = "".join(traceback.format_exception_only(error)).strip()
+        failure = FailureRecord("harness.error", Severity.CRITICAL.value,
+                                f"the deep run raised {summary}; this is a bug in aigw, please report it")
+        return replace(skipped_deep(failure.message), outcome="failed", failures=(failure,))
+    return result
+
+
 def run(
     target: Target,
     *,
     only: Iterable[str] = (),
     profiles: Iterable[str] = (),
     progress: ProgressCallback | None = None,
+    deep: bool = False,
+    deep_progress: RoundCallback | None = None,
 ) -> Report:
-    """Run the selected tests in registry order and return the collected report."""
+    """Run the selected tests in registry order and return the collected report; with `deep`, then the deep run
+    (test `schema.deep`, bounded by `target.deep`) unless the selection leaves it out."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     report = Report(
@@ -91,6 +120,11 @@ def run(
     try:
         for test in select(TESTS.values(), only, profiles):
             outcome = run_test(test, target, probe)
+            report.results.append(outcome)
+            if progress:
+                progress(outcome)
+        if deep and _deep_selected(only, profiles):
+            outcome = _deep(report, target, probe, deep_progress)
             report.results.append(outcome)
             if progress:
                 progress(outcome)

@@ -14,6 +14,7 @@ from mocks.reference.stack import ReferenceStack
 from reports.model import Report
 from suites.runner import run
 from suites.target import Target, TargetError
+from suites.upstream import PROVIDER_MOCKS
 
 # Each defect of the reference and the checks that must catch it (every one of them must fail).
 EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
@@ -62,6 +63,16 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "xlate-claude-tool-args-object": ("tools.arguments_valid",),
     "xlate-reasoning-budget-wrong": ("reasoning.budget",),
     "xlate-count-claude-accepted": ("count.unsupported_refused",),
+    "xlate-gemini-seed-forwarded": ("translation.unsupported_dropped",),
+    "xlate-selfhosted-extras-dropped": ("translation.supported_carried",),
+    "xlate-claude-temperature-scaled": ("translation.supported_carried",),
+    "xlate-thinking-budget-of-model-max": ("translation.reasoning_budget",),
+    "xlate-reasoning-default-medium": ("translation.reasoning_omitted",),
+    "xlate-service-tier-dropped": ("translation.service_tier",),
+    "xlate-default-max-tokens-full": ("translation.default_max_tokens",),
+    "xlate-selfhosted-routed-to-openai": ("translation.routed_to_provider",),
+    "xlate-upstream-5xx-as-400": ("translation.upstream_500",),
+    "xlate-content-filter-as-stop": ("translation.content_filter_finish",),
     "client-request-id-not-echoed": ("client.request_id_echoed",),
     "client-no-x-request-id": ("client.x_request_id", "client.x_request_id_on_error"),
     "client-guardrail-passes-pii": ("client.guardrail_block",),
@@ -84,6 +95,30 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "store-delete-keeps-record": ("store.not_found_404",),
     "store-value-unchecked": ("store.rejects_invalid",),
     "voices-missing-id": ("voices.list_shape", "schema.response_schema_conformance"),
+    "embeddings-order-shuffled": ("embeddings.one_per_input", "embeddings.input_order"),
+    "embeddings-dimensions-ignored": ("embeddings.dimensions",),
+    "embeddings-base64-float64": ("embeddings.base64_matches_float",),
+    "embeddings-usage-missing": ("embeddings.response_shape", "embeddings.usage"),
+    "speech-wrong-content-type": ("speech.content_type",),
+    "speech-wav-bad-size": ("speech.wav_valid",),
+    "speech-unknown-voice-accepted": ("speech.unknown_voice_400",),
+    "transcription-drops-words": ("speech.round_trip",),
+    "transcription-format-ignored": ("transcription.response_shape",),
+    "dedicated-model-500": ("models.dedicated_endpoint_refused",),
+    "input-audio-dropped": ("audio_input.counted", "audio_input.refused_400"),
+    "content-type-ignored": ("http.content_type_400",),
+    "forbidden-as-401": ("auth.no_access_403",),
+    "model-allowlist-ignored": ("auth.model_not_allowed_403",),
+    "unknown-provider-500": ("models.unknown_provider_404",),
+    "capabilities-overstated": ("models.capability_honoured",),
+    "parallel-tool-calls-dropped": ("tools.parallel_honoured",),
+    "logprobs-top-k-ignored": ("logprobs.content",),
+    "logprobs-when-not-asked": ("logprobs.absent_unless_requested",),
+    "reasoning-text-dropped": ("reasoning.text_returned",),
+    "stream-reasoning-in-content": ("reasoning.text_returned",),
+    "assistant-reasoning-refused": ("reasoning.assistant_accepted",),
+    "client-tool-call-id-dropped": ("client.tool_result_answered",),
+    "client-bare-tool-message-500": ("client.tool_message_handled",),
 }
 
 # Legal variations of the wire format: the suite must pass the reference with each of them on.
@@ -114,7 +149,9 @@ def reference_settings(target: Target) -> dict[str, Any]:
     """GatewaySettings overrides that give the bundled reference what the target file's `[client]` options say:
     `limited_token` its own token with a rate limit of `rate_limit` requests, `quota_token` its own token with
     a quota one request uses up, and `breaker_threshold`. The main client token keeps the generous defaults, so
-    the rest of the suite never trips them. TargetError when the options cannot be given to the reference."""
+    the rest of the suite never trips them; `[auth.restricted]`'s token no AI API access and
+    `[auth.restricted_models]`'s token only its `allowed` model. TargetError when the options cannot be given to
+    the reference."""
     options = target.client
     tokens = [*([target.client_token] if target.client_token else []), *GatewaySettings().client_tokens]
     rate_limits: dict[str, int] = {}
@@ -132,6 +169,11 @@ def reference_settings(target: Target) -> dict[str, Any]:
                                  "client_token_rate_limits": rate_limits, "client_token_quotas": quotas}
     if options.breaker_threshold is not None:
         overrides["client_breaker_threshold"] = options.breaker_threshold
+    restricted = target.restricted  # [auth.restricted...]: the reference gives those tokens fewer rights
+    if restricted.no_access_token:
+        overrides["no_access_tokens"] = (restricted.no_access_token,)
+    if restricted.model_rules():
+        overrides["token_models"] = restricted.model_rules()
     return overrides
 
 
@@ -140,13 +182,21 @@ def reference_stack(target: Target, *, defects: Iterable[str] = (), quirks: Iter
     return ReferenceStack(defects=tuple(defects), quirks=tuple(quirks), **reference_settings(target))
 
 
+def stack_upstream(stack: ReferenceStack) -> dict[str, str]:
+    """The `[upstream]` roots of the stack's own mocks (not those replaced by a provider URL given to it)."""
+    return {mock: stack.mock_url(provider) for provider, mock in PROVIDER_MOCKS.items()
+            if provider not in stack.provider_urls and stack.mock_base_url}
+
+
 def pointed_at(target: Target, stack: ReferenceStack) -> Target:
-    """`target` with the running reference's base URLs, and its credentials where the target names none."""
+    """`target` with the running reference's base URLs and mock roots, and its credentials where the target names
+    none."""
     return target.with_overrides(
         base_url=stack.base_url, client_base_url=stack.client_base_url, token=target.token or stack.token,
         api_key=target.api_key or stack.api_key, api_secret=target.api_secret or stack.api_secret,
         client_token=target.client_token or stack.client_token,
         second_token=None if target.second_tenant_headers() else stack.second_token,
+        upstream={**stack_upstream(stack), **target.upstream},
     )
 
 

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from suites.deep_options import DeepOptions, deep_options
 from suites.features import Feature
+from suites.restricted import Restrictions, RestrictionsError, restrictions
 
 ALL = "*"
 REFERENCE_TARGET = Path(__file__).with_name("targets") / "reference.toml"
+UPSTREAM_MOCKS = ("openai", "anthropic", "gemini", "selfhosted")
+"""The mock providers a target can name in `[upstream]` (each key's value is that mock's root URL)."""
 
 
 class TargetError(ValueError):
@@ -46,13 +50,16 @@ class Target:
     second_token: str | None = None
     second_api_key: str | None = None
     second_api_secret: str | None = None
+    restricted: Restrictions = field(default_factory=Restrictions)  # [auth.restricted...]: for the 403 tests
     client: ClientOptions = ClientOptions()
     models: dict[str, str] = field(default_factory=dict)
     model_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `[models] key = [...]`: every ID
     supported: frozenset[Feature] = frozenset(Feature)
     exempt: dict[Feature, str] = field(default_factory=dict)
+    upstream: dict[str, str] = field(default_factory=dict)  # `[upstream]`: mock provider → its root URL
     timeout_s: float = 30.0
     examples: int = 25
+    deep: DeepOptions = field(default_factory=DeepOptions)  # `[fuzz.deep]`: bounds of `aigw check --deep`
 
     def model_for(self, capability: str) -> str | None:
         """The model ID to use for `capability` (e.g. "chat", "stream"), falling back to "chat"."""
@@ -152,6 +159,32 @@ def _models(raw: Any, where: str) -> tuple[dict[str, str], dict[str, tuple[str, 
     return single, lists
 
 
+def _deep(table: Any, where: str) -> DeepOptions:
+    try:
+        return deep_options(table, where)
+    except ValueError as error:
+        raise TargetError(str(error)) from error
+
+
+def _restricted(auth: Any, where: str) -> Restrictions:
+    try:
+        return restrictions(auth, where)
+    except RestrictionsError as error:
+        raise TargetError(str(error)) from error
+
+
+def _upstream(raw: Any, where: str) -> dict[str, str]:
+    """`[upstream]`: the root URL of each mock provider the gateway runs over (UPSTREAM_MOCKS)."""
+    if not isinstance(raw, dict):
+        raise TargetError(f"{where}: [upstream] must be a table such as openai = \"http://127.0.0.1:9001\"")
+    if unknown := sorted(set(raw) - set(UPSTREAM_MOCKS)):
+        raise TargetError(f"{where}: [upstream] names unknown mocks {unknown}; known: {list(UPSTREAM_MOCKS)}")
+    for name, url in raw.items():
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise TargetError(f"{where}: [upstream] {name} must be an http(s) URL (the mock's root), got {url!r}")
+    return {str(name): str(url).rstrip("/") for name, url in raw.items()}
+
+
 def load_target(path: Path) -> Target:
     """Read a TOML target file (see suites/targets/reference.toml for every key)."""
     try:
@@ -176,12 +209,15 @@ def load_target(path: Path) -> Target:
         second_token=second.get("token"),
         second_api_key=second.get("api_key"),
         second_api_secret=second.get("api_secret"),
+        restricted=_restricted(auth, str(path)),
         client_token=client.get("token"),
         client=_client_options(client, str(path)),
         models=models,
         model_lists=model_lists,
         supported=_features(list(features.get("supported", [ALL])), str(path)),
         exempt=exempt,
+        upstream=_upstream(data.get("upstream", {}), str(path)),
         timeout_s=float(data.get("timeouts", {}).get("request_s", 30.0)),
         examples=int(data.get("fuzz", {}).get("examples", 25)),
+        deep=_deep(data.get("fuzz", {}).get("deep", {}), str(path)),
     )

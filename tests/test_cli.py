@@ -37,7 +37,8 @@ def test_check_against_the_bundled_reference_passes_and_writes_every_report(tmp_
     assert report["summary"]["passed"] > 30
     assert {name: p["status"] for name, p in report["profiles"].items()} == {
         "ai-auth": "success", "ai-core": "success", "ai-extended": "success", "ai-schema": "success",
-        "ai-sdk": "success", "ai-streaming": "success", "ai-validation": "success", "client-core": "success"}
+        "ai-sdk": "success", "ai-streaming": "success", "ai-translation": "success", "ai-validation": "success",
+        "client-core": "success"}
     assert (tmp_path / "junit.xml").read_text().startswith("<?xml")
     assert "# " in (tmp_path / "report.md").read_text()
 

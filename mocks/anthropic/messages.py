@@ -177,7 +177,7 @@ def answer(plan: MessagesPlan, input_tokens: int) -> Answer:
         parts.append(call)
         left -= call.tokens
         stop = "tool_use"
-    return Answer(tuple(parts), stop, hit, input_tokens)
+    return Answer(tuple(parts), "refusal" if plan.refusal else stop, None if plan.refusal else hit, input_tokens)
 
 
 def _message(plan: MessagesPlan, result: Answer) -> wire.Message:

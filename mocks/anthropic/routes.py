@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -62,6 +63,8 @@ async def _body(request: Request) -> Any:
 async def create_message(request: Request) -> Response:
     state, fault_plan = await _admit(request)
     plan = validation.parse(await _body(request), state.models, strict=state.strict)
+    if fault_plan.content_filtered:
+        plan = dataclasses.replace(plan, refusal=True)
     if not plan.stream:
         return json_response(messages.complete(plan))
     return EventStreamResponse(messages.frames(plan), pacer=fault_plan.before_chunk)

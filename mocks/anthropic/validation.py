@@ -51,6 +51,7 @@ class MessagesPlan:
     stream: bool
     thinking_budget: int | None
     id: str
+    refusal: bool = False  # the `content_filter` fault: the answer ends with stop_reason `refusal`
 
 
 def _integer(

@@ -71,7 +71,7 @@ def _problem(status: int, message: str) -> Response:
     return _json({"error": {"message": message, "type": "mock_control_error"}}, status)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:
@@ -84,7 +84,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
     message = await receive()
     if message["type"] != "http.request":
         return b""
@@ -136,15 +136,15 @@ class ControlMiddleware:
             request = Request(scope, receive)
             await (await self._control(request, path[len(PREFIX):]))(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         self.controller.journal.record_scope(scope, body)
         given = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"] if k[:7] == b"x-mock-"}
         ruled = self.controller.rules.headers_for(scope["method"], path)
         if not given and not ruled:
             if self.direct is None or not await self.direct(scope, path, body, receive, send):
-                await self.app(scope, _replay(body, receive), send)
+                await self.app(scope, replay(body, receive), send)
             return
-        receive = _replay(body, receive)
+        receive = replay(body, receive)
         kinds = {faults.KIND_OF.get(name) for name in given}
         merged = {**{h: v for h, v in ruled.items() if faults.KIND_OF[h] not in kinds}, **given}
         try:
@@ -168,6 +168,8 @@ class ControlMiddleware:
         if action == "journal" and method == "GET":
             since = request.query_params.get("since", "0")
             entries = self.controller.journal.entries(int(since) if since.isdigit() else 0)
+            if marker := request.query_params.get("contains"):  # only the requests whose body holds it
+                entries = [e for e in entries if marker.encode("utf-8") in e.raw_body]
             return _json({"object": "list", "data": [e.to_json() for e in entries]})
         if action == "reset" and method == "POST":
             return _json(self.controller.reset())

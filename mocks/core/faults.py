@@ -22,9 +22,10 @@ SEED = "x-mock-seed"
 MALFORMED_AFTER = "x-mock-malformed-after"
 STALL_AFTER = "x-mock-stall-after"
 STALL_MS = "x-mock-stall-ms"
+CONTENT_FILTER = "x-mock-content-filter"
 HEADERS = (
     STATUS, RETRY_AFTER, DELAY_MS, TTFT_MS, ITL_MS, DISCONNECT_AFTER, JITTER_MS, SEED, MALFORMED_AFTER,
-    STALL_AFTER, STALL_MS,
+    STALL_AFTER, STALL_MS, CONTENT_FILTER,
 )
 
 MAX_MS = 600_000
@@ -41,6 +42,7 @@ KINDS: Mapping[str, Mapping[str, str]] = {
     "disconnect": {"after": DISCONNECT_AFTER},
     "malformed": {"after": MALFORMED_AFTER},
     "stall": {"after": STALL_AFTER, "max_ms": STALL_MS},
+    "content_filter": {"enabled": CONTENT_FILTER},
 }
 """Fault kind -> its fields in a control-endpoint spec -> the header carrying each (one definition)."""
 KIND_OF: Mapping[str, str] = {header: kind for kind, fields in KINDS.items() for header in fields.values()}
@@ -135,6 +137,11 @@ class FaultSet:
                 return False
         return True
 
+    @property
+    def content_filtered(self) -> bool:
+        """Whether the answer must end with the provider's content-filter finish (`ContentFilter`)."""
+        return any(isinstance(fault, ContentFilter) for fault in self.faults)
+
 
 @dataclass
 class Jitter(Fault):
@@ -175,6 +182,13 @@ class MalformedAfter(Fault):
     events: int
 
 
+@dataclass(frozen=True)
+class ContentFilter(Fault):
+    """The answer ends as the provider's safety system ends it: OpenAI's `finish_reason: "content_filter"`,
+    Anthropic's `stop_reason: "refusal"`, Gemini's `finishReason: "SAFETY"`. Each provider's chat handler
+    reads it (`FaultSet.content_filtered`): the hooks here do nothing."""
+
+
 def _int(headers: Mapping[str, str], name: str, low: int, high: int) -> int | None:
     raw = headers.get(name)
     if raw is None:
@@ -202,6 +216,7 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
     | malformed | x-mock-malformed-after | 0-1000000 | after N events send `data: {"truncated`, then go on |
     | stall | x-mock-stall-after | 0-1000000 | after N events (never the terminator) send nothing... |
     | stall | x-mock-stall-ms | 0-600000 | ...for this long (default 30000), then drop |
+    | content_filter | x-mock-content-filter | 0-1 | 1: the answer ends with the provider's content-filter finish |
 
     Latency, disconnect and stall act on stream events only; `malformed` needs `mocks.core.control`."""
     faults: list[Fault] = []
@@ -222,4 +237,6 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
         faults.append(StallAfter(after, DEFAULT_STALL_MS if stall_ms is None else stall_ms))
     if (after := _int(headers, MALFORMED_AFTER, 0, MAX_EVENTS)) is not None:
         faults.append(MalformedAfter(after))
+    if _int(headers, CONTENT_FILTER, 0, 1):
+        faults.append(ContentFilter())
     return FaultSet(tuple(faults))

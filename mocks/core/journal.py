@@ -80,14 +80,23 @@ def _entry(
     return entry
 
 
+_Raw = tuple[int, str, str, str, tuple[tuple[bytes, bytes], ...], bytes, int]
+"""An entry as `Journal.append` keeps it, until `Journal.entries` makes it a `JournalEntry` (the same fields)."""
+
+
+def _made(item: JournalEntry | _Raw) -> JournalEntry:
+    return item if isinstance(item, JournalEntry) else _entry(*item)
+
+
 class Journal:
     """Every request a mock received, in order, the last `max_entries` kept; safe to use from any thread or
     task. A request is recorded once: recording it again (by scope) returns the first entry."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self._entries: deque[JournalEntry | _Raw] = deque(maxlen=max_entries)
         self._seq = 0
+        self._raw = False  # whether `_entries` holds `append`ed tuples not yet made entries
 
     def recorded(self, scope: Scope) -> JournalEntry | None:
         """The entry already recorded for this request's scope, if any."""
@@ -124,10 +133,24 @@ class Journal:
             self._entries.append(entry)
         return entry
 
+    def append(
+        self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        """`add` without building the entry now (a tuple is kept; `entries` builds it): for a hot path."""
+        headers = tuple(headers)
+        with self._lock:
+            self._seq += 1
+            self._entries.append((self._seq, method, path, query, headers, body[:MAX_BODY_BYTES], len(body)))
+            self._raw = True
+
     def entries(self, since: int = 0) -> list[JournalEntry]:
         """The kept entries in order; with `since`, only those whose `seq` is greater."""
         with self._lock:
-            return [e for e in self._entries if e.seq > since] if since else list(self._entries)
+            if self._raw:
+                self._entries = deque(map(_made, self._entries), maxlen=self._entries.maxlen)
+                self._raw = False
+            entries = list(map(_made, self._entries))  # all made already: the same objects every time
+            return [e for e in entries if e.seq > since] if since else entries
 
     def clear(self) -> int:
         """Forget every entry (sequence numbers keep counting); returns how many there were."""

@@ -154,6 +154,11 @@ class FaultRules:
             return {"object": "list", "data": [r.to_json() for r in self._rules],
                     "defaults": [r.to_json() for r in self._defaults]}
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule or default is set: a test that counts no request against any rule."""
+        return bool(self._rules or self._defaults)
+
     def headers_for(self, method: str, path: str) -> dict[str, str]:
         """The `x-mock-*` headers the rules give this request (counting it against each matching rule)."""
         if not self._rules and not self._defaults:

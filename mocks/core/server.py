@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 from types import TracebackType
@@ -14,7 +13,8 @@ LOOPBACK = "127.0.0.1"
 
 
 class ServerThread:
-    """An uvicorn server bound to loopback; `start()` returns once it accepts connections."""
+    """An uvicorn server bound to loopback (httptools and uvloop when installed, as `uvicorn.run` picks them);
+    `start()` returns once it accepts connections."""
 
     def __init__(self, app: Any, port: int = 0, *, name: str = "server") -> None:
         # proto=IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections; without it every
@@ -39,7 +39,9 @@ class ServerThread:
         return f"http://{LOOPBACK}:{self.port}"
 
     def _run(self) -> None:
-        asyncio.run(self._server.serve(sockets=[self._sock]))
+        # `Server.run` picks the loop as `uvicorn.run` does (loop="auto": uvloop when installed), so the tests,
+        # `aigw mocks serve` and the benchmarks share one stack; signal handlers stay the main thread's.
+        self._server.run(sockets=[self._sock])
 
     def start(self, timeout: float = 10.0) -> str:
         self._thread.start()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from mocks.core import textgen
@@ -41,7 +41,7 @@ class Piece(NamedTuple):
     tokens: int
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Answer:
     """One candidate: thought pieces (generated even when hidden), answer pieces, function-call parts."""
 
@@ -151,7 +151,8 @@ def answer(plan: GeneratePlan, index: int) -> Answer:
 
 
 def answers(plan: GeneratePlan) -> list[Answer]:
-    return [answer(plan, i) for i in range(plan.candidate_count)]
+    found = [answer(plan, i) for i in range(plan.candidate_count)]
+    return [dataclasses.replace(a, finish_reason="SAFETY") for a in found] if plan.safety_block else found
 
 
 def usage(plan: GeneratePlan, results: Sequence[Answer]) -> wire.UsageMetadata:

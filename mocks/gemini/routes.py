@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -93,15 +94,18 @@ async def model_resource(request: Request) -> Response:
     return await HANDLERS[method](request, state, model, plan)
 
 
-async def generate_content(request: Request, state: MockState, model: wire.Model, _: faults.FaultSet) -> Response:
+async def generate_content(
+    request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
+) -> Response:
     plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
-    return json_response(generate.respond(plan))
+    return json_response(generate.respond(dataclasses.replace(plan, safety_block=fault_plan.content_filtered)))
 
 
 async def stream_generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
     plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
+    plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered)
     if request.query_params.get("alt") == "sse":
         return EventStreamResponse(stream.sse_frames(plan), pacer=fault_plan.before_chunk)
     response = EventStreamResponse(stream.json_array_frames(plan), pacer=fault_plan.before_chunk)

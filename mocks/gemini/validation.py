@@ -48,6 +48,7 @@ class GeneratePlan:
     thinking_budget: int
     include_thoughts: bool
     response_id: str
+    safety_block: bool = False  # the `content_filter` fault: every candidate ends with finishReason SAFETY
 
 
 def content(item: Any, where: str, *, strict: bool = True, system: bool = False) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Mapping
 
 from starlette.applications import Starlette
@@ -13,7 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mocks.core import control, faults
 from mocks.openai import errors
-from mocks.openai.routes import ROUTES, Direct, mock_state
+from mocks.openai.direct import Direct, request_id
+from mocks.openai.routes import ROUTES, mock_state
 from mocks.openai.state import MockState
 
 MODELS: Mapping[str, int] = {
@@ -24,16 +24,6 @@ MODELS: Mapping[str, int] = {
     "gpt-oss-20b": 1_754_352_000,
 }
 """Model id -> `created` of the models the mock serves by default."""
-
-
-_UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
-
-
-def request_id() -> bytes:
-    """`req_` + the 32 hex digits of a random version-4 UUID, as OpenAI's ids look (not a secret: drawn
-    from `random`, ten times cheaper than `uuid.uuid4()`)."""
-    return b"req_%032x" % (random.getrandbits(128) & _UUID4_KEEP | _UUID4_SET)
 
 
 class RequestIdMiddleware:
@@ -88,13 +78,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return errors.for_status(exc.status_code).response()
 
 
+class OpenAIMock(Starlette):
+    """The mock's Starlette app with `Direct.front` before its middleware: a request whose answer is
+    memoised and that no fault, key or setting change can alter is answered without Starlette."""
+
+    direct: Direct | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.direct is None or scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+        else:
+            await self.direct.front(scope, receive, send, super().__call__)
+
+
 def create_app(
     api_key: str | None = None,
     *,
     models: Iterable[str] | Mapping[str, int] | None = None,
     strict: bool = True,
     expose_reasoning: bool = False,
-) -> Starlette:
+) -> OpenAIMock:
     """An OpenAI mock. `api_key`: the only bearer token accepted (None: any non-empty one); `models`: the
     ids served (default `MODELS`); `strict`: reject unknown request parameters as OpenAI does;
     `expose_reasoning`: return the reasoning text in `message.reasoning`, as a vLLM-style server does."""
@@ -104,12 +107,14 @@ def create_app(
         served = dict(models)
     else:
         served = {m: MODELS.get(m, 1_735_689_600) for m in models}
-    app = Starlette(
+    app = OpenAIMock(
         routes=ROUTES,
         exception_handlers={errors.OpenAIError: _openai_error, HTTPException: _http_error},
     )
     app.state.mock = MockState(api_key=api_key, models=served, strict=strict,
                                 expose_reasoning=expose_reasoning)
-    control.install(app, failure_response, journal=app.state.mock.journal, direct=Direct(app.state.mock))
+    direct = Direct(app.state.mock)
+    direct.rules = control.install(app, failure_response, journal=app.state.mock.journal, direct=direct).rules
     app.add_middleware(RequestIdMiddleware)
+    app.direct = direct
     return app

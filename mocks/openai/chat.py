@@ -71,6 +71,7 @@ def _answer(plan: ChatPlan, index: int) -> Answer:
         text = textgen.generate(material, budget, encoding=ENCODING, stop=plan.stop)
         pieces, tokens, finish = text.pieces, text.completion_tokens, text.finish_reason
     probs = None if plan.top_logprobs is None else tuple(logprobs.entries(pieces, material, plan.top_logprobs))
+    finish = "content_filter" if plan.content_filter else finish
     return Answer(pieces, tokens, (), tuple(thought), thought_tokens, finish, probs)
 
 

@@ -52,6 +52,7 @@ class ChatPlan:
     top_logprobs: int | None = None
     reasoning_effort: str | None = None
     expose_reasoning: bool = False
+    content_filter: bool = False  # the `content_filter` fault: every choice ends with finish_reason content_filter
 
     @property
     def system_fingerprint(self) -> str:

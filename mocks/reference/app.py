@@ -18,6 +18,7 @@ from mocks.reference.client import CLIENT_BASE_PATH, create_client_app
 from mocks.reference.count import CountEndpoint
 from mocks.reference.embeddings import EmbeddingsEndpoint
 from mocks.reference.errors import GatewayError, install_handlers
+from mocks.reference.hotpaths import install as install_hot_paths
 from mocks.reference.models import ModelEndpoints
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.state import GatewayState
@@ -25,6 +26,7 @@ from mocks.reference.store.routes import StoreEndpoints
 from mocks.reference.voices import VoicesEndpoint
 
 BASE_PATH = "/api/ai/v1"
+HOT_PATHS = (("POST", BASE_PATH + "/chat/completions"), ("POST", BASE_PATH + "/embeddings"))
 Endpoint = Callable[[Request], Awaitable[Response]]
 log = logging.getLogger(__name__)
 
@@ -63,4 +65,5 @@ def create_app(settings: GatewaySettings) -> Starlette:
     app = Starlette(routes=[store.route(BASE_PATH, guarded), Mount(BASE_PATH, routes=routes), client],
                     exception_handlers=install_handlers(settings), lifespan=store.lifespan(state.lifespan))
     app.state.gateway = state
+    install_hot_paths(app, HOT_PATHS)  # routed once at start-up (mocks/reference/hotpaths.py)
     return app

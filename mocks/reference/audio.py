@@ -50,6 +50,8 @@ class SpeechEndpoint:
         authenticate(request.headers, settings)
         body = checked_json(await read_json(request, settings), SPEECH_PATH)
         entry = model_for(body["model"], "audio/speech", settings)
+        if body["voice"] not in VOICES and settings.has("speech-unknown-voice-accepted"):
+            body = {**body, "voice": VOICES[0]}  # falls back to the default voice instead of refusing
         if body["voice"] not in VOICES:
             raise GatewayError(400, f"voice {body['voice']!r} is not available; GET /audio/voices lists the "
                                f"voices: {', '.join(VOICES)}", code="invalid_parameter", param="voice")
@@ -59,7 +61,12 @@ class SpeechEndpoint:
         if not media_type.startswith("audio/") or not reply.content:
             raise provider_error(entry.provider, f"speech response is not audio ({media_type or 'no content-type'},"
                                                  f" {len(reply.content)} bytes)")
-        return Response(reply.content, media_type=media_type)
+        audio = reply.content
+        if settings.has("speech-wav-bad-size") and audio[:4] == b"RIFF":
+            audio = audio[:4] + len(audio).to_bytes(4, "little") + audio[8:]  # the file's length, not length - 8
+        if settings.has("speech-wrong-content-type"):
+            media_type = "application/octet-stream"
+        return Response(audio, media_type=media_type)
 
 
 async def _read_limited(request: Request, settings: GatewaySettings) -> bytes:
@@ -140,6 +147,8 @@ class TranscriptionEndpoint:
         finally:
             await form.close()
         fields = {"model": entry.upstream_model, **{key: texts[key] for key in TRANSCRIPTION_FIELDS if key in texts}}
+        if settings.has("transcription-format-ignored"):
+            fields.pop("response_format", None)  # always asks for (and relays) the JSON transcript
         files = {"file": (filename, audio, content_type or "application/octet-stream")}
         reply = await self.upstream.send(entry, "audio/transcriptions", request, data=fields, files=files)
         media_type = reply.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -152,4 +161,28 @@ class TranscriptionEndpoint:
                 raise provider_error(entry.provider, "transcription response has no text")
         elif media_type != "text/plain":
             raise provider_error(entry.provider, f"unexpected transcription response type {media_type!r}")
+        if settings.has("transcription-drops-words"):
+            return Response(_last_word_dropped(reply.content, media_type), media_type=media_type)
         return Response(reply.content, media_type=media_type)
+
+
+def _last_word_dropped(content: bytes, media_type: str) -> bytes:
+    """The transcript without its last word (a post-processing step that trims a trailing partial word)."""
+    if media_type == "text/plain":
+        return content.decode("utf-8").rstrip().rpartition(" ")[0].encode("utf-8")
+    body = json.loads(content)
+    body["text"] = body["text"].rstrip().rpartition(" ")[0]
+    return json.dumps(body).encode()
+
+
+def without_audio_parts(body: dict[str, Any]) -> dict[str, Any]:
+    """A chat request with every `input_audio` content part removed (defect `input-audio-dropped`: a gateway
+    that only knows text and image parts)."""
+    messages = []
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            parts = [part for part in content if not (isinstance(part, dict) and part.get("type") == "input_audio")]
+            message = {**message, "content": parts}
+        messages.append(message)
+    return {**body, "messages": messages}

@@ -1,8 +1,9 @@
-"""Authentication: `Authorization: Bearer <token>` or the `api-key` + `api-secret` pair (000, 001), and its tenant."""
+"""Authentication (bearer, or api-key + api-secret; 000, 001), its tenant, and restricted credentials' 403s."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 
 from starlette.datastructures import Headers
 
@@ -17,11 +18,27 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _bearer_tenant(authorization: str, settings: GatewaySettings) -> str | None:
-    scheme, _, token = authorization.strip().partition(" ")
+def _bearer_token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").strip().partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _listed(token: str, tokens: Iterable[str]) -> bool:
+    return any([_same(token, known) for known in tokens])  # a list: every entry compared, found or not
+
+
+def _bearer_tenant(authorization: str, settings: GatewaySettings) -> str | None:
+    token = _bearer_token(authorization)
+    if token is None:
         return None
+    if settings.no_access_tokens and _listed(token, settings.no_access_tokens):
+        if settings.has("forbidden-as-401"):
+            return None
+        raise GatewayError(403, "insufficient permissions: this credential has no AI API access",
+                           code="insufficient_permissions")
+    if settings.token_models and _listed(token, settings.token_models):
+        return settings.tenant
     tenant = bearer_tenant(token, settings)
     if tenant is None and settings.has("any-bearer-accepted"):
         return settings.tenant
@@ -61,3 +78,14 @@ def authenticate(headers: Headers, settings: GatewaySettings) -> str:
     else:
         message = "invalid bearer token"
     raise GatewayError(401, message, code="invalid_credentials", headers=CHALLENGE)
+
+
+def authorize_model(headers: Headers, model_id: str, settings: GatewaySettings) -> None:
+    """403 "model not allowed" when the bearer token is allowed only other models (`settings.token_models`)."""
+    if not settings.token_models or settings.has("model-allowlist-ignored"):
+        return
+    token = _bearer_token(headers.get("authorization"))
+    allowed = next((models for known, models in settings.token_models.items() if token and _same(token, known)), None)
+    if allowed is not None and model_id not in allowed:
+        raise GatewayError(403, f"model not allowed: this credential may use {', '.join(allowed) or 'no model'}, "
+                           f"not {model_id!r}", code="model_not_allowed", param="model")

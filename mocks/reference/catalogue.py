@@ -58,14 +58,17 @@ class ModelEntry:
         """000: max_completion_tokens "defaults to 50% of model max"."""
         return self.max_completion_tokens // 2
 
-    def to_json(self, *, with_owned_by: bool = True) -> dict[str, Any]:
+    def to_json(self, *, with_owned_by: bool = True, overstated: bool = False) -> dict[str, Any]:
+        """The model record of GET /models; `overstated` (the capabilities-overstated defect) claims `chat` for a
+        model served on another endpoint."""
+        claimed = ("chat",) if overstated and self.endpoint != "chat" else ()
         body: dict[str, Any] = {
             "id": self.id,
             "object": "model",
             "created": self.created,
             "owned_by": self.owned_by,
             "provider": self.provider,
-            "capabilities": list(self.capabilities),
+            "capabilities": [*claimed, *self.capabilities],
             "max_input_tokens": self.max_input_tokens,
             "max_completion_tokens": self.max_completion_tokens,
             "max_total_tokens": self.max_total_tokens,

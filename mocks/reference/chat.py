@@ -8,14 +8,15 @@ from typing import Any
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
-from mocks.reference.auth import authenticate
+from mocks.reference.audio import without_audio_parts
+from mocks.reference.auth import authenticate, authorize_model
 from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
 from mocks.reference.errors import GatewayError, provider_error
 from mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
 from mocks.reference.state import GatewayState
-from mocks.reference.streaming import relay
+from mocks.reference.streaming import CoalescedStreamingResponse, relay
 from mocks.reference.translate import ChunkRewriter, rewrite_completion, upstream_request, wants_usage
 from mocks.reference.validation import check_schema, check_semantics, read_json
 
@@ -55,6 +56,9 @@ class ChatEndpoint:
         authenticate(request.headers, settings)
         body = check_schema(await read_json(request, settings), settings)
         entry = check_semantics(body, settings)
+        if settings.has("input-audio-dropped"):
+            body = without_audio_parts(body)
+        authorize_model(request.headers, entry.id, settings)
         upstream = self.prepare(request, self._adapter(body, entry))
         if body.get("stream") is True:
             return await self._stream(body, entry, upstream)
@@ -130,5 +134,5 @@ class ChatEndpoint:
         json_type = settings.has("stream-as-json-content-type")
         media_type = "application/json" if json_type else "text/event-stream"
         chunks = upstream.adapter.chunks(reply.aiter_lines())
-        return StreamingResponse(relay(reply, chunks, rewriter, settings, entry.provider), headers=SSE_HEADERS,
-                                 media_type=media_type)
+        return CoalescedStreamingResponse(relay(reply, chunks, rewriter, settings, entry.provider), reply.stream,
+                                          headers=SSE_HEADERS, media_type=media_type)

@@ -66,6 +66,27 @@ DEFECTS: dict[str, str] = {
                                     "50% of max tokens (Claude and Gemini)",
     "xlate-count-claude-accepted": "/chat/count answers Claude models (counted with o200k_base) instead of "
                                    "the documented refusal",
+    # What only the mock providers' request journals show (suites/checks/translation.py, the ai-translation profile).
+    "xlate-gemini-seed-forwarded": "`seed` is sent to Gemini as generationConfig.seed although 000's table marks it "
+                                   "unsupported there (Gemini's API takes it silently)",
+    "xlate-selfhosted-extras-dropped": "self-hosted (threatwinds) models get OpenAI's support column: top_k, min_p "
+                                       "and repetition_penalty are dropped although vLLM honours them",
+    "xlate-claude-temperature-scaled": "temperature is halved for Anthropic (OpenAI's 0..2 squeezed onto 0..1): "
+                                       "0.7 arrives as 0.35",
+    "xlate-thinking-budget-of-model-max": "the thinking budget is a share of the model's maximum output, not of the "
+                                          "request's max_completion_tokens (Claude and Gemini)",
+    "xlate-reasoning-default-medium": "a request without reasoning_effort is sent upstream with reasoning_effort "
+                                      "medium (thinking switched on by the gateway)",
+    "xlate-service-tier-dropped": "`service_tier` is not forwarded to OpenAI: priority and flex requests run on the "
+                                  "default tier",
+    "xlate-default-max-tokens-full": "without max_completion_tokens the provider gets 100% of the model's maximum, "
+                                     "not 000's 50%",
+    "xlate-selfhosted-routed-to-openai": "self-hosted models (gpt-oss-20b) are routed to the OpenAI upstream by their "
+                                         "name, not to the threatwinds backend their provider names",
+    "xlate-upstream-5xx-as-400": "a provider's 5xx answer is reported as 400 invalid_request (the caller blamed for "
+                                 "the provider's failure) instead of 500",
+    "xlate-content-filter-as-stop": "a provider's content-filter finish (OpenAI content_filter, Anthropic refusal, "
+                                    "Gemini SAFETY) is reported as finish_reason `stop`",
     # The client gateway (/api/client/v1, 002); every name starts with "client-" (see CLIENT_DEFECTS).
     "client-request-id-not-echoed": "the client's `request_id` is ignored: a fresh `req_...` ID is returned instead",
     "client-no-x-request-id": "client gateway responses lack the `X-Request-Id` header",
@@ -95,6 +116,38 @@ DEFECTS: dict[str, str] = {
     "store-value-unchecked": "a store record whose `value` is not an object (a string, an array, null) is stored "
                              "instead of a 400",
     "voices-missing-id": "the voices list omits each voice's `id`",
+    # Embeddings, audio and the dedicated endpoints (suites/checks/embeddings.py, audio.py, dedicated.py).
+    "embeddings-order-shuffled": "embeddings come back in reverse input order (gathered as the fan-out finished)",
+    "embeddings-dimensions-ignored": "`dimensions` is not forwarded upstream: every vector has the native length",
+    "embeddings-base64-float64": "`encoding_format: base64` vectors are packed as float64, not float32",
+    "embeddings-usage-missing": "the embeddings list is relayed without `usage`",
+    "speech-wrong-content-type": "speech audio is served as `application/octet-stream`",
+    "speech-wav-bad-size": "the WAV's RIFF size field holds the file's length instead of length - 8",
+    "speech-unknown-voice-accepted": "an unknown `voice` falls back to the default voice instead of a 400",
+    "transcription-drops-words": "the transcript loses its last word",
+    "transcription-format-ignored": "transcription `response_format` is not forwarded: `text` is answered as JSON",
+    "dedicated-model-500": "/chat/completions sends embedding and audio models upstream and relays their refusal "
+                           "as a 500 provider error instead of a 400",
+    "input-audio-dropped": "`input_audio` content parts are removed from chat messages before forwarding",
+    # Requests the gateway admits or refuses (suites/checks/access.py) and what answers carry (answers.py).
+    "content-type-ignored": "any request body is parsed as JSON whatever its Content-Type (text/plain, none)",
+    "forbidden-as-401": "a valid credential without AI API access is refused with 401 instead of 403",
+    "model-allowlist-ignored": "a credential's allowed models are not enforced: any model answers 200",
+    "unknown-provider-500": "a `provider/model` ID naming an unknown provider crashes the provider lookup: 500, "
+                            "not 404 (models retrieve and chat)",
+    "capabilities-overstated": "the catalogue lists `chat` for embedding and audio models, which refuse "
+                               "/chat/completions",
+    "parallel-tool-calls-dropped": "`parallel_tool_calls` is not forwarded upstream: `false` still gets several "
+                                   "calls in one answer",
+    "logprobs-top-k-ignored": "`top_logprobs` is not forwarded upstream: every token comes with no alternatives",
+    "logprobs-when-not-asked": "the gateway always asks OpenAI-format upstreams for logprobs (to score answers) "
+                               "and passes them on unasked",
+    "reasoning-text-dropped": "message.reasoning is removed from whole answers (only content is relayed)",
+    "stream-reasoning-in-content": "streamed reasoning deltas are relayed as `content` deltas",
+    "assistant-reasoning-refused": "an assistant message carrying `reasoning` (a replayed turn) is refused with 400",
+    "client-tool-call-id-dropped": "client gateway messages are cut to role and content before forwarding: "
+                                   "tool_call_id and tool_calls are lost and the provider refuses the tool result",
+    "client-bare-tool-message-500": "a client gateway tool message without tool_call_id crashes the handler (500)",
 }
 
 # The data store's and the voices list's defects, a view of DEFECTS (they were once kept apart from it).

@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import json
+import struct
 from typing import Any
 
 import httpx
@@ -84,10 +86,10 @@ class Upstream:
     def __init__(self, state: GatewayState) -> None:
         self.state = state
 
-    def headers(self, request: Request) -> dict[str, str]:
+    def headers(self, request: Request, provider: str = "openai") -> dict[str, str]:
         settings = self.state.settings
         headers = {name: value for name, value in request.headers.items() if name in settings.forward_headers}
-        headers["authorization"] = f"Bearer {settings.upstream_api_key}"
+        headers["authorization"] = f"Bearer {settings.upstream_key(provider)}"
         return headers
 
     async def send(self, entry: ModelEntry, path: str, request: Request, **content: Any) -> httpx.Response:
@@ -96,7 +98,7 @@ class Upstream:
         settings = self.state.settings
         client = self.state.http()
         outgoing = client.build_request("POST", f"{settings.upstreams[entry.provider]}/{path}",
-                                        headers=self.headers(request), **content)
+                                        headers=self.headers(request, entry.provider), **content)
         try:
             async with asyncio.timeout(settings.upstream_timeout_s):
                 reply = await client.send(outgoing)
@@ -111,7 +113,9 @@ class Upstream:
         return reply
 
 
-def relabelled(reply: httpx.Response, entry: ModelEntry, model_id: str) -> bytes:
+def relabelled(
+    reply: httpx.Response, entry: ModelEntry, request: dict[str, Any], settings: GatewaySettings
+) -> bytes:
     """The upstream embeddings list under the requested model ID; a provider error if it is not one."""
     try:
         body: Any = json.loads(reply.content)
@@ -120,8 +124,32 @@ def relabelled(reply: httpx.Response, entry: ModelEntry, model_id: str) -> bytes
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, list) or body.get("object") != "list":
         raise provider_error(entry.provider, "response is not an embeddings list")
-    body["model"] = model_id
-    return json.dumps(body, separators=(",", ":")).encode()
+    body["model"] = request["model"]
+    return json.dumps(with_defects(body, request, settings), separators=(",", ":")).encode()
+
+
+def upstream_payload(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
+    """The request as the provider gets it: its upstream model name and the forwarded fields."""
+    payload = {"model": entry.upstream_model, **{key: body[key] for key in FORWARDED if key in body}}
+    if settings.has("embeddings-dimensions-ignored"):
+        payload.pop("dimensions", None)
+    if settings.has("embeddings-base64-float64") and payload.get("encoding_format") == "base64":
+        payload["encoding_format"] = "float"  # encoded here, in with_defects, with the wrong width
+    return payload
+
+
+def with_defects(body: dict[str, Any], request: dict[str, Any], settings: GatewaySettings) -> dict[str, Any]:
+    """The answer as a defective gateway rewrites it (the clean reference returns `body` untouched)."""
+    if settings.has("embeddings-base64-float64") and request.get("encoding_format") == "base64":
+        for item in body["data"]:
+            if isinstance(item, dict) and isinstance(item.get("embedding"), list):
+                packed = struct.pack(f"<{len(item['embedding'])}d", *item["embedding"])
+                item["embedding"] = base64.b64encode(packed).decode("ascii")
+    if settings.has("embeddings-order-shuffled"):
+        body["data"] = body["data"][::-1]  # gathered in completion order, not input order
+    if settings.has("embeddings-usage-missing"):
+        body.pop("usage", None)
+    return body
 
 
 class EmbeddingsEndpoint:
@@ -134,6 +162,5 @@ class EmbeddingsEndpoint:
         authenticate(request.headers, settings)
         body = checked_json(await read_json(request, settings), EMBEDDINGS_PATH)
         entry = model_for(body["model"], "embeddings", settings)
-        payload = {"model": entry.upstream_model, **{key: body[key] for key in FORWARDED if key in body}}
-        reply = await self.upstream.send(entry, "embeddings", request, json=payload)
-        return Response(relabelled(reply, entry, body["model"]), media_type="application/json")
+        reply = await self.upstream.send(entry, "embeddings", request, json=upstream_payload(body, entry, settings))
+        return Response(relabelled(reply, entry, body, settings), media_type="application/json")

@@ -82,9 +82,10 @@ def error_response(error: GatewayError, settings: GatewaySettings) -> Response:
 
 
 def _header_safe(message: str) -> str:
-    """One line of printable ASCII (non-ASCII escaped as \\uXXXX), so every HTTP client can read it."""
-    text = " ".join(message.split())
-    return text.encode("ascii", errors="backslashreplace").decode("ascii")[:500]
+    """One line of printable ASCII (non-ASCII escaped as \\uXXXX, control characters as \\xNN), so every HTTP
+    client can read it and no server refuses to send it (a request path may carry any of them)."""
+    text = " ".join(message.split()).encode("ascii", errors="backslashreplace").decode("ascii")
+    return "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in text)[:500]
 
 
 def install_handlers(settings: GatewaySettings) -> dict[Any, Any]:

@@ -19,7 +19,9 @@ class ModelEndpoints:
         settings = self.state.settings
         authenticate(request.headers, settings)
         with_owned_by = not settings.has("model-missing-owned-by")
-        data = [entry.to_json(with_owned_by=with_owned_by) for entry in available(settings.upstreams)]
+        overstated = settings.has("capabilities-overstated")
+        data = [entry.to_json(with_owned_by=with_owned_by, overstated=overstated)
+                for entry in available(settings.upstreams)]
         return JSONResponse({"object": "list", "data": data})
 
     async def retrieve(self, request: Request) -> Response:
@@ -28,7 +30,10 @@ class ModelEndpoints:
         model_id = request.path_params["model_id"]
         entry = find(model_id, settings.upstreams)
         if entry is None:
+            if settings.has("unknown-provider-500") and "/" in model_id:  # `provider/model`: a KeyError
+                raise GatewayError(500, f"internal server error: KeyError({model_id.split('/')[0]!r})")
             if settings.has("unknown-model-500"):
                 raise GatewayError(500, f"internal server error: KeyError({model_id!r})")
             raise GatewayError(404, f"model {model_id!r} not found", code="model_not_found", param="model")
-        return JSONResponse(entry.to_json(with_owned_by=not settings.has("model-missing-owned-by")))
+        return JSONResponse(entry.to_json(with_owned_by=not settings.has("model-missing-owned-by"),
+                                          overstated=settings.has("capabilities-overstated")))

@@ -19,12 +19,18 @@ class GatewaySettings:
     quirks: frozenset[str] = frozenset()
     upstream_timeout_s: float = 30.0
     upstream_api_key: str = "sk-reference-gateway"  # sent upstream as `Authorization: Bearer ...`
+    upstream_keys: dict[str, str] = field(default_factory=dict)  # provider → its own key (a real provider's)
     max_body_bytes: int = 32 * 1024 * 1024
     forward_headers: frozenset[str] = frozenset()  # request headers copied upstream (the mocks' x-mock-*)
     tenant: str = "default"  # the tenant of `token` and of the `api_key` pair
     tenants: dict[str, str] = field(default_factory=lambda: {"dev-token-2": "tenant-2"})  # more tokens → tenant
     tenant_keys: dict[str, tuple[str, str]] = field(  # more api-keys → (api-secret, tenant)
         default_factory=lambda: {"dev-key-2": ("dev-secret-2", "tenant-2")})
+    # Valid credentials with fewer rights (000/001 "403 Forbidden"): bearer tokens without AI API access, and
+    # bearer tokens allowed only the listed model IDs ("model not allowed" for any other); both on the default
+    # tenant. `aigw check` sets them from the target file's [auth.restricted] and [auth.restricted_models].
+    no_access_tokens: tuple[str, ...] = ("dev-token-no-ai",)
+    token_models: dict[str, tuple[str, ...]] = field(default_factory=lambda: {"dev-token-mini": ("gpt-5-mini",)})
     store_url: str | None = None  # the data store: None in memory per app, else a file path or sqlite:///path
     # The client gateway (/api/client/v1, 002): its API tokens, per-token limits, breaker and guardrails.
     client_tokens: tuple[str, ...] = ("cgt_dev-token",)
@@ -50,6 +56,11 @@ class GatewaySettings:
         pairs = [(key, *secret_tenant) for key, secret_tenant in self.tenant_keys.items()]
         if not all([self.tenant, *self.tenants, *self.tenants.values(), *(part for p in pairs for part in p)]):
             raise ValueError("tenant IDs and tenant credentials must be non-empty")
+        no_access = self.no_access_tokens
+        object.__setattr__(self, "no_access_tokens", (no_access,) if isinstance(no_access, str) else tuple(no_access))
+        object.__setattr__(self, "token_models", {token: tuple(models) for token, models in self.token_models.items()})
+        if not all([*self.no_access_tokens, *self.token_models]):
+            raise ValueError("restricted tokens must be non-empty")
         tokens = self.client_tokens
         object.__setattr__(self, "client_tokens", (tokens,) if isinstance(tokens, str) else tuple(tokens))
         object.__setattr__(self, "client_pii_detectors", frozenset(self.client_pii_detectors))
@@ -65,6 +76,10 @@ class GatewaySettings:
             raise ValueError(f"per-token client limits name tokens that are not client tokens: {unknown}")
         if self.upstream_timeout_s <= 0:
             raise ValueError(f"upstream_timeout_s must be positive, got {self.upstream_timeout_s}")
+
+    def upstream_key(self, provider: str) -> str:
+        """The credential sent to `provider` (in its native header): its own key, else `upstream_api_key`."""
+        return self.upstream_keys.get(provider, self.upstream_api_key)
 
     def has(self, defect: str) -> bool:
         """Whether `defect` is switched on; a typo in the code is a bug, so it raises."""

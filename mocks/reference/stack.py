@@ -64,7 +64,10 @@ class ReferenceStack:
     `settings_overrides` are GatewaySettings fields (token, api_key, upstream_timeout_s, ...); `upstreams`
     given there replaces the mock for the providers it names (base URLs as is). `provider_urls` does the same
     through `provider_base` (checked, and a bare origin gets the provider's version segment), e.g.
-    `{"openai": "http://127.0.0.1:9001"}` for a separately started OpenAI mock."""
+    `{"openai": "http://127.0.0.1:9001"}` for a separately started OpenAI mock. `provider_keys` are the
+    credentials the gateway sends to those providers (a real provider's API key, or the key a separately started
+    mock was given); a provider without one gets the bundled mocks' key (`upstream_api_key`). A key for a
+    provider that is not given a URL is a ValueError: the bundled mocks accept only their own key."""
 
     def __init__(
         self,
@@ -73,10 +76,17 @@ class ReferenceStack:
         defects: Iterable[str] = (),
         quirks: Iterable[str] = (),
         provider_urls: Mapping[str, str] | None = None,
+        provider_keys: Mapping[str, str] | None = None,
         **settings_overrides: Any,
     ) -> None:
         self._port = port
         self.provider_urls = {name: provider_base(name, url) for name, url in (provider_urls or {}).items()}
+        self.provider_keys = dict(provider_keys or {})
+        if stray := sorted(set(self.provider_keys) - set(self.provider_urls)):
+            raise ValueError(f"a key is given for providers {stray} without their URL; the bundled mocks accept "
+                             "only the gateway's own upstream key")
+        if empty := sorted(name for name, key in self.provider_keys.items() if not key.strip()):
+            raise ValueError(f"empty key given for providers {empty}")
         self._defects, self._quirks = frozenset(defects), frozenset(quirks)
         self._overrides = settings_overrides
         # Built now so unknown defects or quirks fail before any server starts.
@@ -131,7 +141,8 @@ class ReferenceStack:
             upstreams.update(self._overrides.get("upstreams", {}))
             upstreams.update(self.provider_urls)
             defaults = {"forward_headers": frozenset(faults.HEADERS)}
-            overrides = {**defaults, **self._overrides, "upstreams": upstreams}
+            keys = {**self._overrides.get("upstream_keys", {}), **self.provider_keys}
+            overrides = {**defaults, **self._overrides, "upstreams": upstreams, "upstream_keys": keys}
             self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **overrides)
             self._gateway = ServerThread(create_app(self.settings), self._port, name="reference-gateway")
             self.gateway_url = self._gateway.start()

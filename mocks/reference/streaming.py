@@ -8,11 +8,14 @@ from contextlib import aclosing
 from typing import Any
 
 import httpx
+from starlette.responses import StreamingResponse
+from starlette.types import Send
 
 from mocks.openai.wire import DONE
 from mocks.reference.errors import GatewayError, envelope, provider_error
 from mocks.reference.settings import GatewaySettings
 from mocks.reference.translate import ChunkRewriter
+from mocks.reference.transport import Body
 
 KEEP_ALIVE = ": keep-alive"
 
@@ -64,3 +67,37 @@ async def relay(
         yield framer.error(cut, settings)
     finally:
         await reply.aclose()
+
+
+class CoalescedStreamingResponse(StreamingResponse):
+    """A StreamingResponse that sends the events of one upstream read as one ASGI message (one write to the
+    client) instead of one message per event: the same bytes, flushed whenever the upstream body is about to
+    read again (`transport.Body.before_read`), so no event waits for the network. An upstream body that cannot
+    say so (not the gateway's transport) gets one message per event, as StreamingResponse sends them."""
+
+    def __init__(self, content: AsyncIterator[bytes], upstream: object, *, headers: dict[str, str],
+                 media_type: str) -> None:
+        super().__init__(content, headers=headers, media_type=media_type)
+        self.upstream = upstream if isinstance(upstream, Body) else None
+
+    async def stream_response(self, send: Send) -> None:
+        upstream = self.upstream
+        if upstream is None:
+            await super().stream_response(send)
+            return
+        pending: list[bytes] = []
+
+        async def flush() -> None:
+            if pending:
+                body = b"".join(pending)
+                pending.clear()
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        upstream.before_read = flush
+        try:
+            async for chunk in self.body_iterator:
+                pending.append(chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk))
+        finally:
+            upstream.before_read = None
+        await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})

@@ -52,13 +52,16 @@ def _finish_defect(choices: Any, settings: GatewaySettings, *, last_only: bool) 
 
 
 def _message_defects(choices: Any, settings: GatewaySettings, response_format: Any) -> None:
-    """tool-call-arguments-object (arguments parsed and never re-serialised) and json-schema-output-fenced."""
+    """tool-call-arguments-object (arguments parsed and never re-serialised), json-schema-output-fenced and
+    reasoning-text-dropped."""
     fenced = settings.has("json-schema-output-fenced") and isinstance(response_format, dict) \
         and response_format.get("type") == "json_schema"
     for choice in choices if isinstance(choices, list) else []:
         message = choice.get("message") if isinstance(choice, dict) else None
         if not isinstance(message, dict):
             continue
+        if settings.has("reasoning-text-dropped"):
+            message.pop("reasoning", None)
         if fenced and isinstance(message.get("content"), str):
             message["content"] = f"```json\n{message['content']}\n```"
         calls = message.get("tool_calls") if settings.has("tool-call-arguments-object") else None
@@ -113,6 +116,11 @@ class ChunkRewriter:
         renamed_late = settings.has("chunk-model-upstream-name") and self.count > 0
         chunk["model"] = self.entry.snapshot if renamed_late else self.model_id
         choices = chunk.get("choices")
+        if settings.has("stream-reasoning-in-content") and isinstance(choices, list):
+            for choice in choices:
+                delta = choice.get("delta") if isinstance(choice, dict) else None
+                if isinstance(delta, dict) and isinstance(delta.get("reasoning"), str):
+                    delta["content"] = delta.pop("reasoning")
         if settings.has("no-role-delta") and isinstance(choices, list):
             for choice in choices:
                 if isinstance(choice, dict) and isinstance(choice.get("delta"), dict):

@@ -14,15 +14,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 
+from mocks.reference.chunked import ChunkedError, Dechunker
+
 MAX_HEAD_BYTES = 64 * 1024
 MAX_IDLE_PER_ORIGIN = 64
 READ_SIZE = 64 * 1024
+MAX_CACHED = 256  # URL strings and header sets whose httpx form is kept
 NO_BODY_STATUSES = frozenset({204, 304})
 Origin = tuple[str, str, int]
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -33,8 +37,10 @@ def _timeout(request: httpx.Request, kind: str) -> float | None:
     return float(value) if value is not None else None
 
 
-class _Body(httpx.AsyncByteStream):
-    """The response body as it arrives; the connection goes back to the pool once the body is read whole."""
+class Body(httpx.AsyncByteStream):
+    """The response body as it arrives, one piece per socket read (a chunked body de-chunked); the connection goes
+    back to the pool as soon as the body is read whole. `before_read`, when set, is awaited before every socket
+    read: by then every piece read so far has been handed on (the SSE relay flushes its events there)."""
 
     def __init__(self, transport: LeanTransport, origin: Origin, connection: Connection, request: httpx.Request,
                  length: int | None, chunked: bool, reusable: bool) -> None:
@@ -42,48 +48,49 @@ class _Body(httpx.AsyncByteStream):
         self.length, self.chunked, self.reusable = length, chunked, reusable
         self.done = False
         self.closed = False
+        self.before_read: Callable[[], Awaitable[None]] | None = None
 
-    async def _read(self, coroutine: Any) -> Any:
+    async def _read(self, size: int) -> bytes:
+        if self.before_read is not None:
+            await self.before_read()
         try:
             async with asyncio.timeout(_timeout(self.request, "read")):
-                return await coroutine
+                return await self.connection[0].read(size)
         except TimeoutError:
             raise httpx.ReadTimeout("timed out reading the response body", request=self.request) from None
-        except asyncio.IncompleteReadError:
-            raise httpx.RemoteProtocolError("peer closed connection without sending complete message body",
-                                            request=self.request) from None
-        except asyncio.LimitOverrunError:
-            raise httpx.RemoteProtocolError("malformed chunked body", request=self.request) from None
         except OSError as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=self.request) from None
 
+    def _cut(self) -> httpx.RemoteProtocolError:
+        return httpx.RemoteProtocolError("peer closed connection without sending complete message body",
+                                         request=self.request)
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        reader = self.connection[0]
         if self.length is not None:
             left = self.length
             while left > 0:
-                piece = await self._read(reader.read(min(left, READ_SIZE)))
+                piece = await self._read(min(left, READ_SIZE))
                 if not piece:
-                    raise httpx.RemoteProtocolError("peer closed connection without sending complete message "
-                                                    "body", request=self.request)
+                    raise self._cut()
                 left -= len(piece)
                 yield piece
         elif self.chunked:
-            while True:
-                line = await self._read(reader.readuntil(b"\r\n"))
+            decoder = Dechunker(MAX_HEAD_BYTES)
+            while not decoder.finished:
+                data = await self._read(READ_SIZE)
+                if not data:
+                    raise self._cut()
                 try:
-                    size = int(line.split(b";", 1)[0].strip(), 16)
-                except ValueError:
-                    raise httpx.RemoteProtocolError(f"malformed chunk size {line[:40]!r}",
-                                                    request=self.request) from None
-                if size == 0:
-                    while (await self._read(reader.readuntil(b"\r\n"))) != b"\r\n":
-                        pass  # trailers
-                    break
-                piece = await self._read(reader.readexactly(size + 2))
-                yield piece[:-2]
+                    piece = decoder.feed(data)
+                except ChunkedError as exc:
+                    raise httpx.RemoteProtocolError(str(exc), request=self.request) from None
+                if decoder.finished:  # the connection is free before the last piece is handed on
+                    self.done, self.reusable = True, self.reusable and not decoder.buffer
+                    await self.aclose()
+                if piece:
+                    yield piece
         else:
-            while piece := await self._read(reader.read(READ_SIZE)):
+            while piece := await self._read(READ_SIZE):
                 yield piece
         self.done = True
         await self.aclose()
@@ -157,8 +164,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
         reader, writer = connection
         writer.write(data)
         try:
-            async with asyncio.timeout(_timeout(request, "write")):
-                await writer.drain()
+            if writer.transport.get_write_buffer_size():  # only what the kernel has not taken can make drain wait
+                async with asyncio.timeout(_timeout(request, "write")):
+                    await writer.drain()
+            else:
+                await writer.drain()  # still raises for a connection already lost
         except TimeoutError:
             raise httpx.WriteTimeout("timed out sending the request", request=request) from None
         except OSError as exc:
@@ -233,7 +243,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             length = None
         elif length is None:
             reusable = False  # the body ends when the server closes the connection
-        stream = _Body(self, origin, connection, request, length, chunked, reusable)
+        stream = Body(self, origin, connection, request, length, chunked, reusable)
         return httpx.Response(status, headers=headers, stream=stream,
                               extensions={"http_version": parts[0], "reason_phrase": parts[2] if len(parts) > 2
                                           else b""})
@@ -246,13 +256,87 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._idle.clear()
 
 
+def json_bytes(value: Any) -> bytes:
+    """A JSON request body as httpx 0.28+ encodes `json=`: compact, non-ASCII kept as UTF-8, no NaN."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+_SAMPLE = {"text": "d\u00e9j\u00e0 \u2028", "values": [1, 2.5, None, True]}
+JSON_AS_HTTPX = httpx.Request("POST", "http://localhost/", json=_SAMPLE).content == json_bytes(_SAMPLE)
+
+
+def _plain_headers(headers: Any) -> bool:
+    """None, or a dict of strings without the framing headers httpx computes itself."""
+    if headers is None:
+        return True
+    return type(headers) is dict and all(type(name) is str and type(value) is str
+                                         and name.lower() not in ("content-length", "transfer-encoding")
+                                         for name, value in headers.items())
+
+
+class Template:
+    """What httpx builds for one method, URL and header set with `json=`: the request for another JSON body is a
+    copy with that body and its Content-Length."""
+
+    def __init__(self, built: httpx.Request) -> None:
+        self.method, self.url, self.extensions = built.method, built.url, built.extensions
+        self.raw = list(built.headers.raw)
+        self.length_at = [name.lower() for name, _ in self.raw].index(b"content-length")
+
+    def request(self, body: bytes) -> httpx.Request:
+        raw = self.raw.copy()
+        raw[self.length_at] = (raw[self.length_at][0], str(len(body)).encode())
+        extensions = {key: dict(value) if isinstance(value, dict) else value for key, value in self.extensions.items()}
+        request = httpx.Request(self.method, self.url, headers=raw, stream=httpx.ByteStream(body),
+                                extensions=extensions)
+        request.read()
+        return request
+
+
 class LeanClient(httpx.AsyncClient):
     """`httpx.AsyncClient` over `LeanTransport`, whose `send` skips the per-request machinery the gateway never
     uses (auth flows, redirects, the cookie jar, event hooks): about a third of httpx's own cost per request.
-    Requests are built as usual (`build_request`, `post`, ...), with the client's timeouts."""
+    Requests are built as usual (`build_request`, `post`, ...), with the client's timeouts; the parsed form of
+    each URL string is kept (the gateway calls a handful of upstream URLs)."""
 
     def __init__(self, *, timeout: httpx.Timeout) -> None:
         super().__init__(timeout=timeout, trust_env=False, follow_redirects=False, transport=LeanTransport())
+        self._urls: dict[str, httpx.URL] = {}
+        self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], Template] = {}
+
+    def build_request(self, method: str, url: httpx.URL | str, *, content: Any = None, data: Any = None,
+                      files: Any = None, json: Any = None, params: Any = None, headers: Any = None,
+                      cookies: Any = None, timeout: Any = httpx.USE_CLIENT_DEFAULT,
+                      extensions: Any = None) -> httpx.Request:
+        plain = content is None and data is None and files is None and params is None and cookies is None
+        if json is not None and isinstance(url, str) and plain and timeout is httpx.USE_CLIENT_DEFAULT \
+                and extensions is None and _plain_headers(headers):
+            template = self._template(method, url, headers or {})
+            if template is not None:
+                return template.request(json_bytes(json))
+        if isinstance(url, str):
+            url = self._url(url)
+        return super().build_request(method, url, content=content, data=data, files=files, json=json,
+                                     params=params, headers=headers, cookies=cookies, timeout=timeout,
+                                     extensions=extensions)
+
+    def _url(self, url: str) -> httpx.URL:
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = httpx.URL(url)
+            if len(self._urls) < MAX_CACHED:
+                self._urls[url] = parsed
+        return parsed
+
+    def _template(self, method: str, url: str, headers: dict[str, str]) -> Template | None:
+        """What httpx's own `build_request(method, url, json=..., headers=headers)` makes, but the body; None
+        when the cache is full or httpx encodes JSON differently from `json_bytes`."""
+        key = (method, url, tuple(headers.items()))
+        template = self._templates.get(key)
+        if template is None and JSON_AS_HTTPX and len(self._templates) < MAX_CACHED:
+            built = super().build_request(method, self._url(url), json={}, headers=headers)
+            template = self._templates[key] = Template(built)
+        return template
 
     async def send(self, request: httpx.Request, *, stream: bool = False, auth: Any = None,
                    follow_redirects: Any = None) -> httpx.Response:
@@ -261,7 +345,13 @@ class LeanClient(httpx.AsyncClient):
         response.request = request
         if not stream:
             try:
-                await response.aread()
+                body = response.stream
+                if isinstance(body, Body) and response.headers.get("content-encoding", "identity") == "identity":
+                    # what `aread` stores, without its decoder chain (nothing to decode)
+                    response._content = b"".join([piece async for piece in body])
+                    response.is_stream_consumed = True
+                else:
+                    await response.aread()
             finally:
                 await response.aclose()
         return response

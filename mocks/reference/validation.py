@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from mocks.reference.catalogue import ModelEntry, find
 from mocks.reference.errors import GatewayError
+from mocks.reference.fast_schema import VALID, Check, compile_schema
 from mocks.reference.settings import GatewaySettings
 from spec.loader import request_body_schema, validator_for_schema
 
@@ -30,6 +31,11 @@ def _chat_validator() -> Draft202012Validator:
     return validator_for_schema(request_body_schema(CHAT_PATH, "post"))
 
 
+@functools.cache
+def _chat_fast_check() -> Check:
+    return compile_schema(request_body_schema(CHAT_PATH, "post"))
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -37,7 +43,7 @@ def _reject_constant(name: str) -> Any:
 async def read_json(request: Request, settings: GatewaySettings) -> Any:
     """The request body as JSON; 400 for a wrong Content-Type or malformed JSON, 413 when too large."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
+    if media_type != "application/json" and not settings.has("content-type-ignored"):
         shown = repr(media_type) if media_type else "missing"
         message = f"Content-Type must be application/json, got {shown}"
         raise GatewayError(400, message, code="invalid_content_type")
@@ -91,7 +97,10 @@ def schema_error(errors: Iterable[ValidationError]) -> GatewayError | None:
 
 
 def check_schema(body: Any, settings: GatewaySettings) -> dict[str, Any]:
-    """`body` validated against the spec's ChatCompletionRequest; 400 naming the parameter otherwise."""
+    """`body` validated against the spec's ChatCompletionRequest; 400 naming the parameter otherwise. A body the
+    fast path finds surely valid skips jsonschema; anything else (every rejection) is decided by jsonschema."""
+    if isinstance(body, dict) and _chat_fast_check()(body) == VALID:
+        return body
     errors = [error for error in _chat_validator().iter_errors(body) if not _relaxed(error, settings)]
     problem = schema_error(errors)
     if problem is not None:
@@ -106,13 +115,21 @@ def check_semantics(body: dict[str, Any], settings: GatewaySettings) -> ModelEnt
     model_id = body.get("model")
     entry = find(model_id, settings.upstreams) if isinstance(model_id, str) else None
     if entry is None:
+        if settings.has("unknown-provider-500") and "/" in str(model_id):  # `provider/model`: a KeyError
+            raise GatewayError(500, f"internal server error: KeyError({str(model_id).split('/')[0]!r})")
         if settings.has("unknown-model-500"):
             raise GatewayError(500, f"internal server error: KeyError({model_id!r})")
         raise GatewayError(404, f"model {model_id!r} not found", code="model_not_found", param="model")
+    if entry.endpoint != "chat" and settings.has("dedicated-model-500"):  # sent upstream, its refusal relayed
+        raise GatewayError(500, f"provider error: {entry.provider} returned 400: the model does not support "
+                           "Chat Completions API", code="provider_error", error_type="provider_error")
     if entry.endpoint != "chat":
         raise GatewayError(400, f"model {entry.id!r} does not support /chat/completions: it is served on "
                            f"/{entry.endpoint} (capabilities: {', '.join(entry.capabilities)})",
                            code="unsupported_model", param="model")
+    if settings.has("assistant-reasoning-refused") and any(
+            isinstance(m, dict) and "reasoning" in m for m in body["messages"]):
+        raise GatewayError(400, "messages: unknown field 'reasoning'", code="invalid_parameter", param="messages")
     if "top_logprobs" in body and body.get("logprobs") is not True:
         raise GatewayError(400, "top_logprobs requires logprobs=true", code="invalid_parameter",
                            param="top_logprobs")

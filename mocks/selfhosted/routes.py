@@ -81,7 +81,7 @@ async def chat_completions(request: Request) -> Response:
             f"This model's maximum context length is {served.max_model_len} tokens. However, you requested "
             f"{prompt + plan.max_tokens} tokens ({prompt} in the messages, {plan.max_tokens} in the completion). "
             "Please reduce the length of the messages or completion.", param="max_tokens")
-    plan = dataclasses.replace(plan, seed=extras.seed(plan.seed))
+    plan = dataclasses.replace(plan, seed=extras.seed(plan.seed), content_filter=faultset.content_filtered)
     if not plan.stream:
         return json_response(chat.complete(plan))
     return EventStreamResponse(chat.frames(plan), pacer=faultset.before_chunk)

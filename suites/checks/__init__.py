@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from suites.checks import (
+    access,
+    answers,
+    audio,
     auth,
     chat,
     client,
+    dedicated,
+    embeddings,
     errors,
     http,
     models,
@@ -15,10 +20,14 @@ from suites.checks import (
     store,
     stream,
     tools,
+    translation,
     validation,
     voices,
 )
 from suites.checks.registry import CHECKS, Check, CheckOutcome, run_checks
 
-__all__ = ["CHECKS", "Check", "CheckOutcome", "auth", "chat", "client", "errors", "http", "models", "output",
-           "run_checks", "schema", "sdk", "store", "stream", "tools", "validation", "voices"]
+__all__ = ["CHECKS", "Check", "CheckOutcome", "access", "answers", "audio", "auth", "chat", "client", "dedicated",
+           "embeddings",
+           "errors", "http", "models", "output",
+           "run_checks", "schema", "sdk", "store", "stream", "tools", "translation", "validation",
+           "voices"]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from suites.conformance import (
+    access_tests,
+    answers_tests,
+    audio_tests,
     auth_tests,
     chat_tests,
     client_tests,
+    client_tool_tests,
+    embeddings_tests,
     error_tests,
     fuzz_tests,
     models_tests,
@@ -13,11 +18,14 @@ from suites.conformance import (
     sdk_tests,
     store_tests,
     tools_tests,
+    translation_tests,
     validation_tests,
     voices_tests,
 )
 from suites.conformance.registry import TESTS, ConformanceTest, TestContext, conformance_test
 
-__all__ = ["TESTS", "ConformanceTest", "TestContext", "auth_tests", "chat_tests", "client_tests", "conformance_test",
-           "error_tests", "fuzz_tests", "models_tests", "output_tests", "sdk_tests",
-           "store_tests", "tools_tests", "validation_tests", "voices_tests"]
+__all__ = ["TESTS", "ConformanceTest", "TestContext", "access_tests", "answers_tests", "audio_tests", "auth_tests",
+           "chat_tests", "client_tests",
+           "client_tool_tests", "conformance_test",
+           "embeddings_tests", "error_tests", "fuzz_tests", "models_tests", "output_tests", "sdk_tests",
+           "store_tests", "tools_tests", "translation_tests", "validation_tests", "voices_tests"]

@@ -68,7 +68,8 @@ class ProbeAdapter(BaseAdapter):
         """The probe belongs to the test run; it is closed there."""
 
 
-def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], what: str) -> Exchange:
+def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], what: str,
+              api: str = "ai") -> Exchange:
     """`case.call` through the probe; the Exchange carries the case and schemathesis's view of the response."""
     adapter = ProbeAdapter(probe, what)
     with requests.Session() as session:
@@ -78,7 +79,7 @@ def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], w
     reply = adapter.last
     assert reply is not None, "case.call returned without sending a request"
     return Exchange(
-        api="ai", operation=f"{case.method.upper()} {case.formatted_path}", method=case.method.upper(),
+        api=api, operation=f"{case.method.upper()} {case.formatted_path}", method=case.method.upper(),
         url=str(response.request.url or ""), request_headers=headers,
         request_json=case.body if isinstance(case.body, dict | list) else None,
         status=reply.status, headers=reply.headers, body=reply.body, elapsed_s=reply.elapsed_s,

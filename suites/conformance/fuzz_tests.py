@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
 from reports.model import FailureRecord
 from spec.loader import api_view
 from suites.conformance.fuzz_send import send_case
 from suites.conformance.registry import TestContext, conformance_test
 from suites.conformance.store_tests import delete_quietly, run_collection, scoped_case, written_path
+from suites.exchange import Exchange
 from suites.failures import TargetUnreachable
 from suites.features import Feature
 
-# (method, path relative to the API base, the features the operation belongs to)
+# (method, path relative to the API base, the features the operation belongs to): the default run's operations
 FUZZED: tuple[tuple[str, str, Feature], ...] = (
     ("GET", "/models", Feature.MODELS),
     ("GET", "/models/{id}", Feature.MODELS),
@@ -34,25 +38,99 @@ FUZZED: tuple[tuple[str, str, Feature], ...] = (
 # the target's `examples` (at least one), which keeps the default run fast.
 EXAMPLES_SHARE: dict[str, float] = {"/audio/voices": 0.2, "/store/{collection}": 0.2, "/store/{collection}/{key}": 0.2}
 MODES = {"positive": schemathesis.GenerationMode.POSITIVE, "negative": schemathesis.GenerationMode.NEGATIVE}
+# Positive cases of these operations name a model the target lists under this `[models]` key (first key given wins)
+PINNED_MODEL_KEYS: dict[str, tuple[str, ...]] = {
+    "/chat/completions": ("chat",), "/chat/count": ("count",), "/embeddings": ("embedding", "embeddings"),
+    "/audio/speech": ("speech",), "/audio/transcriptions": ("transcription",),
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of one API, and the feature a target must declare for it to be fuzzed."""
+
+    api: str
+    method: str
+    path: str
+    feature: Feature
+
+    def label(self, mode: str) -> str:
+        return f"{'client ' if self.api == 'client' else ''}{self.method} {self.path} {mode}"
+
+
+OPERATIONS: tuple[Operation, ...] = tuple(Operation("ai", *row) for row in FUZZED)
+# The deep run fuzzes every implemented operation of both APIs
+DEEP_OPERATIONS: tuple[Operation, ...] = (
+    *OPERATIONS,
+    Operation("ai", "POST", "/chat/count", Feature.TOKEN_COUNTING),
+    Operation("ai", "POST", "/embeddings", Feature.EMBEDDINGS),
+    Operation("ai", "POST", "/audio/speech", Feature.AUDIO),
+    Operation("ai", "POST", "/audio/transcriptions", Feature.AUDIO),
+    Operation("client", "POST", "/chat/completions", Feature.CLIENT_CHAT),
+)
 
 
 @functools.cache
-def _schema() -> Any:
-    return schemathesis.openapi.from_dict(api_view("ai"), config=schemathesis.Config())
+def _schema(api: str = "ai") -> Any:
+    return schemathesis.openapi.from_dict(api_view(cast(Literal["ai", "client"], api)), config=schemathesis.Config())
 
 
-def _with_model(model: str) -> Any:
-    """Positive chat cases name the target's model, so they exercise completions instead of 404s."""
+def _with_model(models: tuple[str, ...], swap: dict[str, str] | None = None) -> Callable[[Any], Any]:
+    """Cases name the target's models in turn (so they exercise completions instead of 404s); with `swap`, only
+    a body naming one of its models gets the replacement (a valid model for a valid one, for negative cases)."""
+    turn = itertools.cycle(models)
 
     def pin(case: Any) -> Any:
         if isinstance(case.body, dict):
-            case.body["model"] = model
+            if swap is None:
+                case.body["model"] = next(turn)
+            elif isinstance(case.body.get("model"), str) and case.body["model"] in swap:
+                case.body["model"] = swap[case.body["model"]]
         return case
 
     return pin
 
 
-def _collapse(t: TestContext, first_new: int, examples: int) -> None:
+def _pinned_models(t: TestContext, operation: Operation, rotate: bool) -> tuple[str, ...]:
+    if operation.api == "client":
+        return (t.client_model("chat"),)
+    if operation.path == "/chat/completions":
+        return t.models("chat") if rotate else (t.model(),)
+    for key in PINNED_MODEL_KEYS.get(operation.path, ()):
+        if models := t.target.models_for(key, fallback=False):
+            return models
+    return ()
+
+
+def strategy_for(t: TestContext, operation: Operation, mode: str, *, rotate_models: bool = False) -> Any:
+    """The schemathesis strategy for `operation` in `mode`: positive cases name the target's models; store cases
+    write only collections of this run, so a live target's own data is never touched."""
+    strategy = _schema(operation.api)[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
+    if mode == "positive" and (models := _pinned_models(t, operation, rotate_models)):
+        strategy = strategy.map(_with_model(models))
+    if operation.api == "client" and mode == "negative":  # never the provider whose breaker a client test opened
+        breaker, chat = t.target.client_model("breaker", fallback=False), t.target.client_model("chat")
+        if breaker and chat and breaker != chat:
+            strategy = strategy.map(_with_model((), swap={breaker: chat}))
+    if operation.path.startswith("/store/"):
+        strategy = strategy.map(scoped_case(run_collection("fuzz") + "-"))
+    return strategy
+
+
+@dataclass
+class Batch:
+    """How many examples to generate; `seed` None is the default run's derandomized generation. `stop` ends
+    sending early (the cases left are generated but not sent); `seen` is told of each exchange and the failures
+    its checks added; `sent` counts the requests actually sent."""
+
+    examples: int
+    seed: int | None = None
+    stop: Callable[[], bool] = lambda: False
+    seen: Callable[[Exchange, list[FailureRecord]], None] | None = None
+    sent: int = 0
+
+
+def collapse_failures(t: TestContext, first_new: int, examples: int, label: str = "") -> None:
     """One failure per check, with how many generated requests tripped it, instead of one per request."""
     fresh = t.failures[first_new:]
     del t.failures[first_new:]
@@ -63,49 +141,55 @@ def _collapse(t: TestContext, first_new: int, examples: int) -> None:
         first = failures[0]
         t.failures.append(FailureRecord(
             check_name, first.severity,
-            f"{len(failures)} of {examples} generated requests failed; first: {first.message}", first.inferred,
+            f"{label}{len(failures)} of {examples} generated requests failed; first: {first.message}", first.inferred,
         ))
 
 
-def fuzz(t: TestContext, method: str, path: str, mode: str) -> None:
-    operation = _schema()[path][method]
-    strategy = operation.as_strategy(generation_mode=MODES[mode])
-    if mode == "positive" and path == "/chat/completions":
-        strategy = strategy.map(_with_model(t.model()))
-    written: list[str] = []  # store records the cases wrote, deleted at the end
-    if path.startswith("/store/"):  # only collections of this run, so a live target's own data is never touched
-        strategy = strategy.map(scoped_case(run_collection("fuzz") + "-"))
-    headers = t.target.auth_headers()
-    base_url = t.base_url("ai")
-    first_new, sent = len(t.failures), [0]
+def explore(t: TestContext, operation: Operation, mode: str, strategy: Any, batch: Batch) -> None:
+    """Send up to `batch.examples` generated cases of `operation` through every check (counted in `batch.sent`).
+    Records the store writes and deletes them afterwards; TargetUnreachable when the target stopped answering."""
+    api, method = operation.api, operation.method
+    headers = t.credentials(api)
+    base_url = t.base_url(api)
+    written: list[str] = []
     unreachable: list[TargetUnreachable] = []
 
-    examples = max(1, round(t.target.examples * EXAMPLES_SHARE.get(path, 1.0)))
-
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=batch.examples, deadline=None, database=None, derandomize=batch.seed is None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
               verbosity=Verbosity.quiet)
     @given(case=strategy)
-    def explore(case: Any) -> None:
-        if unreachable:  # the target already failed at the transport level: do not wait on it again
+    def one(case: Any) -> None:
+        if unreachable or batch.stop():  # the target failed at the transport level, or the run is over
             return
         try:
             what = f"{method} {case.formatted_path} (schemathesis {mode} case)"
-            exchange = send_case(t.probe, case, base_url, headers, what)
+            exchange = send_case(t.probe, case, base_url, headers, what, api=api)
         except TargetUnreachable as error:
             body = json.dumps(case.body, default=repr) if isinstance(case.body, dict | list) else repr(case.body)
             unreachable.append(TargetUnreachable(f"{error.reason}; generated body {body[:200]}"))
             return
-        sent[0] += 1
+        batch.sent += 1
+        first_new = len(t.failures)
         t.apply(exchange)
+        if batch.seen is not None:
+            batch.seen(exchange, t.failures[first_new:])
         if where := written_path(exchange):
             written.append(where)
 
-    explore()
+    (one if batch.seed is None else seed(batch.seed)(one))()
     delete_quietly(t, written, headers)
-    _collapse(t, first_new, sent[0])
     if unreachable:
         raise unreachable[0]
+
+
+def fuzz(t: TestContext, method: str, path: str, mode: str) -> None:
+    operation = Operation("ai", method, path, Feature.SCHEMA_FUZZING)
+    examples = max(1, round(t.target.examples * EXAMPLES_SHARE.get(path, 1.0)))
+    first_new, batch = len(t.failures), Batch(examples)
+    try:
+        explore(t, operation, mode, strategy_for(t, operation, mode), batch)
+    finally:
+        collapse_failures(t, first_new, batch.sent)
 
 
 def _register(method: str, path: str, feature: Feature, mode: str) -> None:

@@ -375,6 +375,23 @@ def _same_generated_id(http: httpx.Client) -> bool:
     return first == second
 
 
+# user → assistant (tool_calls) → tool (tool_call_id); and a tool message as 002 shows it, without tool_call_id.
+TOOL_CALL = {"id": "call_1", "type": "function", "function": {"name": "scan", "arguments": "{}"}}
+TOOL_RESULT = [{"role": "user", "content": "Scan it"}, {"role": "assistant", "content": "", "tool_calls": [TOOL_CALL]},
+               {"role": "tool", "tool_call_id": "call_1", "content": "clean"}]
+BARE_TOOL = [{"role": "user", "content": "Scan it"}, {"role": "tool", "content": "clean"}]
+
+
+def test_tool_messages(gateway: httpx.Client) -> None:
+    """A tool result naming its call is answered; a bare tool message (002's format) is refused with 400 naming
+    the missing tool_call_id, the same for every provider (the vLLM-style one would take it as text)."""
+    assert _post(gateway, messages=TOOL_RESULT).status_code == 200
+    for model in ("gpt-4", "gpt-oss-20b"):
+        refused = _post(gateway, model=model, messages=BARE_TOOL)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["param"] == "messages[1].tool_call_id"
+
+
 def _third_admitted(http: httpx.Client) -> bool:  # with a limit of 2 requests per window
     return [_post(http).status_code for _ in range(3)][-1] == 200
 
@@ -397,6 +414,8 @@ SYMPTOMS: dict[str, Callable[[httpx.Client], bool]] = {
         "/chat/completions", json={"messages": CHAT["messages"]}).status_code == 500,
     "client-unknown-model-502": lambda http: _post(http, model="gpt-9").status_code == 502,
     "client-rate-limit-off-by-one": _third_admitted,
+    "client-tool-call-id-dropped": lambda http: _post(http, messages=TOOL_RESULT).status_code != 200,
+    "client-bare-tool-message-500": lambda http: _post(http, messages=BARE_TOOL).status_code == 500,
 }
 # Settings a symptom needs; the others are checked against the module's clean gateway.
 OVERRIDES: dict[str, dict[str, Any]] = {

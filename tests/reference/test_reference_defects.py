@@ -9,8 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from test_reference_access import SYMPTOMS as ACCESS_SYMPTOMS
+from test_reference_media_defects import SYMPTOMS as MEDIA_SYMPTOMS
 from test_reference_output_defects import SYMPTOMS as OUTPUT_SYMPTOMS
 from test_reference_sdk_defects import SYMPTOMS as SDK_SYMPTOMS
+from test_reference_translation_defects import SYMPTOMS as TRANSLATION_SYMPTOMS
 
 from mocks.reference import DEFECTS, QUIRKS, GatewaySettings, ReferenceStack
 from mocks.reference.defects import CLIENT_DEFECTS, DATA_DEFECTS
@@ -142,6 +145,9 @@ def probes() -> Iterator[Callable[[str | None], Probe]]:
 # and the voices list's (test_store.py, test_voices.py), and those of what answers say
 # (test_reference_output_defects.py), and those the openai SDK trips over (test_reference_sdk_defects.py).
 ELSEWHERE = frozenset(CLIENT_DEFECTS) | frozenset(DATA_DEFECTS) | frozenset(OUTPUT_SYMPTOMS) | frozenset(SDK_SYMPTOMS)
+ELSEWHERE |= frozenset(ACCESS_SYMPTOMS)  # what the gateway admits and answers carry (test_reference_access.py)
+ELSEWHERE |= frozenset(MEDIA_SYMPTOMS)  # embeddings, audio, dedicated endpoints (test_reference_media_defects.py)
+ELSEWHERE |= frozenset(TRANSLATION_SYMPTOMS)  # what reaches the mock providers (test_reference_translation_defects.py)
 AI_DEFECTS = sorted(set(DEFECTS) - ELSEWHERE)
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from mocks.reference.transport import LeanClient
+from mocks.reference.chunked import ChunkedError, Dechunker
+from mocks.reference.streaming import CoalescedStreamingResponse
+from mocks.reference.transport import Body, LeanClient
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 TIMEOUT = httpx.Timeout(2.0, connect=1.0)
@@ -194,3 +199,144 @@ def test_a_closed_port_is_a_connect_error() -> None:
                 await client.get("ftp://127.0.0.1/")
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("headers", [None, {"authorization": "Bearer sk-1"},
+                                     {"Accept": "text/event-stream", "x-mock-delay-ms": "5"},
+                                     {"content-type": "application/json; charset=utf-8", "Host": "upstream.example"},
+                                     {"user-agent": "gateway", "accept-encoding": "identity"}])
+def test_requests_built_from_a_template_are_what_httpx_builds(headers: dict[str, str] | None) -> None:
+    async def main() -> None:
+        async with LeanClient(timeout=TIMEOUT) as lean, httpx.AsyncClient(timeout=TIMEOUT, trust_env=False) as plain:
+            for body in ({"text": "déjà vu \u2028", "n": [1, 2.5, None]}, {}, ["x"] * 3):
+                for _ in range(2):  # the second from the cached template
+                    ours = lean.build_request("POST", "http://127.0.0.1:9/v1/chat/completions", json=body,
+                                              headers=headers)
+                    theirs = plain.build_request("POST", "http://127.0.0.1:9/v1/chat/completions", json=body,
+                                                 headers=headers)
+                    assert (ours.method, ours.url, ours.headers.raw, ours.content, ours.extensions) == \
+                        (theirs.method, theirs.url, theirs.headers.raw, theirs.content, theirs.extensions)
+
+    asyncio.run(main())
+
+
+CHUNKED = b"3;ext=1\r\nabc\r\n2\r\nde\r\n10\r\n" + b"f" * 16 + b"\r\n0\r\ntrailer: x\r\n\r\n"
+
+
+def test_a_chunked_body_split_anywhere_decodes_the_same() -> None:
+    for cut in range(len(CHUNKED) + 1):
+        decoder = Dechunker(64)
+        assert decoder.feed(CHUNKED[:cut]) + decoder.feed(CHUNKED[cut:]) == b"abcde" + b"f" * 16
+        assert decoder.finished and not decoder.buffer
+    decoder = Dechunker(64)
+    assert decoder.feed(CHUNKED + b"extra") == b"abcde" + b"f" * 16 and decoder.buffer == b"extra"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"zz\r\n", "malformed chunk size b'zz\\r\\n'"),
+    (b"-5\r\nabc", "malformed chunk size b'-5\\r\\n'"),
+    (b"1" * 100, "malformed chunked body"),
+])
+def test_a_malformed_chunked_body_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(ChunkedError, match=re.escape(message)):
+        Dechunker(64).feed(data)
+
+
+def test_a_stream_read_to_its_done_event_frees_its_connection() -> None:
+    events = b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in (b"data: 1\n\n", b"data: [DONE]\n\n"))
+    connections = 0
+    inner = keep_alive(*[b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + events + b"0\r\n\r\n"] * 2)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await inner(reader, writer)
+
+    async def client_code(client: LeanClient, base: str) -> None:
+        for _ in range(2):  # the relay stops at [DONE]: the terminating chunk came in the same read
+            reply = await client.send(client.build_request("POST", base + "/stream", json={}), stream=True)
+            async for line in reply.aiter_lines():
+                if line == "data: [DONE]":
+                    break
+            await reply.aclose()
+
+    run(handler, client_code)
+    assert connections == 1
+
+
+def test_before_read_runs_once_every_piece_read_so_far_was_handed_on() -> None:
+    gate = asyncio.Event()
+    log: list[str] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n2\r\ncd\r\n")
+        await writer.drain()
+        await gate.wait()
+        writer.write(b"1\r\ne\r\n0\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    async def client_code(client: LeanClient, base: str) -> None:
+        reply = await client.send(client.build_request("POST", base + "/", json={}), stream=True)
+        assert isinstance(reply.stream, Body)
+
+        async def before_read() -> None:
+            log.append("read")
+            gate.set()
+
+        reply.stream.before_read = before_read
+        async for piece in reply.aiter_bytes():
+            log.append(piece.decode())
+        assert log == ["read", "abcd", "read", "e"]
+
+    run(handler, client_code)
+
+
+def test_a_whole_answer_is_readable_and_a_compressed_one_decoded() -> None:
+    packed = gzip.compress(b'{"ok": true}')
+    zipped = b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: %d\r\n\r\n%s" % (len(packed), packed)
+    inner = keep_alive(b'HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n{"ok": true}', zipped)
+
+    async def client_code(client: LeanClient, base: str) -> None:
+        for _ in range(2):
+            reply = await client.post(base + "/", json={})
+            assert (reply.json(), reply.text) == ({"ok": True}, '{"ok": true}')
+            assert reply.is_closed and reply.is_stream_consumed
+
+    run(inner, client_code)
+
+
+def test_the_sse_response_sends_the_events_of_one_read_as_one_message() -> None:
+    gate = asyncio.Event()
+    messages: list[dict[str, Any]] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n")
+        await writer.drain()
+        await gate.wait()
+        writer.write(b"9\r\ndata: 3\n\n\r\n0\r\n\r\n")
+        await writer.drain()
+        await reader.read()
+
+    async def client_code(client: LeanClient, base: str) -> None:
+        reply = await client.send(client.build_request("POST", base + "/", json={}), stream=True)
+
+        async def events() -> AsyncIterator[bytes]:
+            async for line in reply.aiter_lines():
+                if line:
+                    yield f"{line}\r\n\r\n".encode()
+            yield b"data: [DONE]\r\n\r\n"
+
+        async def send(message: dict[str, Any]) -> None:
+            messages.append(message)
+            gate.set()
+
+        response = CoalescedStreamingResponse(events(), reply.stream, headers={}, media_type="text/event-stream")
+        await response.stream_response(send)  # type: ignore[arg-type]
+
+    run(handler, client_code)
+    assert [message.get("body") for message in messages] == [
+        None, b"data: 1\r\n\r\ndata: 2\r\n\r\n", b"data: 3\r\n\r\ndata: [DONE]\r\n\r\n"]
+    assert [message.get("more_body") for message in messages] == [None, True, False]

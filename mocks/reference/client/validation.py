@@ -66,7 +66,26 @@ def check_request(body: Any, settings: GatewaySettings) -> dict[str, Any]:
     if not body["messages"]:
         raise invalid_request("messages: must hold at least one message", param="messages",
                               code="invalid_parameter")
-    return body
+    _check_tool_messages(body["messages"], settings)
+    if settings.has("client-tool-call-id-dropped"):  # cut to 002's message format: role and content only
+        body = {**body, "messages": [{"role": m["role"], "content": m["content"]} for m in body["messages"]]}
+    checked: dict[str, Any] = body
+    return checked
+
+
+def _check_tool_messages(messages: list[Any], settings: GatewaySettings) -> None:
+    """A `tool` message must name the call it answers (`tool_call_id`, as in the AI API's message format, 000):
+    002 shows a tool message with only role and content, but an OpenAI-compatible provider cannot match such a
+    result to a call, so the gateway refuses it with 400 itself, the same for every provider, rather than
+    forward it (OpenAI refuses it, a vLLM-style server takes it as text)."""
+    for i, message in enumerate(messages):
+        if message.get("role") != "tool" or (isinstance(message.get("tool_call_id"), str)
+                                             and message["tool_call_id"]):
+            continue
+        if settings.has("client-bare-tool-message-500"):
+            raise internal()  # the handler reads message["tool_call_id"]: a KeyError, a 500
+        raise invalid_request(f"messages[{i}]: a tool message needs the tool_call_id of the assistant tool call "
+                              "it answers", param=f"messages[{i}].tool_call_id", code="missing_tool_call_id")
 
 
 def resolve_model(body: dict[str, Any], settings: GatewaySettings) -> ModelEntry:

@@ -15,7 +15,8 @@ from mocks.reference.catalogue import ModelEntry
 from mocks.reference.errors import provider_error
 from mocks.reference.providers.anthropic_request import messages_request
 from mocks.reference.providers.anthropic_stream import ClaudeStream, finish_reason, tool_arguments, usage
-from mocks.reference.providers.base import NativeCall, now, supported
+from mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
+from mocks.reference.providers.base import upstream_status as mapped_status
 from mocks.reference.settings import GatewaySettings
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -33,7 +34,7 @@ class ClaudeAdapter:
         payload: dict[str, Any] = dict(self.request)
         if self.no_max_tokens:
             del payload["max_tokens"]
-        headers = {"x-api-key": self.settings.upstream_api_key, "anthropic-version": ANTHROPIC_VERSION}
+        headers = {"x-api-key": self.settings.upstream_key(self.provider), "anthropic-version": ANTHROPIC_VERSION}
         return NativeCall(self.settings.upstreams[self.provider] + "/messages", payload, headers)
 
     def completion(self, native: Any) -> dict[str, Any]:
@@ -58,6 +59,7 @@ class ClaudeAdapter:
         finish = finish_reason(message.get("stop_reason"), output_tool=self.output_tool is not None and not calls)
         content = "".join(texts) if texts or not calls else None
         choice = oa.choice(0, content, finish, tool_calls=calls, reasoning="".join(thinking) or None)
+        content_filter_defect([choice], self.settings)
         return dict(oa.completion(id=message["id"], created=self.created, model=message.get("model", ""),
                                   choices=[choice], usage=usage(message.get("usage") or {}, "".join(thinking),
                                                                 self.entry.encoding)))
@@ -67,6 +69,7 @@ class ClaudeAdapter:
         try:
             async for event in wire.aiter_events(lines):
                 for chunk in stream.feed(event):
+                    content_filter_defect(chunk["choices"], self.settings)
                     yield dict(chunk)
                 if stream.stopped:
                     return
@@ -75,4 +78,4 @@ class ClaudeAdapter:
         raise provider_error(self.provider, "stream ended before message_stop")
 
     def upstream_status(self, status: int, body: Any) -> int:
-        return status
+        return mapped_status(status, self.settings)

@@ -24,9 +24,8 @@ from typing import Any
 from mocks.anthropic import wire
 from mocks.reference.catalogue import ModelEntry
 from mocks.reference.providers.anthropic_messages import messages
-from mocks.reference.providers.base import reasoning_budget, tool_choice_name
+from mocks.reference.providers.base import max_tokens, reasoning_budget, tool_choice_name
 from mocks.reference.settings import GatewaySettings
-from mocks.reference.validation import completion_budget
 
 MIN_THINKING_BUDGET = 1024
 OUTPUT_TOOL = "json_output"  # the forced tool of structured output, when the schema's name is unusable
@@ -78,22 +77,24 @@ def _structured(body: dict[str, Any], request: wire.MessagesRequest, system: lis
     return None
 
 
-def _sampling(body: dict[str, Any], request: wire.MessagesRequest, settings: GatewaySettings) -> None:
+def _sampling(body: dict[str, Any], request: wire.MessagesRequest, settings: GatewaySettings,
+              entry: ModelEntry) -> None:
     temperature, top_k, stop = body.get("temperature"), body.get("top_k"), body.get("stop")
     if isinstance(temperature, int | float):
-        request["temperature"] = min(float(temperature), 1.0)
+        scaled = settings.has("xlate-claude-temperature-scaled")  # OpenAI's 0..2 squeezed onto Anthropic's 0..1
+        request["temperature"] = float(temperature) / 2 if scaled else min(float(temperature), 1.0)
     if isinstance(body.get("top_p"), int | float):
         request["top_p"] = body["top_p"]
     if isinstance(top_k, int) and top_k > 0:
         request["top_k"] = top_k
     if stop:
         request["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
-    max_tokens = request["max_tokens"]
+    limit = request["max_tokens"]
     forced = request.get("tool_choice", {"type": "auto"})["type"] in ("any", "tool")
-    budget = reasoning_budget(body.get("reasoning_effort"), max_tokens, settings)
-    if budget is None or forced or max_tokens <= MIN_THINKING_BUDGET:
+    budget = reasoning_budget(body.get("reasoning_effort"), limit, settings, entry)
+    if budget is None or forced or limit <= MIN_THINKING_BUDGET:
         return
-    request["thinking"] = {"type": "enabled", "budget_tokens": min(max(budget, MIN_THINKING_BUDGET), max_tokens - 1)}
+    request["thinking"] = {"type": "enabled", "budget_tokens": min(max(budget, MIN_THINKING_BUDGET), limit - 1)}
     request.pop("temperature", None)
     request.pop("top_p", None)
     request.pop("top_k", None)
@@ -104,7 +105,7 @@ def messages_request(
 ) -> tuple[wire.MessagesRequest, str | None]:
     """The Messages request for a (support-filtered) OpenAI body, and the forced output tool's name."""
     system, turns = messages(body)
-    request: wire.MessagesRequest = {"model": entry.upstream_model, "max_tokens": completion_budget(body, entry),
+    request: wire.MessagesRequest = {"model": entry.upstream_model, "max_tokens": max_tokens(body, entry, settings),
                                      "messages": turns}
     functions = [t["function"] for t in body.get("tools") or [] if isinstance(t.get("function"), dict)]
     if functions:
@@ -113,7 +114,7 @@ def messages_request(
     output_tool = _structured(body, request, system)
     if system:
         request["system"] = "\n\n".join(system)
-    _sampling(body, request, settings)
+    _sampling(body, request, settings, entry)
     if body.get("stream") is True:
         request["stream"] = True
     return request, output_tool

@@ -10,9 +10,10 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS
+from mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS, ModelEntry
 from mocks.reference.errors import GatewayError
 from mocks.reference.settings import GatewaySettings
+from mocks.reference.validation import completion_budget
 
 # 001 "Reasoning Effort": the share of the completion budget given to reasoning.
 REASONING_SHARES: dict[str, float] = {"low": 0.25, "medium": 0.33, "high": 0.50}
@@ -54,7 +55,9 @@ class Adapter(Protocol):
 
 # Defects that lose a request parameter on the way upstream (see defects.py).
 DROPPED_BY_DEFECT: dict[str, str] = {"n-ignored": "n", "stop-ignored": "stop",
-                                     "response-format-dropped": "response_format"}
+                                     "response-format-dropped": "response_format",
+                                     "parallel-tool-calls-dropped": "parallel_tool_calls",
+                                     "logprobs-top-k-ignored": "top_logprobs"}
 
 
 def supported(body: Mapping[str, Any], provider: str, settings: GatewaySettings | None = None) -> dict[str, Any]:
@@ -64,6 +67,8 @@ def supported(body: Mapping[str, Any], provider: str, settings: GatewaySettings 
     if settings is not None:
         kept -= {name for defect, name in DROPPED_BY_DEFECT.items() if settings.has(defect)}
     payload = {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
+    if settings is not None and settings.has("xlate-reasoning-default-medium"):
+        payload.setdefault("reasoning_effort", "medium")
     messages = payload.get("messages")
     for message in messages if isinstance(messages, list) else []:
         if settings is None or not isinstance(message, dict):
@@ -75,12 +80,36 @@ def supported(body: Mapping[str, Any], provider: str, settings: GatewaySettings 
     return payload
 
 
-def reasoning_budget(effort: Any, max_tokens: int, settings: GatewaySettings) -> int | None:
+def reasoning_budget(effort: Any, max_tokens: int, settings: GatewaySettings, entry: ModelEntry) -> int | None:
     """001's budget for `reasoning_effort` (low 25%, medium 33%, high 50% of max tokens); None if unset."""
     if effort not in REASONING_SHARES:
         return None
     share = REASONING_SHARES["high" if settings.has("xlate-reasoning-budget-wrong") else effort]
+    if settings.has("xlate-thinking-budget-of-model-max"):
+        max_tokens = entry.max_completion_tokens  # the model's maximum, not the request's limit
     return int(max_tokens * share)
+
+
+def max_tokens(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> int:
+    """The completion budget sent upstream: max_completion_tokens, max_tokens, else 50% of the model's maximum."""
+    if settings.has("xlate-default-max-tokens-full") and not any(
+            isinstance(body.get(name), int) for name in ("max_completion_tokens", "max_tokens")):
+        return entry.max_completion_tokens  # the model's whole maximum instead of 000's 50%
+    return completion_budget(body, entry)
+
+
+def upstream_status(status: int, settings: GatewaySettings) -> int:
+    """The provider's status as mapped; `xlate-upstream-5xx-as-400` blames the caller for a provider failure."""
+    return 400 if settings.has("xlate-upstream-5xx-as-400") and status >= 500 else status
+
+
+def content_filter_defect(choices: Any, settings: GatewaySettings) -> None:
+    """`xlate-content-filter-as-stop`: a content-filter finish (OpenAI's, or mapped) is reported as `stop`."""
+    if not settings.has("xlate-content-filter-as-stop") or not isinstance(choices, list):
+        return
+    for choice in choices:
+        if isinstance(choice, dict) and choice.get("finish_reason") == "content_filter":
+            choice["finish_reason"] = "stop"
 
 
 def text_of(content: Any) -> str:

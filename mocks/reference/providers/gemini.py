@@ -15,7 +15,8 @@ from mocks.gemini import wire
 from mocks.openai import wire as oa
 from mocks.reference.catalogue import ModelEntry
 from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import NativeCall, now, supported
+from mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
+from mocks.reference.providers.base import upstream_status as mapped_status
 from mocks.reference.providers.gemini_contents import contents
 from mocks.reference.providers.gemini_request import generate_request
 from mocks.reference.providers.gemini_stream import (
@@ -30,8 +31,8 @@ from mocks.reference.providers.gemini_stream import (
 from mocks.reference.settings import GatewaySettings
 
 
-def _headers(settings: GatewaySettings) -> dict[str, str]:
-    return {"x-goog-api-key": settings.upstream_api_key}
+def _headers(settings: GatewaySettings, provider: str) -> dict[str, str]:
+    return {"x-goog-api-key": settings.upstream_key(provider)}
 
 
 def count_call(messages: list[dict[str, Any]], entry: ModelEntry, settings: GatewaySettings) -> NativeCall:
@@ -42,7 +43,7 @@ def count_call(messages: list[dict[str, Any]], entry: ModelEntry, settings: Gate
     if system:
         inner["systemInstruction"] = {"parts": system}
     url = f"{settings.upstreams[entry.provider]}/models/{entry.upstream_model}:countTokens"
-    return NativeCall(url, {"generateContentRequest": inner}, _headers(settings))
+    return NativeCall(url, {"generateContentRequest": inner}, _headers(settings, entry.provider))
 
 
 def upstream_status(status: int, body: Any) -> int:
@@ -57,6 +58,8 @@ class GeminiAdapter:
     def __init__(self, body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> None:
         self.provider, self.entry, self.settings = entry.provider, entry, settings
         filtered = supported(body, entry.provider, settings)
+        if settings.has("xlate-gemini-seed-forwarded") and isinstance(body.get("seed"), int):
+            filtered["seed"] = body["seed"]  # 000's table says Gemini has no seed; Gemini's API takes one
         self.request: wire.GenerateContentRequest = generate_request(filtered, entry, settings)
         self.stream = body.get("stream") is True
         self.created = now()
@@ -64,7 +67,7 @@ class GeminiAdapter:
     def call(self) -> NativeCall:
         method = "streamGenerateContent?alt=sse" if self.stream else "generateContent"
         url = f"{self.settings.upstreams[self.provider]}/models/{self.entry.upstream_model}:{method}"
-        return NativeCall(url, dict(self.request), _headers(self.settings))
+        return NativeCall(url, dict(self.request), _headers(self.settings, self.provider))
 
     def _choice(self, candidate: dict[str, Any], position: int, response_id: str) -> oa.Choice:
         index = int(candidate.get("index") or position)
@@ -93,6 +96,7 @@ class GeminiAdapter:
                    if isinstance(c, dict)]
         if not choices:
             choices = [oa.choice(0, "", "content_filter" if blocked(native) else "stop")]
+        content_filter_defect(choices, self.settings)
         return dict(oa.completion(id=response_id or f"gen-{self.created}", created=self.created,
                                   model=str(native.get("modelVersion") or self.entry.upstream_model),
                                   choices=choices, usage=usage(native.get("usageMetadata") or {})))
@@ -107,8 +111,9 @@ class GeminiAdapter:
             if not isinstance(response, dict):
                 raise provider_error(self.provider, f"stream event is not an object: {data[:100]!r}")
             for chunk in stream.feed(response):
+                content_filter_defect(chunk["choices"], self.settings)
                 yield dict(chunk)
         yield dict(stream.end())
 
     def upstream_status(self, status: int, body: Any) -> int:
-        return upstream_status(status, body)
+        return mapped_status(upstream_status(status, body), self.settings)

@@ -20,10 +20,9 @@ from typing import Any
 
 from mocks.gemini import wire
 from mocks.reference.catalogue import ModelEntry
-from mocks.reference.providers.base import reasoning_budget, tool_choice_name
+from mocks.reference.providers.base import max_tokens, reasoning_budget, tool_choice_name
 from mocks.reference.providers.gemini_contents import contents
 from mocks.reference.settings import GatewaySettings
-from mocks.reference.validation import completion_budget
 
 MAX_THINKING_BUDGET = 32_768
 
@@ -62,7 +61,7 @@ def generation_config(body: dict[str, Any], entry: ModelEntry, settings: Gateway
     """The generationConfig. n (candidateCount), seed and response_format (responseMimeType +
     responseJsonSchema) are mapped too, but 000's table marks them unsupported for Gemini, so `supported()`
     has dropped them before this runs: the table alone decides."""
-    config: wire.GenerationConfig = {"maxOutputTokens": completion_budget(body, entry)}
+    config: wire.GenerationConfig = {"maxOutputTokens": max_tokens(body, entry, settings)}
     if isinstance(body.get("n"), int):
         config["candidateCount"] = body["n"]
     if isinstance(body.get("seed"), int):
@@ -77,7 +76,7 @@ def generation_config(body: dict[str, Any], entry: ModelEntry, settings: Gateway
     stop = body.get("stop")
     if stop:
         config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
-    budget = reasoning_budget(body.get("reasoning_effort"), config["maxOutputTokens"], settings)
+    budget = reasoning_budget(body.get("reasoning_effort"), config["maxOutputTokens"], settings, entry)
     if budget:
         config["thinkingConfig"] = {"thinkingBudget": min(budget, MAX_THINKING_BUDGET), "includeThoughts": True}
     return config

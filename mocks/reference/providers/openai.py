@@ -10,9 +10,9 @@ from typing import Any
 from mocks.openai.wire import DONE, aiter_sse_data
 from mocks.reference.catalogue import ModelEntry
 from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import NativeCall, supported
+from mocks.reference.providers.base import NativeCall, content_filter_defect, max_tokens, supported
+from mocks.reference.providers.base import upstream_status as mapped_status
 from mocks.reference.settings import GatewaySettings
-from mocks.reference.validation import completion_budget
 
 
 def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:
@@ -20,10 +20,17 @@ def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewayS
     (000's support table), `max_tokens` folded into `max_completion_tokens` (default: 50% of the maximum)."""
     payload = supported(body, entry.provider, settings)
     payload["model"] = entry.upstream_model
-    payload["max_completion_tokens"] = completion_budget(body, entry)
+    payload["max_completion_tokens"] = max_tokens(body, entry, settings)
     if settings.has("max-completion-tokens-ignored") and not isinstance(body.get("max_tokens"), int):
         payload["max_completion_tokens"] = entry.default_completion_tokens  # only the legacy name was read
     payload.pop("max_tokens", None)
+    if settings.has("xlate-selfhosted-extras-dropped") and entry.provider == "threatwinds":
+        for name in ("top_k", "min_p", "repetition_penalty"):  # OpenAI's support column applied to vLLM
+            payload.pop(name, None)
+    if settings.has("xlate-service-tier-dropped"):
+        payload.pop("service_tier", None)
+    if settings.has("logprobs-when-not-asked") and "logprobs" not in payload:
+        payload["logprobs"] = True  # asked for the gateway's own scoring, and passed on to the caller
     if settings.has("seed-not-deterministic") and isinstance(payload.get("seed"), int):
         payload["seed"] = (payload["seed"] + secrets.randbelow(2**31)) % 2**63  # a per-request cache-busting salt
     temperature = payload.get("temperature")
@@ -62,23 +69,28 @@ class OpenAIAdapter:
                  payload: dict[str, Any] | None = None) -> None:
         self.provider, self.settings = entry.provider, settings
         self.payload = payload if payload is not None else upstream_request(body, entry, settings)
-        self.url = settings.upstreams[entry.provider] + "/chat/completions"
+        provider = "openai" if settings.has("xlate-selfhosted-routed-to-openai") else entry.provider
+        self.url = settings.upstreams[provider] + "/chat/completions"  # the defect: routed by the gpt- name
+        self.key = settings.upstream_key(provider)  # the key of the provider the request goes to
 
     def call(self) -> NativeCall:
-        headers = {"authorization": f"Bearer {self.settings.upstream_api_key}"}
+        headers = {"authorization": f"Bearer {self.key}"}
         return NativeCall(self.url, self.payload, headers)
 
     def completion(self, native: Any) -> dict[str, Any]:
         if not isinstance(native, dict) or not isinstance(native.get("choices"), list):
             raise provider_error(self.provider, "response is not a chat completion")
+        content_filter_defect(native["choices"], self.settings)
         return native
 
     async def chunks(self, lines: AsyncIterator[str]) -> AsyncGenerator[dict[str, Any], None]:
         async for data in aiter_sse_data(lines):
             if data.strip() == DONE:
                 return
-            yield parse_chunk(data, self.provider)
+            chunk = parse_chunk(data, self.provider)
+            content_filter_defect(chunk.get("choices"), self.settings)
+            yield chunk
         raise provider_error(self.provider, "stream ended before [DONE]")
 
     def upstream_status(self, status: int, body: Any) -> int:
-        return status
+        return mapped_status(status, self.settings)
