@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import socket
 import sys
 import threading
 from typing import Any
@@ -70,15 +69,6 @@ def _latency(args: argparse.Namespace) -> dict[str, Any] | None:
     return spec
 
 
-def _no_delay(server: ServerThread) -> None:
-    """TCP_NODELAY on the listening socket (accepted sockets inherit it on Linux): asyncio sets it only on
-    sockets created with proto IPPROTO_TCP, which ServerThread's is not, so each response whose headers and
-    body are written apart waits ~40 ms for a delayed ACK. Drop this once ServerThread sets it itself."""
-    sock = getattr(server, "_sock", None)
-    if isinstance(sock, socket.socket):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
 def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any] | None,
            api_key: str | None = None) -> list[ServerThread]:
     servers: list[ServerThread] = []
@@ -92,7 +82,6 @@ def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any
                     controller.rules.add(latency, default=True)
             offset = provider.offset if port and len(providers) > 1 else 0
             servers.append(ServerThread(app, port and port + offset, name=f"{provider.name}-mock"))
-            _no_delay(servers[-1])
             servers[-1].start()
     except BaseException:
         for server in servers:

@@ -57,10 +57,15 @@ class UpstreamRequest:
     def is_chat(self) -> bool:
         return self.method == "POST" and self.path.endswith(CHAT_PATHS.get(self.mock, ()))
 
+    @property
+    def betas(self) -> list[str]:
+        """The flags of the `anthropic-beta` header(s), sorted (Anthropic's opt-in to beta request fields)."""
+        return sorted({flag.strip() for flag in self.headers.get("anthropic-beta", "").split(",") if flag.strip()})
+
     def to_context(self) -> dict[str, Any]:
-        """The form checks read from `exchange.context["upstream"]`."""
+        """The form checks read from `exchange.context["upstream"]` (no other header: they may hold credentials)."""
         return {"mock": self.mock, "seq": self.seq, "method": self.method, "path": self.path, "query": self.query,
-                "json": self.json}
+                "json": self.json, "betas": self.betas}
 
 
 def new_marker() -> str:

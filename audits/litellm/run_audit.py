@@ -10,9 +10,11 @@ What it does, every step bounded in time, every process it starts ended by its P
    `<litellm-venv>/bin/litellm --config ... --host 127.0.0.1 --port P` (offline: local cost map, no
    telemetry; every HTTP(S) proxy variable points at a loopback sentinel that counts and refuses any
    attempt to leave the machine, with NO_PROXY for 127.0.0.1/localhost);
-3. waits for `GET /health/liveliness` (bounded), then runs
-   `aigw check --base-url http://127.0.0.1:P/v1 --token $MASTER_KEY --target target.toml --report-dir report`;
-4. stops LiteLLM and the mocks and exits with aigw's exit code (1 = failures were found, the expected outcome).
+3. renders `target.toml` plus an `[upstream]` table naming the three mock roots it started (so the
+   ai-translation tests can read their request journals and script their faults) into the same directory;
+4. waits for `GET /health/liveliness` (bounded), then runs
+   `aigw check --base-url http://127.0.0.1:P/v1 --token $MASTER_KEY --target <rendered> --report-dir report`;
+5. stops LiteLLM and the mocks and exits with aigw's exit code (1 = failures were found, the expected outcome).
 
 Only the standard library is used, so any Python 3.11+ runs it. Without the LiteLLM venv it prints why and
 exits 0 (skipped). Options: --litellm-venv, --aigw, --port, --start-timeout, --check-timeout, --report-dir.
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -46,6 +49,10 @@ BASES = {"openai": ("AIGW_MOCK_OPENAI_BASE", "/v1"), "anthropic": ("AIGW_MOCK_AN
          "gemini": ("AIGW_MOCK_GEMINI_BASE", "/v1beta")}
 OFFLINE_ENV = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # never fetch model_prices_and_context_window.json
+    "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",  # never fetch anthropic_beta_headers_config.json (Claude calls)
+    "LITELLM_LOCAL_POLICY_TEMPLATES": "True",  # the other remote JSON files LiteLLM can fetch: local copies only
+    "LITELLM_LOCAL_BLOG_POSTS": "True",
+    "LITELLM_LOCAL_AUTOROUTER_PRESETS": "True",
     "LITELLM_TELEMETRY": "False",
     "LITELLM_DONT_SHOW_FEEDBACK_BOX": "True",
     "DISABLE_ADMIN_UI": "True",
@@ -180,6 +187,21 @@ def render_config(urls: dict[str, str], dest: Path) -> dict[str, str]:
     return values
 
 
+def render_target(urls: dict[str, str], dest: Path) -> Path:
+    """target.toml plus an `[upstream]` table with the root URL of each mock LiteLLM runs over (the mocks' ports
+    are chosen at run time, so the static file cannot name them); the result is parsed back to be sure."""
+    text = (HERE / "target.toml").read_text(encoding="utf-8")
+    if "upstream" in tomllib.loads(text):
+        raise SystemExit(f"{HERE / 'target.toml'} must not have an [upstream] table: run_audit.py adds it")
+    lines = [f'{name} = "{urls[name]}"' for name in PROVIDERS]
+    rendered = text.rstrip("\n") + "\n\n# Added by run_audit.py: the mock roots LiteLLM runs over (their journals)\n" \
+        + "[upstream]\n" + "\n".join(lines) + "\n"
+    if tomllib.loads(rendered).get("upstream") != {name: urls[name] for name in PROVIDERS}:
+        raise SystemExit(f"the rendered target file {dest} does not read back its [upstream] table")
+    dest.write_text(rendered, encoding="utf-8")
+    return dest
+
+
 def find_aigw(given: str | None) -> str:
     candidates = [given] if given else [str(Path(sys.executable).with_name("aigw")), shutil.which("aigw"),
                                          str(REPO / ".venv/bin/aigw"), "/work/venv/bin/aigw"]
@@ -222,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         config = work / "litellm-config.yaml"
         bases = render_config(urls, config)
+        target = render_target(urls, work / "target.toml")
         port = args.port or free_port()
         proxy_vars = {name: sentinel.url for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                                                       "http_proxy", "https_proxy", "all_proxy")}
@@ -238,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args.report_dir.mkdir(parents=True, exist_ok=True)
         check_argv = [aigw, "check", "--base-url", f"{base}/v1", "--token", MASTER_KEY,
-                      "--target", str(HERE / "target.toml"), "--report-dir", str(args.report_dir)]
+                      "--target", str(target), "--report-dir", str(args.report_dir)]
         log("running: " + " ".join(check_argv).replace(MASTER_KEY, "$MASTER_KEY"))
         check = Child("aigw check", check_argv, work / "check.log", cwd=REPO)
         children.append(check)

@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.anthropic import schema_gen, wire
+from mocks.anthropic import errors, schema_gen, wire
 from mocks.anthropic.content import blocks
 from mocks.anthropic.validation import MessagesPlan, base62
-from mocks.core import textgen
+from mocks.core import jsongen, textgen
 from mocks.core.sse import Frame, dumps
-from mocks.core.tokens import count_tokens, decode, encode
+from mocks.core.tokens import count_tokens, decode, encode, token_pieces
 
 ENCODING = "o200k_base"
 MESSAGE_OVERHEAD = 3
@@ -55,7 +55,8 @@ def count_input_tokens(plan: MessagesPlan) -> int:
     * blocks: text -> its tokens; image -> IMAGE_TOKENS (1600, a ~1.15 megapixel image at Anthropic's
       width*height/750); tool_use -> name + compact JSON of `input`; tool_result -> its content (string, or
       the sum of its blocks); thinking and redacted_thinking -> 0 (Anthropic strips earlier turns' thinking);
-      any other block -> its key-sorted compact JSON.
+      any other block -> its key-sorted compact JSON;
+    * structured output (`output_config.format` or beta `output_format`): its schema as key-sorted compact JSON.
 
     Output tokens are exact too: thinking text + text + each tool_use's `input` as compact JSON (the
     concatenated `partial_json`); streamed text and thinking come one token per delta event."""
@@ -67,6 +68,8 @@ def count_input_tokens(plan: MessagesPlan) -> int:
     if plan.tools:
         total += TOOL_PROMPT_TOKENS[plan.tool_choice["type"]]
         total += sum(_tokens(textgen.canonical_json(tool)) for tool in plan.tools)
+    if plan.output_schema is not None:
+        total += _tokens(textgen.canonical_json(plan.output_schema))
     return total
 
 
@@ -145,11 +148,40 @@ def _tool_use(plan: MessagesPlan, tool: Mapping[str, Any], index: int) -> Part:
     return Part(wire.tool_use_block(tool_id, tool["name"], arguments), deltas, _tokens(text))
 
 
+def json_text(plan: MessagesPlan, schema: Mapping[str, Any]) -> str:
+    """The structured answer: a `jsongen` instance of `schema` seeded by the request, as compact JSON text
+    (a 400 when no valid instance can be made, e.g. an unsatisfiable schema)."""
+    try:
+        return dumps(jsongen.generate(schema, _material(plan, "json", schema=schema)))
+    except (jsongen.SchemaError, ValueError) as exc:  # ValueError: a NaN const
+        raise errors.invalid_request(f"The output format's JSON schema cannot be satisfied: {exc}") from None
+
+
+def _structured(plan: MessagesPlan, schema: Mapping[str, Any], left: int) -> tuple[Part | None, str | None, bool]:
+    """The JSON text part (None when empty), the stop sequence that cut it and whether max_tokens did: the
+    JSON is cut before the earliest stop sequence it contains, then at `left` tokens (one token per delta)."""
+    text = json_text(plan, schema)
+    hits = [(i, n, s) for n, s in enumerate(plan.stop_sequences) if s and (i := text.find(s)) >= 0]
+    hit = min(hits)[2] if hits else None
+    if hits:
+        text = text[: min(hits)[0]]
+    pieces, tokens = token_pieces(text, None, ENCODING)
+    capped = tokens > left
+    if capped:
+        pieces, tokens = token_pieces(text, max(left, 0), ENCODING)
+        hit = None
+    joined = "".join(pieces)
+    part = Part(wire.text_block(joined), tuple(map(wire.text_delta, pieces)), tokens) if joined else None
+    return part, hit, capped
+
+
 def answer(plan: MessagesPlan, input_tokens: int) -> Answer:
     """The deterministic answer: [thinking] [text] [tool_use...]. Text is the natural answer cut before the
     earliest stop sequence (`stop_sequence`) and capped at max_tokens minus the thinking tokens (`max_tokens`);
     forced tool use (`any`/`tool`) has no text. Tool calls follow only a text that ended naturally, each whole
-    or not at all: the first that does not fit in the tokens left ends the answer with `max_tokens`."""
+    or not at all: the first that does not fit in the tokens left ends the answer with `max_tokens`.
+    With structured output the text is the JSON of `json_text` instead (same stop and cap rules), and a
+    turn that calls tools has no text: the schema binds the final answer, not the tool-use turn."""
     parts: list[Part] = []
     if plan.thinking_budget is not None:
         parts.append(_thinking(plan, plan.thinking_budget))
@@ -157,7 +189,14 @@ def answer(plan: MessagesPlan, input_tokens: int) -> Answer:
     tools = chosen_tools(plan)
     stop: wire.StopReason = "end_turn"
     hit: str | None = None
-    if not tools or plan.tool_choice["type"] == "auto":
+    if plan.output_schema is not None:
+        if not tools:
+            part, hit, capped = _structured(plan, plan.output_schema, left)
+            stop = "max_tokens" if capped else "stop_sequence" if hit is not None else "end_turn"
+            if part is not None:
+                parts.append(part)
+                left -= part.tokens
+    elif not tools or plan.tool_choice["type"] == "auto":
         material = _material(plan, "text")
         text = textgen.generate(material, left, encoding=ENCODING, stop=plan.stop_sequences)
         natural = textgen.natural_text(material, ENCODING)

@@ -60,9 +60,14 @@ async def _body(request: Request) -> Any:
         raise errors.invalid_json() from None
 
 
+def betas(request: Request) -> frozenset[str]:
+    """The flags of the request's `anthropic-beta` headers (comma-separated, possibly repeated)."""
+    return frozenset(flag.strip() for value in request.headers.getlist("anthropic-beta") for flag in value.split(","))
+
+
 async def create_message(request: Request) -> Response:
     state, fault_plan = await _admit(request)
-    plan = validation.parse(await _body(request), state.models, strict=state.strict)
+    plan = validation.parse(await _body(request), state.models, strict=state.strict, betas=betas(request))
     if fault_plan.content_filtered:
         plan = dataclasses.replace(plan, refusal=True)
     if not plan.stream:
@@ -72,7 +77,8 @@ async def create_message(request: Request) -> Response:
 
 async def count_tokens(request: Request) -> Response:
     state, _ = await _admit(request)
-    plan = validation.parse(await _body(request), state.models, strict=state.strict, count=True)
+    plan = validation.parse(await _body(request), state.models, strict=state.strict, count=True,
+                            betas=betas(request))
     return json_response(wire.token_count(messages.count_input_tokens(plan)))
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema
+
 from mocks.anthropic import errors
 from mocks.anthropic.content import check_messages, check_system, check_tool_choice, check_tools, fail, kind_error
 from mocks.anthropic.state import ModelSpec
@@ -23,6 +25,9 @@ MESSAGE_PARAMETERS = COUNT_PARAMETERS | {
 _DOCS = "Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
 _MAX_TOKENS_DOCS = f"{_DOCS}#max-tokens-and-context-window-size"
 _COMPAT_DOCS = f"{_DOCS}#feature-compatibility"
+STRUCTURED_OUTPUTS_BETA = "structured-outputs-2025-11-13"
+"""The `anthropic-beta` flag under which the Messages API takes the original top-level `output_format`."""
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -52,6 +57,7 @@ class MessagesPlan:
     thinking_budget: int | None
     id: str
     refusal: bool = False  # the `content_filter` fault: the answer ends with stop_reason `refusal`
+    output_schema: dict[str, Any] | None = None  # structured output: `output_config.format` or beta `output_format`
 
 
 def _integer(
@@ -113,11 +119,69 @@ def _options(body: Mapping[str, Any]) -> tuple[bool, tuple[str, ...]]:
     return stream, tuple(stops)
 
 
-def parse(body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, count: bool = False) -> MessagesPlan:
-    """Validate `body` (a count_tokens body if `count`); raises `AnthropicError` (400, or 404 unknown model)."""
+def _extra(value: Mapping[str, Any], path: str, allowed: tuple[str, ...], strict: bool) -> None:
+    for name in sorted(set(value) - set(allowed)) if strict else []:
+        raise fail(f"{path}.{name}", "Extra inputs are not permitted")
+
+
+def _output_format(value: Any, path: str, strict: bool) -> dict[str, Any] | None:
+    """A JSON output format (`{"type": "json_schema", "schema": {...}}`) at `path`; its schema, or None when
+    null. The schema must be a draft 2020-12 JSON Schema object; Anthropic's narrower supported subset (no
+    numeric or string-length constraints, `additionalProperties: false`) is not modelled."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise kind_error(path, "dictionary")
+    if "type" not in value:
+        raise fail(f"{path}.type", "Field required")
+    if value["type"] != "json_schema":
+        raise fail(f"{path}.type", "Input should be 'json_schema'")
+    schema = value.get("schema")
+    if schema is None:
+        raise fail(f"{path}.schema", "Field required")
+    if not isinstance(schema, dict):
+        raise kind_error(f"{path}.schema", "dictionary")
+    _extra(value, path, ("schema", "type"), strict)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError:
+        raise fail(f"{path}.schema", "JSON schema is invalid. It must match JSON Schema draft 2020-12 "
+                   "(https://json-schema.org/draft/2020-12).") from None
+    return schema
+
+
+def _output_schema(body: Mapping[str, Any], *, beta: bool, strict: bool) -> dict[str, Any] | None:
+    """The schema of structured output: GA `output_config.format`, or (only under the `structured-outputs-2025-11-13`
+    beta, `beta`) the top-level `output_format`; both at once is a 400, as the SDK refuses it."""
+    config = body.get("output_config")
+    found: dict[str, Any] | None = None
+    if config is not None:
+        if not isinstance(config, dict):
+            raise kind_error("output_config", "dictionary")
+        _extra(config, "output_config", ("effort", "format"), strict)
+        effort = config.get("effort")
+        if effort is not None and effort not in EFFORTS:
+            raise fail("output_config.effort", "Input should be 'low', 'medium', 'high', 'xhigh' or 'max'")
+        found = _output_format(config.get("format"), "output_config.format", strict)
+    if beta and body.get("output_format") is not None:
+        if found is not None:
+            raise errors.invalid_request("Both output_format and output_config.format were provided. Please use "
+                                         "only output_config.format (output_format is deprecated).")
+        found = _output_format(body["output_format"], "output_format", strict)
+    return found
+
+
+def parse(
+    body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, count: bool = False,
+    betas: frozenset[str] = frozenset(),
+) -> MessagesPlan:
+    """Validate `body` (a count_tokens body if `count`); raises `AnthropicError` (400, or 404 unknown model).
+    `betas`: the flags of the request's `anthropic-beta` header; `structured-outputs-2025-11-13` admits the
+    top-level `output_format`, which is otherwise an unknown field (refused when `strict`, else ignored)."""
     if not isinstance(body, dict):
         raise errors.invalid_request("Input should be a valid dictionary or object to extract fields from")
-    allowed = COUNT_PARAMETERS if count else MESSAGE_PARAMETERS
+    beta = STRUCTURED_OUTPUTS_BETA in betas
+    allowed = (COUNT_PARAMETERS if count else MESSAGE_PARAMETERS) | ({"output_format"} if beta else set())
     for name in sorted(set(body) - allowed) if strict else []:
         raise fail(name, "Extra inputs are not permitted")
     if "model" not in body:
@@ -132,6 +196,7 @@ def parse(body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, co
     tools = check_tools(body.get("tools"))
     tool_choice = check_tool_choice(body.get("tool_choice"), tools)
     budget = _thinking(body)
+    output_schema = _output_schema(body, beta=beta, strict=strict)
     spec = models.get(body["model"])
     if spec is None:
         raise errors.model_not_found(body["model"])
@@ -152,5 +217,5 @@ def parse(body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, co
     return MessagesPlan(
         model=body["model"], messages=messages, system=system, tools=tools, tool_choice=tool_choice,
         max_tokens=max_tokens, stop_sequences=stops, stream=stream, thinking_budget=budget,
-        id="msg_01" + base62(digest, 22),
+        id="msg_01" + base62(digest, 22), output_schema=output_schema,
     )

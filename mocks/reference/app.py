@@ -18,6 +18,7 @@ from mocks.reference.client import CLIENT_BASE_PATH, create_client_app
 from mocks.reference.count import CountEndpoint
 from mocks.reference.embeddings import EmbeddingsEndpoint
 from mocks.reference.errors import GatewayError, install_handlers
+from mocks.reference.fastchat import ChatApp
 from mocks.reference.hotpaths import install as install_hot_paths
 from mocks.reference.models import ModelEndpoints
 from mocks.reference.settings import GatewaySettings
@@ -26,7 +27,8 @@ from mocks.reference.store.routes import StoreEndpoints
 from mocks.reference.voices import VoicesEndpoint
 
 BASE_PATH = "/api/ai/v1"
-HOT_PATHS = (("POST", BASE_PATH + "/chat/completions"), ("POST", BASE_PATH + "/embeddings"))
+CHAT = ("POST", BASE_PATH + "/chat/completions")
+HOT_PATHS = (CHAT, ("POST", BASE_PATH + "/embeddings"))
 Endpoint = Callable[[Request], Awaitable[Response]]
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,11 @@ def guarded(endpoint: Endpoint) -> Endpoint:
 def create_app(settings: GatewaySettings) -> Starlette:
     state = GatewayState(settings)
     models = ModelEndpoints(state)
+    chat = ChatEndpoint(state)
     routes = [
         Route("/models", guarded(models.list), methods=["GET"]),
         Route("/models/{model_id:path}", guarded(models.retrieve), methods=["GET"]),
-        Route("/chat/completions", guarded(ChatEndpoint(state)), methods=["POST"]),
+        Route("/chat/completions", guarded(chat), methods=["POST"]),
         Route("/chat/count", guarded(CountEndpoint(state)), methods=["POST"]),
         Route("/audio/voices", guarded(VoicesEndpoint(settings)), methods=["GET"]),
         Route("/embeddings", guarded(EmbeddingsEndpoint(state)), methods=["POST"]),
@@ -65,5 +68,5 @@ def create_app(settings: GatewaySettings) -> Starlette:
     app = Starlette(routes=[store.route(BASE_PATH, guarded), Mount(BASE_PATH, routes=routes), client],
                     exception_handlers=install_handlers(settings), lifespan=store.lifespan(state.lifespan))
     app.state.gateway = state
-    install_hot_paths(app, HOT_PATHS)  # routed once at start-up (mocks/reference/hotpaths.py)
+    install_hot_paths(app, HOT_PATHS, {CHAT: ChatApp(chat)})  # routed once at start-up (hotpaths.py, fastchat.py)
     return app

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -14,13 +17,16 @@ from mocks.reference.audio import without_audio_parts
 from mocks.reference.auth import authenticate, authorize_model
 from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
 from mocks.reference.errors import GatewayError, provider_error
+from mocks.reference.exchange import fetch
 from mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
 from mocks.reference.state import GatewayState
 from mocks.reference.streaming import CoalescedStreamingResponse, relay
 from mocks.reference.translate import ChunkRewriter, rewrite_completion, upstream_request, wants_usage
+from mocks.reference.transport import LeanClient, json_bytes
 from mocks.reference.validation import check_schema, check_semantics, read_json
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+Completion = dict[str, Any]
 
 
 def _upstream_message(reply: httpx.Response) -> str:
@@ -52,28 +58,55 @@ class ChatEndpoint:
         self.state = state
 
     async def __call__(self, request: Request) -> Response:
+        answer = await self.answer(request.headers, lambda: read_json(request, self.state.settings))
+        return answer if isinstance(answer, Response) else JSONResponse(answer)
+
+    async def answer(self, headers: Headers, read: Callable[[], Awaitable[Any]]) -> Completion | Response:
+        """The completion to answer with as JSON, or the response (a stream); `read` gives the body's JSON."""
         settings = self.state.settings
-        authenticate(request.headers, settings)
-        body = check_schema(await read_json(request, settings), settings)
+        authenticate(headers, settings)
+        body = check_schema(await read(), settings)
         entry = check_semantics(body, settings)
         if settings.has("input-audio-dropped"):
             body = without_audio_parts(body)
-        authorize_model(request.headers, entry.id, settings)
-        upstream = self.prepare(request, self._adapter(body, entry))
+        authorize_model(headers, entry.id, settings)
+        adapter = self._adapter(body, entry)
         if body.get("stream") is True:
-            return await self._stream(body, entry, upstream)
-        return await self._complete(body, entry, upstream)
+            return await self._stream(body, entry, self.prepare(headers, adapter))
+        url, payload, native_headers = self._native(headers, adapter)
+        client = self.state.http()
+        limit = settings.upstream_timeout_s
+        template = client.raw_template("POST", url, native_headers, limit) if isinstance(client, LeanClient) \
+            else None
+        if template is None:
+            prepared = Prepared(adapter, client.build_request("POST", url, json=payload, headers=native_headers))
+            return await self._completion(body, entry, prepared)
+        assert isinstance(client, LeanClient)
+        data = template.wire(json_bytes(payload))
+        try:
+            answer = await fetch(client, template, data, limit)
+        except TimeoutError:
+            raise provider_error(entry.provider, f"Timeout: no complete answer within {limit:g}s") from None
+        except httpx.HTTPError as exc:
+            raise provider_error(entry.provider, _describe(exc)) from None
+        if answer.status != 200:
+            raise self._failure(adapter, entry, answer.response())
+        return self._completed(body, entry, adapter, answer.content)
 
-    def prepare(self, request: Request, adapter: Adapter) -> Prepared:
-        """The adapter's native call, with the forwarded `x-mock-*` headers and the provider's credentials."""
+    def _native(self, headers: Headers, adapter: Adapter) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """The adapter's native call (URL, payload, headers), with the forwarded `x-mock-*` headers."""
         settings = self.state.settings
         call = adapter.call()
-        headers = {name: value for name, value in request.headers.items() if name in settings.forward_headers}
-        headers.update(call.headers)
+        forwarded = {name: value for name, value in headers.items() if name in settings.forward_headers}
+        forwarded.update(call.headers)
         if call.payload.get("stream") is True or call.url.endswith("alt=sse"):
-            headers["accept"] = "text/event-stream"
-        return Prepared(adapter, self.state.http().build_request("POST", call.url, json=call.payload,
-                                                                 headers=headers))
+            forwarded["accept"] = "text/event-stream"
+        return call.url, call.payload, forwarded
+
+    def prepare(self, headers: Headers, adapter: Adapter) -> Prepared:
+        """The adapter's native call, with the forwarded `x-mock-*` headers and the provider's credentials."""
+        url, payload, native_headers = self._native(headers, adapter)
+        return Prepared(adapter, self.state.http().build_request("POST", url, json=payload, headers=native_headers))
 
     def _adapter(self, body: dict[str, Any], entry: ModelEntry, payload: dict[str, Any] | None = None) -> Adapter:
         """The request's adapter; an OpenAI wire-format provider is sent `payload`, else `upstream_request`'s."""
@@ -85,18 +118,21 @@ class ChatEndpoint:
     def _upstream_request(self, request: Request, entry: ModelEntry, payload: dict[str, Any]) -> Prepared:
         """For callers holding `translate.upstream_request`'s OpenAI-format payload (the client gateway): sent
         as is to an OpenAI wire-format provider, translated from it for the others."""
-        return self.prepare(request, self._adapter(payload, entry, payload))
+        return self.prepare(request.headers, self._adapter(payload, entry, payload))
 
     @staticmethod
-    def _failure(upstream: Prepared, entry: ModelEntry, reply: httpx.Response) -> GatewayError:
+    def _failure(adapter: Adapter, entry: ModelEntry, reply: httpx.Response) -> GatewayError:
         try:
             parsed: Any = reply.json()
         except ValueError:
             parsed = None
-        status = upstream.adapter.upstream_status(reply.status_code, parsed)
+        status = adapter.upstream_status(reply.status_code, parsed)
         return provider_error(entry.provider, _upstream_message(reply), status)
 
     async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
+        return JSONResponse(await self._completion(body, entry, upstream))
+
+    async def _completion(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Completion:
         limit = self.state.settings.upstream_timeout_s
         try:
             async with asyncio.timeout(limit):  # the whole answer: httpx's timeout bounds each read only
@@ -106,14 +142,18 @@ class ChatEndpoint:
         except httpx.HTTPError as exc:
             raise provider_error(entry.provider, _describe(exc)) from None
         if reply.status_code != 200:
-            raise self._failure(upstream, entry, reply)
+            raise self._failure(upstream.adapter, entry, reply)
+        return self._completed(body, entry, upstream.adapter, reply.content)
+
+    def _completed(self, body: dict[str, Any], entry: ModelEntry, adapter: Adapter, content: bytes) -> Completion:
+        """The upstream's 200 answer as the gateway's completion."""
         try:
-            native = reply.json()
+            native = json.loads(content)  # what httpx's `Response.json` does
         except ValueError:
             raise provider_error(entry.provider, "response is not JSON") from None
-        completion = upstream.adapter.completion(native)
-        return JSONResponse(rewrite_completion(completion, body["model"], self.state.settings,
-                                               response_format=body.get("response_format")))
+        completion = adapter.completion(native)
+        return rewrite_completion(completion, body["model"], self.state.settings,
+                                  response_format=body.get("response_format"))
 
     async def _stream(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
         settings = self.state.settings
@@ -124,7 +164,7 @@ class ChatEndpoint:
         if reply.status_code != 200:
             try:
                 await reply.aread()
-                problem = self._failure(upstream, entry, reply)
+                problem = self._failure(upstream.adapter, entry, reply)
             except httpx.HTTPError as exc:
                 problem = provider_error(entry.provider, _describe(exc), reply.status_code)
             finally:

@@ -5,11 +5,12 @@
 # `HotPaths` asks the same routes once, when the app is built, which endpoint they lead to and which scope entries
 # routing adds on the way (router, route, endpoint, root_path, app_root_path, path_params), and then hands such
 # a request straight to that endpoint with those entries. Exception handling is unchanged: the endpoint is still
-# Starlette's `request_response` app, inside the app's ServerErrorMiddleware and ExceptionMiddleware.
+# Starlette's `request_response` app, inside the app's ServerErrorMiddleware and ExceptionMiddleware, unless
+# `apps` names a plain ASGI app doing the same for that pair (`fastchat.ChatApp`), which then runs there instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -47,13 +48,14 @@ class HotPaths:
     """Takes the place of a Router's middleware stack; requests for the listed (method, path) pairs skip the
     matching, everything else (and anything under a root_path) is routed as before."""
 
-    def __init__(self, router: Router, pairs: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, router: Router, pairs: Iterable[tuple[str, str]],
+                 apps: Mapping[tuple[str, str], ASGIApp] | None = None) -> None:
         self.routed = router.middleware_stack
         self.hot: dict[tuple[str, str], Resolved] = {}
         for method, path in pairs:
             resolved = resolve(router, method, path)
             if resolved is not None:
-                self.hot[method, path] = resolved
+                self.hot[method, path] = (resolved[0], (apps or {}).get((method, path), resolved[1]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path") and "router" not in scope:
@@ -67,8 +69,10 @@ class HotPaths:
         await self.routed(scope, receive, send)
 
 
-def install(app: Starlette, pairs: Iterable[tuple[str, str]]) -> HotPaths:
-    """Put `HotPaths` for `pairs` in front of `app`'s routing (after its routes are all added)."""
-    hot = HotPaths(app.router, pairs)
+def install(app: Starlette, pairs: Iterable[tuple[str, str]],
+            apps: Mapping[tuple[str, str], ASGIApp] | None = None) -> HotPaths:
+    """Put `HotPaths` for `pairs` in front of `app`'s routing (after its routes are all added); `apps` replace
+    the endpoint routing reaches for their pairs."""
+    hot = HotPaths(app.router, pairs, apps)
     app.router.middleware_stack = hot
     return hot

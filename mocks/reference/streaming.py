@@ -45,6 +45,7 @@ async def relay(
     error event, a malformed or cut stream, a broken connection) becomes an in-stream error event."""
     framer = Framer(settings)
     late: list[bytes] = []  # the usage-after-done defect: usage-only chunks held back until after [DONE]
+    after_done = settings.has("usage-after-done")
     try:
         async with aclosing(chunks):
             async for chunk in chunks:
@@ -52,7 +53,7 @@ async def relay(
                 if rewritten is None:
                     continue
                 event = framer.event(json.dumps(rewritten, ensure_ascii=False))
-                if settings.has("usage-after-done") and "usage" in rewritten and not rewritten.get("choices"):
+                if after_done and "usage" in rewritten and not rewritten.get("choices"):
                     late.append(event)
                 else:
                     yield event

@@ -13,12 +13,19 @@ import uuid
 from typing import Any
 
 from mocks.reference.catalogue import ModelEntry
+from mocks.reference.defects import ALL_DEFECTS, checked
 from mocks.reference.providers.openai import upstream_request
 from mocks.reference.settings import GatewaySettings
 
 __all__ = ["ChunkRewriter", "rewrite_completion", "upstream_request", "wants_usage"]
 
 LEAKED_FINISH_REASON = "end_turn"  # Anthropic's name, for the finish-reason-invalid defect
+# The defects of the usage and finish-reason helpers, and with the message ones those of `rewrite_completion`:
+# with none of them on, the helpers (which would change nothing) are not called.
+USAGE_FINISH_DEFECTS = checked({"usage-total-off-by-one", "reasoning-tokens-missing", "length-reported-as-stop",
+                                "finish-reason-invalid"}, ALL_DEFECTS, "defect")
+COMPLETION_DEFECTS = USAGE_FINISH_DEFECTS | checked({"json-schema-output-fenced", "reasoning-text-dropped",
+                                                     "tool-call-arguments-object"}, ALL_DEFECTS, "defect")
 
 
 def wants_usage(body: dict[str, Any]) -> bool:
@@ -77,6 +84,8 @@ def rewrite_completion(
 ) -> dict[str, Any]:
     """A non-streaming upstream completion as the gateway returns it: under the requested model ID."""
     completion["model"] = model_id
+    if settings.defects.isdisjoint(COMPLETION_DEFECTS):
+        return completion
     _message_defects(completion.get("choices"), settings, response_format)
     _usage_defect(completion.get("usage"), settings)
     _usage_details_defect(completion.get("usage"), settings)
@@ -86,11 +95,18 @@ def rewrite_completion(
 
 class ChunkRewriter:
     """Rewrites each upstream chunk: one stable `id` and `created` per stream, the requested model ID,
-    and usage only when the client asked for it."""
+    and usage only when the client asked for it. The switched-on defects are looked up once per stream."""
 
     def __init__(self, model_id: str, entry: ModelEntry, settings: GatewaySettings, *, usage: bool) -> None:
         self.model_id, self.entry, self.settings = model_id, entry, settings
         self.usage = usage or settings.has("usage-chunk-unasked")
+        on = settings.has
+        self.unstable_id, self.drift, self.wrong_object = \
+            on("unstable-chunk-id"), on("created-drift"), on("wrong-chunk-object")
+        self.renamed = on("chunk-model-upstream-name")
+        self.reasoning_in_content, self.no_role = on("stream-reasoning-in-content"), on("no-role-delta")
+        self.usage_finish = not settings.defects.isdisjoint(USAGE_FINISH_DEFECTS)
+        self.repeat, self.nulls = on("tool-call-delta-repeats-name"), on("tool-call-delta-nulls")
         self.id: str | None = None
         self.created: int | None = None
         self.count = 0
@@ -98,7 +114,6 @@ class ChunkRewriter:
 
     def rewrite(self, chunk: dict[str, Any]) -> dict[str, Any] | None:
         """The chunk to send on, or None to drop it (a usage-only chunk nobody asked for)."""
-        settings = self.settings
         if not self.usage:
             if "usage" in chunk and not chunk.get("choices"):
                 return None
@@ -110,32 +125,34 @@ class ChunkRewriter:
             upstream_created = chunk.get("created")
             self.created = upstream_created if isinstance(upstream_created, int) else int(time.time())
         assert self.created is not None
-        chunk["id"] = f"chatcmpl-{uuid.uuid4().hex}" if settings.has("unstable-chunk-id") else self.id
-        chunk["created"] = self.created + (self.count if settings.has("created-drift") else 0)
-        chunk["object"] = "chat.completion" if settings.has("wrong-chunk-object") else "chat.completion.chunk"
-        renamed_late = settings.has("chunk-model-upstream-name") and self.count > 0
+        chunk["id"] = f"chatcmpl-{uuid.uuid4().hex}" if self.unstable_id else self.id
+        chunk["created"] = self.created + (self.count if self.drift else 0)
+        chunk["object"] = "chat.completion" if self.wrong_object else "chat.completion.chunk"
+        renamed_late = self.renamed and self.count > 0
         chunk["model"] = self.entry.snapshot if renamed_late else self.model_id
         choices = chunk.get("choices")
-        if settings.has("stream-reasoning-in-content") and isinstance(choices, list):
+        if self.reasoning_in_content and isinstance(choices, list):
             for choice in choices:
                 delta = choice.get("delta") if isinstance(choice, dict) else None
                 if isinstance(delta, dict) and isinstance(delta.get("reasoning"), str):
                     delta["content"] = delta.pop("reasoning")
-        if settings.has("no-role-delta") and isinstance(choices, list):
+        if self.no_role and isinstance(choices, list):
             for choice in choices:
                 if isinstance(choice, dict) and isinstance(choice.get("delta"), dict):
                     choice["delta"].pop("role", None)
-        _usage_defect(chunk.get("usage"), settings)
-        _usage_details_defect(chunk.get("usage"), settings)
-        _finish_defect(choices, settings, last_only=False)
-        self._tool_call_defects(choices)
+        if self.usage_finish:
+            _usage_defect(chunk.get("usage"), self.settings)
+            _usage_details_defect(chunk.get("usage"), self.settings)
+            _finish_defect(choices, self.settings, last_only=False)
+        if self.repeat or self.nulls:
+            self._tool_call_defects(choices)
         self.count += 1
         return chunk
 
     def _tool_call_defects(self, choices: Any) -> None:
         """tool-call-delta-repeats-name copies each call's id, type and name into its later deltas;
         tool-call-delta-nulls gives the later deltas explicit nulls for them instead."""
-        repeat, nulls = self.settings.has("tool-call-delta-repeats-name"), self.settings.has("tool-call-delta-nulls")
+        repeat, nulls = self.repeat, self.nulls
         if not (repeat or nulls) or not isinstance(choices, list):
             return
         for choice in choices:

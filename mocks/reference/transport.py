@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -30,6 +32,7 @@ MAX_CACHED = 256  # URL strings and header sets whose httpx form is kept
 NO_BODY_STATUSES = frozenset({204, 304})
 Origin = tuple[str, str, int]
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+UNTIMED = contextlib.nullcontext()
 
 
 def _timeout(request: httpx.Request, kind: str) -> float | None:
@@ -37,13 +40,65 @@ def _timeout(request: httpx.Request, kind: str) -> float | None:
     return float(value) if value is not None else None
 
 
+def _within(request: httpx.Request | None, kind: str) -> AbstractAsyncContextManager[Any]:
+    """The request's `kind` timeout; none without a request (`exchange.fetch` keeps the time itself)."""
+    return UNTIMED if request is None else asyncio.timeout(_timeout(request, kind))
+
+
+class Head(NamedTuple):
+    """A parsed response head and the body framing it announces."""
+
+    status: int
+    version: bytes
+    reason: bytes
+    headers: list[tuple[bytes, bytes]]
+    length: int | None
+    chunked: bool
+    reusable: bool
+
+
+def parse_head(head: bytes, method: str, request: httpx.Request | None = None) -> Head:
+    """The status line and headers of `head` (ending in a blank line); httpx.RemoteProtocolError if malformed."""
+    status_line, *header_lines = head[:-4].split(b"\r\n")
+    parts = status_line.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+        raise httpx.RemoteProtocolError(f"malformed status line {status_line[:60]!r}", request=request)
+    status = int(parts[1])
+    headers: list[tuple[bytes, bytes]] = []
+    length: int | None = None
+    chunked = False
+    reusable = parts[0] == b"HTTP/1.1"
+    for line in header_lines:
+        name, sep, value = line.partition(b":")
+        if not sep or not name or name != name.strip():
+            raise httpx.RemoteProtocolError(f"malformed header line {line[:60]!r}", request=request)
+        value = value.strip()
+        lowered = name.lower()
+        if lowered == b"content-length":
+            if not value.isdigit():
+                raise httpx.RemoteProtocolError(f"malformed content-length {value[:20]!r}", request=request)
+            length = int(value)
+        elif lowered == b"transfer-encoding":
+            chunked = value.lower().endswith(b"chunked")
+        elif lowered == b"connection":
+            reusable = reusable and b"close" not in value.lower()
+        headers.append((name, value))
+    if method == "HEAD" or status in NO_BODY_STATUSES or 100 <= status < 200:
+        length, chunked = 0, False
+    if chunked:
+        length = None
+    elif length is None:
+        reusable = False  # the body ends when the server closes the connection
+    return Head(status, parts[0], parts[2] if len(parts) > 2 else b"", headers, length, chunked, reusable)
+
+
 class Body(httpx.AsyncByteStream):
     """The response body as it arrives, one piece per socket read (a chunked body de-chunked); the connection goes
     back to the pool as soon as the body is read whole. `before_read`, when set, is awaited before every socket
     read: by then every piece read so far has been handed on (the SSE relay flushes its events there)."""
 
-    def __init__(self, transport: LeanTransport, origin: Origin, connection: Connection, request: httpx.Request,
-                 length: int | None, chunked: bool, reusable: bool) -> None:
+    def __init__(self, transport: LeanTransport, origin: Origin, connection: Connection,
+                 request: httpx.Request | None, length: int | None, chunked: bool, reusable: bool) -> None:
         self.transport, self.origin, self.connection, self.request = transport, origin, connection, request
         self.length, self.chunked, self.reusable = length, chunked, reusable
         self.done = False
@@ -54,7 +109,7 @@ class Body(httpx.AsyncByteStream):
         if self.before_read is not None:
             await self.before_read()
         try:
-            async with asyncio.timeout(_timeout(self.request, "read")):
+            async with _within(self.request, "read"):
                 return await self.connection[0].read(size)
         except TimeoutError:
             raise httpx.ReadTimeout("timed out reading the response body", request=self.request) from None
@@ -62,8 +117,13 @@ class Body(httpx.AsyncByteStream):
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=self.request) from None
 
     def _cut(self) -> httpx.RemoteProtocolError:
+        return self.cut(self.request)
+
+    @staticmethod
+    def cut(request: httpx.Request | None) -> httpx.RemoteProtocolError:
+        """What a body cut short raises."""
         return httpx.RemoteProtocolError("peer closed connection without sending complete message body",
-                                         request=self.request)
+                                         request=request)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self.length is not None:
@@ -137,11 +197,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
             writer.close()
         return None
 
-    async def _connect(self, origin: Origin, request: httpx.Request) -> Connection:
+    async def _connect(self, origin: Origin, request: httpx.Request | None) -> Connection:
         scheme, host, port = origin
         tls = self._ssl_context() if scheme == "https" else None
         try:
-            async with asyncio.timeout(_timeout(request, "connect")):
+            async with _within(request, "connect"):
                 return await asyncio.open_connection(host, port, ssl=tls, server_hostname=host if tls else None,
                                                      limit=MAX_HEAD_BYTES)
         except TimeoutError:
@@ -159,13 +219,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
             lines.append(b"content-length: " + str(len(body)).encode())
         return b"\r\n".join(lines) + b"\r\n\r\n"
 
-    async def _exchange(self, connection: Connection, request: httpx.Request, data: bytes) -> tuple[bytes, bool]:
+    async def _exchange(self, connection: Connection, request: httpx.Request | None,
+                        data: bytes) -> tuple[bytes, bool]:
         """Write the request and read the response head; (head, whether any response byte arrived)."""
         reader, writer = connection
         writer.write(data)
         try:
             if writer.transport.get_write_buffer_size():  # only what the kernel has not taken can make drain wait
-                async with asyncio.timeout(_timeout(request, "write")):
+                async with _within(request, "write"):
                     await writer.drain()
             else:
                 await writer.drain()  # still raises for a connection already lost
@@ -174,7 +235,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         except OSError as exc:
             raise httpx.WriteError(str(exc) or type(exc).__name__, request=request) from None
         try:
-            async with asyncio.timeout(_timeout(request, "read")):
+            async with _within(request, "read"):
                 head = await reader.readuntil(b"\r\n\r\n")
         except TimeoutError:
             raise httpx.ReadTimeout("timed out waiting for the response", request=request) from None
@@ -213,40 +274,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
     def _response(self, origin: Origin, connection: Connection, request: httpx.Request,
                   head: bytes) -> httpx.Response:
-        status_line, *header_lines = head[:-4].split(b"\r\n")
-        parts = status_line.split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
-            raise httpx.RemoteProtocolError(f"malformed status line {status_line[:60]!r}", request=request)
-        status = int(parts[1])
-        headers: list[tuple[bytes, bytes]] = []
-        length: int | None = None
-        chunked = False
-        reusable = parts[0] == b"HTTP/1.1"
-        for line in header_lines:
-            name, sep, value = line.partition(b":")
-            if not sep or not name or name != name.strip():
-                raise httpx.RemoteProtocolError(f"malformed header line {line[:60]!r}", request=request)
-            value = value.strip()
-            lowered = name.lower()
-            if lowered == b"content-length":
-                if not value.isdigit():
-                    raise httpx.RemoteProtocolError(f"malformed content-length {value[:20]!r}", request=request)
-                length = int(value)
-            elif lowered == b"transfer-encoding":
-                chunked = value.lower().endswith(b"chunked")
-            elif lowered == b"connection":
-                reusable = reusable and b"close" not in value.lower()
-            headers.append((name, value))
-        if request.method == "HEAD" or status in NO_BODY_STATUSES or 100 <= status < 200:
-            length, chunked = 0, False
-        if chunked:
-            length = None
-        elif length is None:
-            reusable = False  # the body ends when the server closes the connection
-        stream = Body(self, origin, connection, request, length, chunked, reusable)
-        return httpx.Response(status, headers=headers, stream=stream,
-                              extensions={"http_version": parts[0], "reason_phrase": parts[2] if len(parts) > 2
-                                          else b""})
+        parsed = parse_head(head, request.method, request)
+        stream = Body(self, origin, connection, request, parsed.length, parsed.chunked, parsed.reusable)
+        return httpx.Response(parsed.status, headers=parsed.headers, stream=stream,
+                              extensions={"http_version": parsed.version, "reason_phrase": parsed.reason})
 
     async def aclose(self) -> None:
         self._closed = True
@@ -256,9 +287,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._idle.clear()
 
 
+JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def json_bytes(value: Any) -> bytes:
-    """A JSON request body as httpx 0.28+ encodes `json=`: compact, non-ASCII kept as UTF-8, no NaN."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """A JSON request body as httpx 0.28+ encodes `json=`: compact, non-ASCII kept as UTF-8, no NaN (also what
+    Starlette's `JSONResponse` renders)."""
+    return JSON_ENCODER.encode(value).encode("utf-8")
 
 
 _SAMPLE = {"text": "d\u00e9j\u00e0 \u2028", "values": [1, 2.5, None, True]}
@@ -276,12 +311,23 @@ def _plain_headers(headers: Any) -> bool:
 
 class Template:
     """What httpx builds for one method, URL and header set with `json=`: the request for another JSON body is a
-    copy with that body and its Content-Length."""
+    copy with that body and its Content-Length; `wire` gives the bytes `LeanTransport` would send for it."""
 
     def __init__(self, built: httpx.Request) -> None:
         self.method, self.url, self.extensions = built.method, built.url, built.extensions
         self.raw = list(built.headers.raw)
         self.length_at = [name.lower() for name, _ in self.raw].index(b"content-length")
+        url = self.url
+        self.origin: Origin | None = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80)) \
+            if url.scheme in ("http", "https") else None
+        lines = [f"{self.method} ".encode() + (url.raw_path or b"/") + b" HTTP/1.1"]
+        lines += [name + b": " + value for name, value in self.raw
+                  if name.lower() not in (b"content-length", b"transfer-encoding")]
+        self.prefix = b"\r\n".join(lines) + b"\r\ncontent-length: "
+
+    def wire(self, body: bytes) -> bytes:
+        """The request head and `body`, as `LeanTransport` writes `self.request(body)`."""
+        return self.prefix + str(len(body)).encode() + b"\r\n\r\n" + body
 
     def request(self, body: bytes) -> httpx.Request:
         raw = self.raw.copy()
@@ -300,7 +346,8 @@ class LeanClient(httpx.AsyncClient):
     each URL string is kept (the gateway calls a handful of upstream URLs)."""
 
     def __init__(self, *, timeout: httpx.Timeout) -> None:
-        super().__init__(timeout=timeout, trust_env=False, follow_redirects=False, transport=LeanTransport())
+        self.lean = LeanTransport()
+        super().__init__(timeout=timeout, trust_env=False, follow_redirects=False, transport=self.lean)
         self._urls: dict[str, httpx.URL] = {}
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], Template] = {}
 
@@ -319,6 +366,16 @@ class LeanClient(httpx.AsyncClient):
         return super().build_request(method, url, content=content, data=data, files=files, json=json,
                                      params=params, headers=headers, cookies=cookies, timeout=timeout,
                                      extensions=extensions)
+
+    def raw_template(self, method: str, url: str, headers: dict[str, str], limit: float) -> Template | None:
+        """The template `exchange.fetch` sends a JSON request by, bounded by `limit` (the whole answer's); None
+        when `build_request` and `send` must do it: headers httpx treats apart, a URL that is not http(s), a
+        full cache, or a read or write timeout shorter than `limit` (`fetch` keeps only `limit` and connect's)."""
+        read, write = self.timeout.read, self.timeout.write
+        if not _plain_headers(headers) or (read is not None and read < limit) or (write is not None and write < limit):
+            return None
+        template = self._template(method, url, headers)
+        return template if template is not None and template.origin is not None else None
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)

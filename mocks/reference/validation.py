@@ -9,7 +9,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
-from starlette.requests import Request
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from mocks.reference.catalogue import ModelEntry, find
 from mocks.reference.errors import GatewayError
@@ -40,25 +42,58 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-async def read_json(request: Request, settings: GatewaySettings) -> Any:
-    """The request body as JSON; 400 for a wrong Content-Type or malformed JSON, 413 when too large."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # what `json.loads(..., parse_constant=...)` builds
+PROMPT_ENCODER = json.JSONEncoder(ensure_ascii=False)  # `json.dumps(..., ensure_ascii=False)`'s, built once
+
+
+def check_media_type(content_type: str | None, settings: GatewaySettings) -> None:
+    """400 unless the Content-Type is application/json (parameters aside)."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type != "application/json" and not settings.has("content-type-ignored"):
         shown = repr(media_type) if media_type else "missing"
         message = f"Content-Type must be application/json, got {shown}"
         raise GatewayError(400, message, code="invalid_content_type")
+
+
+def too_large(settings: GatewaySettings) -> GatewayError:
+    return GatewayError(413, f"request body exceeds {settings.max_body_bytes} bytes", code="request_too_large")
+
+
+def parse_json(raw: bytes | bytearray) -> Any:
+    """The body as JSON; 400 for an empty body or malformed JSON."""
+    if not raw.strip():
+        raise GatewayError(400, "request body is empty; expected a JSON object", code="invalid_json")
+    try:
+        return DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))  # as json.loads does
+    except ValueError as exc:  # includes JSONDecodeError and UnicodeDecodeError
+        raise GatewayError(400, f"malformed JSON: {exc}", code="invalid_json") from None
+
+
+async def read_json(request: Request, settings: GatewaySettings) -> Any:
+    """The request body as JSON; 400 for a wrong Content-Type or malformed JSON, 413 when too large."""
+    check_media_type(request.headers.get("content-type"), settings)
     raw = bytearray()
     async for piece in request.stream():
         raw += piece
         if len(raw) > settings.max_body_bytes:
-            message = f"request body exceeds {settings.max_body_bytes} bytes"
-            raise GatewayError(413, message, code="request_too_large")
-    if not raw.strip():
-        raise GatewayError(400, "request body is empty; expected a JSON object", code="invalid_json")
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except ValueError as exc:  # includes JSONDecodeError and UnicodeDecodeError
-        raise GatewayError(400, f"malformed JSON: {exc}", code="invalid_json") from None
+            raise too_large(settings)
+    return parse_json(raw)
+
+
+async def receive_json(headers: Headers, receive: Receive, settings: GatewaySettings) -> Any:
+    """`read_json` straight from the ASGI `receive` (the body read as `Request.stream` reads it)."""
+    check_media_type(headers.get("content-type"), settings)
+    raw = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            raw += message.get("body", b"")
+            if len(raw) > settings.max_body_bytes:
+                raise too_large(settings)
+            if not message.get("more_body", False):
+                return parse_json(raw)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 def _relaxed(error: ValidationError, settings: GatewaySettings) -> bool:
@@ -157,7 +192,7 @@ def _upper_bound(messages: Any) -> int:
     listed = messages if isinstance(messages, list) else []
     contents = [m.get("content") for m in listed if isinstance(m, dict)]
     parts = sum(len(content) for content in contents if isinstance(content, list))
-    return len(json.dumps(messages, ensure_ascii=False).encode()) + 2_000 * parts + 16
+    return len(PROMPT_ENCODER.encode(messages).encode()) + 2_000 * parts + 16
 
 
 def prompt_tokens(messages: Any, entry: ModelEntry) -> int:

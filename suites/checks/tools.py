@@ -86,12 +86,15 @@ def stream_first_delta(exchange: Exchange) -> None:
 @check("tools.stream_later_deltas")
 @requires(_streamed_with_tools)
 def stream_later_deltas(exchange: Exchange) -> None:
-    """Later deltas of a tool call carry only `index` and `function.arguments` (clients concatenate the rest)."""
+    """Later deltas of a tool call carry only `index` and `function.arguments` (clients concatenate the rest);
+    a repeated `type: "function"` is harmless: the openai SDK's `accumulate_delta` replaces `index` and `type`
+    (the union's discriminator) instead of concatenating them, so only a repeated id or name is doubled."""
     for number, choice, fragment, first in fragments(exchange):
         if first:
             continue
         function = as_dict(fragment.get("function"))  # null fields are tools.stream_no_nulls' to report
-        extra = [key for key, value in fragment.items() if key not in ("index", "function") and value is not None]
+        extra = [key for key, value in fragment.items() if key not in ("index", "function") and value is not None
+                 and (key, value) != ("type", "function")]
         extra += [f"function.{key}" for key, value in function.items() if key != "arguments" and value is not None]
         if extra:
             raise fail(f"chunk #{number}: a later delta of tool call {fragment.get('index')} (choice {choice}) "

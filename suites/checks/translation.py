@@ -55,9 +55,26 @@ def sent(exchange: Exchange) -> tuple[str, dict[str, Any]]:
     return str(upstream.get("mock")), as_dict(upstream.get("json"))
 
 
+def camel(name: str) -> str:
+    """A Gemini field name in lowerCamelCase (`max_output_tokens` → `maxOutputTokens`)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel_keys(value: Any) -> dict[str, Any]:
+    """A Gemini object with its keys in lowerCamelCase: Gemini's REST API (proto3 JSON) accepts snake_case field
+    names as well (`generation_config`, `max_output_tokens`, `thinking_config`), and so does our Gemini mock."""
+    return {camel(str(key)): item for key, item in as_dict(value).items()}
+
+
 def config(mock: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Where the sampling fields sit: Gemini's generationConfig, else the body itself."""
-    return as_dict(body.get("generationConfig")) if mock == "gemini" else body
+    """Where the sampling fields sit: Gemini's generationConfig (either spelling, keys in camelCase), else the
+    body itself."""
+    if mock != "gemini":
+        return body
+    outer = camel_keys(body)
+    return {key: camel_keys(item) if key == "thinkingConfig" else item
+            for key, item in camel_keys(outer.get("generationConfig")).items()}
 
 
 def native_max(mock: str, body: dict[str, Any]) -> Any:
@@ -72,7 +89,7 @@ def _tool_names(mock: str, body: dict[str, Any]) -> list[Any]:
     found = body.get("tools")
     tools: list[Any] = found if isinstance(found, list) else []
     if mock == "gemini":
-        return [as_dict(d).get("name") for t in tools for d in as_dict(t).get("functionDeclarations") or []]
+        return [as_dict(d).get("name") for t in tools for d in camel_keys(t).get("functionDeclarations") or []]
     if mock == "anthropic":
         return [as_dict(t).get("name") for t in tools]
     return [as_dict(as_dict(t).get("function")).get("name") for t in tools]
@@ -97,21 +114,33 @@ def unsupported_dropped(exchange: Exchange) -> None:
         raise fail(f"unsupported parameters must be silently ignored, but the request got {exchange.status}")
 
 
-def _claude_schema(body: dict[str, Any], schema: Any) -> bool:
-    """Anthropic's ways of structured output: a forced tool with the schema, `output_format`, or the system text."""
+STRUCTURED_OUTPUTS_BETA = "structured-outputs-2025-11-13"
+"""The `anthropic-beta` flag under which Anthropic takes the original top-level `output_format`."""
+
+
+def _claude_schema(body: dict[str, Any], schema: Any, betas: list[Any]) -> bool:
+    """Anthropic's ways of structured output: GA `output_config.format`, the beta `output_format` (sent with the
+    `anthropic-beta: structured-outputs-2025-11-13` header, without which Anthropic refuses the field), a forced
+    tool with the schema, or the schema's property names in the system text."""
+    fmt = as_dict(as_dict(body.get("output_config")).get("format"))
+    if fmt.get("type") == "json_schema" and fmt.get("schema") == schema:
+        return True
+    beta = as_dict(body.get("output_format"))
+    if STRUCTURED_OUTPUTS_BETA in betas and beta.get("type") == "json_schema" and beta.get("schema") == schema:
+        return True
     forced = as_dict(body.get("tool_choice")).get("name")
     tools = [as_dict(t) for t in body.get("tools") or []]
     if any(t.get("name") == forced and t.get("input_schema") == schema for t in tools):
-        return True
-    if as_dict(body.get("output_format")).get("schema") == schema:
         return True
     system = body.get("system")
     text = system if isinstance(system, str) else str(system or "")
     return bool(schema) and all(str(key) in text for key in as_dict(schema).get("properties") or {})
 
 
-def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict[str, Any]) -> list[str]:
-    """What of `asked`'s supported parameters did not arrive, in the provider's native name and value."""
+def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict[str, Any],
+                     betas: list[Any] | None = None) -> list[str]:
+    """What of `asked`'s supported parameters did not arrive, in the provider's native name and value (`betas`:
+    the `anthropic-beta` flags the request carried)."""
     problems: list[str] = []
     unsupported = UNSUPPORTED.get(provider, frozenset())
     limit = asked.get("max_completion_tokens", asked.get("max_tokens"))
@@ -139,9 +168,13 @@ def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict
     if wanted_tools and _tool_names(mock, body) != wanted_tools:
         problems.append(f"tools {wanted_tools} arrived as {_tool_names(mock, body)}")
     schema = as_dict(as_dict(asked.get("response_format")).get("json_schema")).get("schema")
-    if mock == "anthropic" and schema is not None and not _claude_schema(body, schema):
-        problems.append("response_format json_schema: the schema reached Anthropic neither as a forced tool's "
-                        "input_schema nor as output_format nor in the system prompt")
+    if mock == "anthropic" and schema is not None and not _claude_schema(body, schema, betas or []):
+        unflagged = "output_format" in body and STRUCTURED_OUTPUTS_BETA not in (betas or [])
+        problems.append("response_format json_schema: the schema reached Anthropic neither as output_config.format "
+                        "nor as output_format (with the structured-outputs-2025-11-13 beta header) nor as a forced "
+                        "tool's input_schema nor in the system prompt" + (
+                            "; output_format was sent without the anthropic-beta: structured-outputs-2025-11-13 "
+                            "header, so Anthropic refuses it" if unflagged else ""))
     return problems
 
 
@@ -149,7 +182,9 @@ def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict
 def supported_carried(exchange: Exchange) -> None:
     """Supported parameters reach the provider in its native names with their values (000's support table)."""
     mock, body = sent(exchange)
-    problems = carried_problems(mock, str(exchange.context.get("provider")), request(exchange), body)
+    betas = as_dict(exchange.context.get("upstream")).get("betas")
+    problems = carried_problems(mock, str(exchange.context.get("provider")), request(exchange), body,
+                                betas if isinstance(betas, list) else [])
     if problems:
         raise fail(f"what the {mock} mock received differs from the request: " + "; ".join(problems))
 

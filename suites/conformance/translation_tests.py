@@ -3,8 +3,9 @@
 # Each request carries a fresh marker in its user message; the journal entry holding it (`suites/upstream.py`)
 # is attached to the exchange before the explicit `translation.*` checks run. One model per provider: the target's
 # `[models] chat` list (the reference lists gpt-5, gpt-oss-20b, gemini-3-flash and claude-haiku-4-5), each
-# model's provider read from the catalogue; a model whose provider's mock the target does not declare is passed
-# over (and the test skipped when that leaves none).
+# model's provider read from the catalogue (or, when its entry names no documented provider, from the one mock a
+# short request for it reached: `provider_of`); a model whose provider's mock the target does not declare is
+# passed over (and the test skipped when that leaves none).
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from suites.exchange import Exchange
 from suites.failures import TestSkipped
 from suites.features import Feature
 from suites.upstream import PROVIDER_MOCKS, Upstream, new_marker
+
+MOCK_PROVIDERS = {mock: provider for provider, mock in PROVIDER_MOCKS.items()}
+"""A mock ([upstream] key) → the catalogue provider ID it plays."""
 
 CHAT = "/chat/completions"
 QUESTION = "Explain the MITRE ATT&CK framework"  # 000 Example 3
@@ -50,13 +54,33 @@ def catalogue(t: TestContext) -> dict[str, dict[str, Any]]:
     return {str(m["id"]): m for m in listed or [] if isinstance(m, dict) and "id" in m}
 
 
+def provider_of(t: TestContext, upstream: Upstream, model: str, entry: dict[str, Any]) -> str | None:
+    """The model's provider ID: its catalogue `provider` when that is a documented ID, else (a catalogue without
+    one, which `models.list_shape` reports on its own) the provider of the one declared mock that a short request
+    for the model reached; None when the provider's mock is not declared or the request reached no single mock."""
+    provider = str(entry.get("provider"))
+    if provider in PROVIDER_MOCKS:
+        return provider if PROVIDER_MOCKS[provider] in upstream.roots else None
+    marker = new_marker()
+    t.probe.send("ai", t.base_url("ai"), "POST", CHAT, headers=t.credentials("ai"),
+                 json_body=with_marker({"model": model, "max_completion_tokens": 8}, marker),
+                 label=f"{model}, which mock serves it (its catalogue entry names no documented provider)")
+    reached = [mock for mock, found in upstream.where(marker).items() if found]
+    return MOCK_PROVIDERS.get(reached[0]) if len(reached) == 1 else None
+
+
 def per_provider(t: TestContext, upstream: Upstream, capability: str = "chat") -> list[tuple[str, dict[str, Any]]]:
-    """(model ID, catalogue entry) of each model listed for `capability` whose provider's mock is declared."""
+    """(model ID, catalogue entry) of each model listed for `capability` whose provider's mock is declared; the
+    entry's `provider` is the one `provider_of` found."""
     models = catalogue(t)
-    chosen = [(m, models[m]) for m in t.models(capability)
-              if m in models and PROVIDER_MOCKS.get(str(models[m].get("provider"))) in upstream.roots]
+    chosen: list[tuple[str, dict[str, Any]]] = []
+    for model in t.models(capability):
+        provider = provider_of(t, upstream, model, models[model]) if model in models else None
+        if provider is not None:
+            chosen.append((model, {**models[model], "provider": provider}))
     if not chosen:
-        raise TestSkipped(f"no model of [models] {capability} is served by a mock the target declares in [upstream]")
+        raise TestSkipped(f"no model of [models] {capability} is served by a mock the target declares in [upstream] "
+                          "(by its catalogue provider, or where a request for it arrived)")
     return chosen
 
 

@@ -96,7 +96,12 @@ def test_overhead_mode_runs_the_same_profile_direct_and_through_the_reference(tm
     comparison = json.loads((tmp_path / "overhead.json").read_text())
     for metric in ("ttft_ms", "e2e_ms", "itl_ms"):
         assert {"p50", "p90", "p99"} <= set(comparison["overhead_ms"][metric])
-    assert comparison["overhead_ms"]["ttft_ms"]["p50"] > 0  # a real hop costs something
+    # The sign of the difference is a timing figure (docs/load.md), not a test: on a loaded 2-core machine a
+    # percentile through the gateway can come out below the direct one. What must hold is the arithmetic.
+    for metric in ("ttft_ms", "e2e_ms"):
+        for stat in ("p50", "p99"):
+            expected = gateway[metric][stat] - direct[metric][stat]
+            assert comparison["overhead_ms"][metric][stat] == pytest.approx(expected), (metric, stat)
     assert "gateway overhead" in result.stdout
 
 

@@ -97,8 +97,13 @@ def test_tool_call_deltas_and_arguments() -> None:
                  "tools.arguments_valid", "tools.finish_reason"):
         assert outcome(name, exchange(request, good, stream=True)) is None, name
     repeated = [*good[:1], chunk(tool_calls=[{**first, "function": {"name": "scan", "arguments": "{}"}}]), good[-1]]
-    assert "repeats id, type, function.name" in (outcome("tools.stream_later_deltas",
-                                                         exchange(request, repeated, stream=True)) or "")
+    assert "repeats id, function.name" in (outcome("tools.stream_later_deltas",
+                                                   exchange(request, repeated, stream=True)) or "")
+    typed = [*good[:1], chunk(tool_calls=[{"index": 0, "type": "function", "function": {"arguments": "{}"}}]),
+             good[-1]]  # the SDK replaces `type` rather than appending it: harmless
+    assert outcome("tools.stream_later_deltas", exchange(request, typed, stream=True)) is None
+    retyped = [*good[:1], chunk(tool_calls=[{"index": 0, "type": "other", "function": {"arguments": "{}"}}]), good[-1]]
+    assert "repeats type" in (outcome("tools.stream_later_deltas", exchange(request, retyped, stream=True)) or "")
     nulls = [*good[:1], chunk(tool_calls=[{"index": 0, "id": None, "function": {"arguments": "{}"}}]), good[-1]]
     assert "null id" in (outcome("tools.stream_no_nulls", exchange(request, nulls, stream=True)) or "")
     nameless = [chunk(role="assistant", tool_calls=[{"index": 0, "function": {"arguments": "{}"}}]), good[-1]]

@@ -25,8 +25,9 @@ SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "requi
 
 
 def exchange(request: dict[str, Any], mock: str | None, upstream: Any, *, provider: str = "openai",
-             status: int = 200, answer: Any = None, **context: Any) -> Exchange:
-    entry = None if mock is None else {"mock": mock, "json": upstream, "path": "/v1/x", "method": "POST"}
+             status: int = 200, answer: Any = None, betas: list[str] | None = None, **context: Any) -> Exchange:
+    entry = None if mock is None else {"mock": mock, "json": upstream, "path": "/v1/x", "method": "POST",
+                                       "betas": betas or []}
     body = json.dumps(ANSWER if answer is None else answer).encode()
     return Exchange(api="ai", operation="POST /chat/completions", method="POST", url="http://t/chat/completions",
                     request_headers={}, request_json={"model": "m", "messages": [], **request}, status=status,
@@ -64,6 +65,11 @@ def test_supported_parameters_arrive_in_native_names() -> None:
     gemini: dict[str, Any] = {"generationConfig": {"maxOutputTokens": 48, "temperature": 0.7, "topP": 0.9, "topK": 40,
                                    "stopSequences": ["zz"]}, "tools": [{"functionDeclarations": [{"name": "scan"}]}]}
     assert outcome("translation.supported_carried", exchange(asked, "gemini", gemini, provider="gemini")) is None
+    snake = {"generation_config": {"max_output_tokens": 48, "temperature": 0.7, "top_p": 0.9, "top_k": 40,
+                                   "stop_sequences": ["zz"]}, "tools": [{"function_declarations": [{"name": "scan"}]}]}
+    assert outcome("translation.supported_carried", exchange(asked, "gemini", snake, provider="gemini")) is None
+    leak = exchange({"seed": 7}, "gemini", {"generation_config": {"seed": 7}}, provider="gemini")
+    assert "seed" in (outcome("translation.unsupported_dropped", leak) or "")  # Gemini reads either spelling
     gemini["generationConfig"]["maxOutputTokens"] = 24
     assert "max tokens" in (outcome("translation.supported_carried",
                                     exchange(asked, "gemini", gemini, provider="gemini")) or "")
@@ -83,6 +89,32 @@ def test_supported_parameters_arrive_in_native_names() -> None:
                                      exchange(schema, "anthropic", {}, provider="claude")) or "")
 
 
+def test_claude_json_schema_arrives_in_any_of_anthropics_forms() -> None:
+    asked = {"response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": SCHEMA}}}
+    beta = ["token-efficient-tools-2025-02-19", "structured-outputs-2025-11-13"]
+
+    def carried(body: dict[str, Any], betas: list[str] | None = None) -> str | None:
+        return outcome("translation.supported_carried", exchange(asked, "anthropic", body, provider="claude",
+                                                                 betas=betas))
+
+    ga = {"output_config": {"format": {"type": "json_schema", "schema": SCHEMA}}}
+    assert carried(ga) is None and carried(ga, beta) is None
+    assert carried({"output_config": {"effort": "low", "format": {"type": "json_schema", "schema": SCHEMA}}}) is None
+    output_format = {"output_format": {"type": "json_schema", "schema": SCHEMA}}
+    assert carried(output_format, beta) is None
+    unflagged = carried(output_format) or ""
+    assert "json_schema" in unflagged and "without the anthropic-beta" in unflagged
+    assert carried(output_format, ["token-efficient-tools-2025-02-19"]) is not None
+    forced = {"tools": [{"name": "a", "input_schema": SCHEMA}], "tool_choice": {"type": "tool", "name": "a"}}
+    assert carried(forced) is None
+    assert carried({"system": "Answer in JSON with the key answer."}) is None
+    other = {"type": "object", "properties": {"verdict": {"type": "string"}}}
+    assert carried({"output_config": {"format": {"type": "json_schema", "schema": other}}}) is not None
+    assert carried({"output_config": {"format": {"type": "json_object", "schema": SCHEMA}}}) is not None
+    assert carried({"output_config": {"effort": "high"}}) is not None
+    assert carried({}) is not None
+
+
 def test_reasoning_budget_and_its_absence() -> None:
     asked = {"max_completion_tokens": 4400, "reasoning_effort": "low"}
     good = {"thinking": {"type": "enabled", "budget_tokens": 1100}}
@@ -91,6 +123,8 @@ def test_reasoning_budget_and_its_absence() -> None:
     assert "1100" in (outcome("translation.reasoning_budget", exchange(asked, "anthropic", wrong)) or "")
     gemini = {"generationConfig": {"thinkingConfig": {"thinkingBudget": 1100}}}
     assert outcome("translation.reasoning_budget", exchange(asked, "gemini", gemini)) is None
+    snake = {"generation_config": {"thinking_config": {"thinking_budget": 1100}}}
+    assert outcome("translation.reasoning_budget", exchange(asked, "gemini", snake)) is None
     assert outcome("translation.reasoning_budget", exchange(asked, "openai", {"reasoning_effort": "low"})) is None
     assert outcome("translation.reasoning_budget", exchange(asked, "openai", {"reasoning_effort": "high"})) is not None
     assert outcome("translation.reasoning_omitted", exchange({}, "anthropic", {"max_tokens": 9})) is None
@@ -144,6 +178,12 @@ def test_journal_client_finds_the_marked_request_and_scripts_faults(mock_root: s
     assert httpx.post(f"{mock_root}/v1/chat/completions", json=body, headers=headers, timeout=10).status_code == 200
     found = upstream.chat_request("openai", marker)
     assert found is not None and found.json == body and found.is_chat
+    assert found.betas == [] and "test-key" not in json.dumps(found.to_context())
+    beta = {**headers, "anthropic-beta": "structured-outputs-2025-11-13, b-1"}
+    marked = {**body, "messages": [{"role": "user", "content": f"beta [{marker}]"}]}
+    httpx.post(f"{mock_root}/v1/chat/completions", json=marked, headers=beta, timeout=10)
+    flagged = upstream.chat_request("openai", marker)
+    assert flagged is not None and flagged.to_context()["betas"] == ["b-1", "structured-outputs-2025-11-13"]
     assert upstream.chat_request("openai", new_marker()) is None
     with upstream.fault("openai", {"kind": "status", "status": 500}):
         assert httpx.post(f"{mock_root}/v1/chat/completions", json=body, headers=headers, timeout=10).status_code == 500

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import time
@@ -17,6 +18,7 @@ from mocks.reference.validation import completion_budget
 
 # 001 "Reasoning Effort": the share of the completion budget given to reasoning.
 REASONING_SHARES: dict[str, float] = {"low": 0.25, "medium": 0.33, "high": 0.50}
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^,;]*)*?);base64,(?P<data>.*)$", re.S)
 
 
@@ -60,13 +62,30 @@ DROPPED_BY_DEFECT: dict[str, str] = {"n-ignored": "n", "stop-ignored": "stop",
                                      "logprobs-top-k-ignored": "top_logprobs"}
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON value, without `copy.deepcopy`'s bookkeeping (anything else: deep-copied)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    return value if kind in JSON_SCALARS else copy.deepcopy(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _kept(provider: str, defects: frozenset[str] | None) -> frozenset[str]:
+    """The parameters `supported` keeps for `provider` with `defects` switched on (None: no settings)."""
+    kept = DOCUMENTED_PARAMETERS - UNSUPPORTED_PARAMETERS.get(provider, frozenset())
+    if defects is not None:
+        kept -= {name for defect, name in DROPPED_BY_DEFECT.items() if defect in defects}
+    return frozenset(kept)
+
+
 def supported(body: Mapping[str, Any], provider: str, settings: GatewaySettings | None = None) -> dict[str, Any]:
     """A copy of `body` holding only documented parameters the provider supports (000's support table:
     "unsupported parameters are silently ignored"), less what the switched-on defects of `settings` lose."""
-    kept = DOCUMENTED_PARAMETERS - UNSUPPORTED_PARAMETERS.get(provider, frozenset())
-    if settings is not None:
-        kept -= {name for defect, name in DROPPED_BY_DEFECT.items() if settings.has(defect)}
-    payload = {key: copy.deepcopy(value) for key, value in body.items() if key in kept}
+    kept = _kept(provider, None if settings is None else settings.defects)
+    payload = {key: json_copy(value) for key, value in body.items() if key in kept}
     if settings is not None and settings.has("xlate-reasoning-default-medium"):
         payload.setdefault("reasoning_effort", "medium")
     messages = payload.get("messages")
