@@ -4,12 +4,11 @@ break them (each shows its symptom; the clean reference does not)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
+from symptoms import probes_fixture, symptom_tests
 
 from conftest import ErrorCheck
 from mocks.reference import ReferenceStack
@@ -104,28 +103,5 @@ SYMPTOMS: dict[str, Callable[[Probe], bool]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def probes() -> Iterator[Callable[[str | None], Probe]]:
-    started: dict[str | None, tuple[ReferenceStack, Probe]] = {}
-
-    def get(defect: str | None) -> Probe:
-        if defect not in started:
-            stack = ReferenceStack(defects=[] if defect is None else [defect]).start()
-            started[defect] = (stack, Probe(stack))
-        return started[defect][1]
-
-    yield get
-    for _, probe in started.values():
-        probe.http.close()
-    with ThreadPoolExecutor() as pool:
-        list(pool.map(ReferenceStack.stop, [stack for stack, _ in started.values()]))
-
-
-@pytest.mark.parametrize("defect", sorted(SYMPTOMS))
-def test_the_defect_shows_its_symptom(probes: Callable[[str | None], Probe], defect: str) -> None:
-    assert SYMPTOMS[defect](probes(defect)) is True
-
-
-@pytest.mark.parametrize("defect", sorted(SYMPTOMS))
-def test_the_clean_reference_does_not(probes: Callable[[str | None], Probe], defect: str) -> None:
-    assert SYMPTOMS[defect](probes(None)) is False
+probes = probes_fixture(Probe)
+test_the_defect_shows_its_symptom, test_the_clean_reference_does_not = symptom_tests(SYMPTOMS)
