@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from symptoms import probes_fixture
 from test_reference_access import SYMPTOMS as ACCESS_SYMPTOMS
 from test_reference_media_defects import SYMPTOMS as MEDIA_SYMPTOMS
 from test_reference_output_defects import SYMPTOMS as OUTPUT_SYMPTOMS
@@ -123,22 +123,7 @@ SYMPTOMS: dict[str, Callable[[Probe], bool]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def probes() -> Iterator[Callable[[str | None], Probe]]:
-    """`probes(defect)`: a probe of a stack with that one defect (None: the clean reference), started once."""
-    started: dict[str | None, tuple[ReferenceStack, Probe]] = {}
-
-    def get(defect: str | None) -> Probe:
-        if defect not in started:
-            stack = ReferenceStack(defects=[] if defect is None else [defect]).start()
-            started[defect] = (stack, Probe(stack))
-        return started[defect][1]
-
-    yield get
-    for _, probe in started.values():
-        probe.http.close()
-    with ThreadPoolExecutor() as pool:  # stopping a stack waits for uvicorn's shutdown; do them together
-        list(pool.map(ReferenceStack.stop, [stack for stack, _ in started.values()]))
+probes = probes_fixture(Probe)
 
 
 # Defects whose symptoms another module checks: the client gateway's (test_client_gateway.py), the data store's

@@ -4,12 +4,11 @@ shows its symptom on the reference, and the clean reference does not."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
+from symptoms import probes_fixture, symptom_tests
 
 from mocks.reference import DEFECTS, ReferenceStack
 from suites import sse
@@ -200,32 +199,11 @@ SYMPTOMS: dict[str, Callable[[Probe], bool]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def probes() -> Iterator[Callable[[str | None], Probe]]:
-    """`probes(defect)`: a probe of a stack with that one defect (None: the clean reference), started once."""
-    started: dict[str | None, Probe] = {}
-
-    def get(defect: str | None) -> Probe:
-        if defect not in started:
-            started[defect] = Probe(ReferenceStack(defects=[] if defect is None else [defect]).start())
-        return started[defect]
-
-    yield get
-    for probe in started.values():
-        probe.http.close()
-    with ThreadPoolExecutor() as pool:  # stopping a stack waits for uvicorn's shutdown; do them together
-        list(pool.map(ReferenceStack.stop, [probe.stack for probe in started.values()]))
+probes = probes_fixture(Probe)
 
 
 def test_every_symptom_names_a_defect_the_self_test_runs() -> None:
     assert set(SYMPTOMS) <= set(DEFECTS)
 
 
-@pytest.mark.parametrize("defect", sorted(SYMPTOMS))
-def test_the_defect_shows_its_symptom(probes: Callable[[str | None], Probe], defect: str) -> None:
-    assert SYMPTOMS[defect](probes(defect)) is True
-
-
-@pytest.mark.parametrize("defect", sorted(SYMPTOMS))
-def test_the_clean_reference_does_not(probes: Callable[[str | None], Probe], defect: str) -> None:
-    assert SYMPTOMS[defect](probes(None)) is False
+test_the_defect_shows_its_symptom, test_the_clean_reference_does_not = symptom_tests(SYMPTOMS)

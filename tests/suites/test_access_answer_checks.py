@@ -10,23 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.checks import CHECKS
 from suites.exchange import Exchange
-from suites.failures import CheckFailed
 from suites.restricted import Restrictions
 from suites.selftest import reference_settings
 from suites.target import TargetError, load_target
+from tests.suites.outcomes import outcome
 from tests.suites.test_output_checks import chunk, completion, exchange
-
-
-def outcome(name: str, ex: Exchange) -> str | None:
-    check = CHECKS[name]
-    assert check.applies_to(ex), name
-    try:
-        check.function(ex)
-    except CheckFailed as failure:
-        return failure.message
-    return None
 
 
 def reply(status: int, body: Any = None, *, api: str = "ai", context: dict[str, Any] | None = None,

@@ -14,10 +14,10 @@ from mocks.reference.stack import ReferenceStack
 from suites.checks import CHECKS
 from suites.checks.shapes import response_component
 from suites.exchange import Exchange
-from suites.failures import CheckFailed
 from suites.runner import run
 from suites.selftest import pointed_at, reference_settings
 from suites.target import REFERENCE_TARGET, ClientOptions, Target, TargetError, load_target
+from tests.suites.outcomes import outcome as run_check
 
 REQUEST = {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}]}
 COMPLETION = {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4",
@@ -39,14 +39,7 @@ def exchange(body: Any, *, status: int = 200, api: str = "client", request: dict
 
 
 def outcome(name: str, ex: Exchange) -> str | None:
-    """None when the check passes, else its message; an auto check that does not apply is an error here."""
-    chosen = CHECKS[name]
-    assert not chosen.auto or chosen.applies_to(ex), f"{name} does not apply"
-    try:
-        chosen.function(ex)
-    except CheckFailed as failure:
-        return failure.message
-    return None
+    return run_check(name, ex, must_apply="auto")
 
 
 def stream(chunks: list[dict[str, Any]]) -> bytes:

@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.checks import CHECKS
 from suites.exchange import Exchange
-from suites.failures import CheckFailed
 from suites.multipart import FilePart, encode
+from tests.suites.outcomes import outcome as run_check
 
 VECTORS = [[0.6, 0.8, 0.0], [0.0, 0.6, 0.8]]
 
@@ -29,14 +28,7 @@ def exchange(operation: str, request: Any, body: bytes | Any, *, status: int = 2
 
 
 def outcome(name: str, ex: Exchange) -> str | None:
-    check = CHECKS[name]
-    if check.auto:
-        assert check.applies_to(ex), name
-    try:
-        check.function(ex)
-    except CheckFailed as failure:
-        return failure.message
-    return None
+    return run_check(name, ex, must_apply="auto")
 
 
 def packed(vector: list[float], width: str = "f") -> str:

@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.checks import CHECKS
 from suites.exchange import Exchange
-from suites.failures import CheckFailed
 from suites.target import TargetError, load_target
+from tests.suites.outcomes import outcome
 
 TOOL = {"type": "function", "function": {"name": "scan", "parameters": {
     "type": "object", "properties": {"domain": {"type": "string"}}, "required": ["domain"]}}}
@@ -39,16 +38,6 @@ def completion(*choices: dict[str, Any], usage: dict[str, Any] | None = None) ->
 
 def chunk(index: int = 0, finish: str | None = None, **delta: Any) -> dict[str, Any]:
     return {"choices": [{"index": index, "delta": delta, "finish_reason": finish}]}
-
-
-def outcome(name: str, ex: Exchange) -> str | None:
-    check = CHECKS[name]
-    assert check.applies_to(ex), name
-    try:
-        check.function(ex)
-    except CheckFailed as failure:
-        return failure.message
-    return None
 
 
 def test_stop_sequences_in_whole_and_streamed_content_fail() -> None:

@@ -12,11 +12,11 @@ import pytest
 
 from mocks.core.server import ServerThread
 from mocks.openai.app import create_app as create_openai_app
-from suites.checks import CHECKS
 from suites.exchange import Exchange, Probe
-from suites.failures import CheckFailed, TestSkipped
+from suites.failures import TestSkipped
 from suites.target import Target, TargetError, load_target
 from suites.upstream import Upstream, new_marker
+from tests.suites.outcomes import outcome as run_check
 
 ANSWER: dict[str, Any] = {
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
@@ -36,11 +36,7 @@ def exchange(request: dict[str, Any], mock: str | None, upstream: Any, *, provid
 
 
 def outcome(name: str, ex: Exchange) -> str | None:
-    try:
-        CHECKS[name].function(ex)
-    except CheckFailed as failure:
-        return failure.message
-    return None
+    return run_check(name, ex, must_apply="never")
 
 
 def test_unsupported_parameters_must_not_reach_the_provider() -> None:
