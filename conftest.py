@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from mocks.reference.stack import ReferenceStack
+    from aigw_conformance.mocks.reference.stack import ReferenceStack
 
 
 @pytest.fixture(scope="session")
 def reference() -> Iterator[ReferenceStack]:
     """One clean reference gateway and its mocks on 127.0.0.1 for the whole session."""
-    from mocks.reference.stack import ReferenceStack
+    from aigw_conformance.mocks.reference.stack import ReferenceStack
 
     with ReferenceStack() as stack:
         yield stack

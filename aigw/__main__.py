@@ -1,7 +1,7 @@
-"""`python -m aigw` runs the command line."""
+"""`python -m aigw_conformance` runs the command line."""
 
 from __future__ import annotations
 
-from aigw.cli import main
+from aigw_conformance.cli import main
 
 raise SystemExit(main())

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aigw import commands, load_cli, mocks_cli, report_cli
+from aigw_conformance import commands, load_cli, mocks_cli, report_cli
 
 EXIT_CODES = """exit codes:
   0  every check that ran passed (skipped tests do not fail the run)

@@ -9,20 +9,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aigw import upstreams
-from mocks.reference.defects import DEFECTS, QUIRKS
-from mocks.reference.stack import ReferenceStack
-from reports.markdown import deep_summary
-from reports.model import Report, TestResult
-from reports.writers import write_all
-from suites.conformance import TESTS
-from suites.exchange import Probe
-from suites.failures import TargetUnreachable
-from suites.features import PROFILES
-from suites.runner import run
-from suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
-from suites.selftest import selftest as run_selftest
-from suites.target import REFERENCE_TARGET, Target, TargetError, load_target
+from aigw_conformance import upstreams
+from aigw_conformance.mocks.reference.defects import DEFECTS, QUIRKS
+from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.reports.markdown import deep_summary
+from aigw_conformance.reports.model import Report, TestResult
+from aigw_conformance.reports.writers import write_all
+from aigw_conformance.suites.conformance import TESTS
+from aigw_conformance.suites.exchange import Probe
+from aigw_conformance.suites.failures import TargetUnreachable
+from aigw_conformance.suites.features import PROFILES
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
+from aigw_conformance.suites.selftest import selftest as run_selftest
+from aigw_conformance.suites.target import REFERENCE_TARGET, Target, TargetError, load_target
 
 MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aigw.commands import TargetDown, UsageError
-from mocks.reference.stack import ReferenceStack
-from suites.load import launch, overhead, slo, summary
-from suites.load.profiles import PROFILES, RequestFactory, weights_for
-from suites.load.sse_timing import TimedClient
+from aigw_conformance.commands import TargetDown, UsageError
+from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.suites.load import launch, overhead, slo, summary
+from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
+from aigw_conformance.suites.load.sse_timing import TimedClient
 
 EXIT_CODES = """exit codes:
   0  the run finished and no SLO of --thresholds was breached (or none was given)

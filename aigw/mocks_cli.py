@@ -8,11 +8,11 @@ import sys
 import threading
 from typing import Any
 
-from aigw.commands import UsageError
-from mocks import registry
-from mocks.core import control
-from mocks.core.rules import FaultSpecError, Rule
-from mocks.core.server import ServerThread
+from aigw_conformance.commands import UsageError
+from aigw_conformance.mocks import registry
+from aigw_conformance.mocks.core import control
+from aigw_conformance.mocks.core.rules import FaultSpecError, Rule
+from aigw_conformance.mocks.core.server import ServerThread
 
 DEFAULT_PORT = 9000
 

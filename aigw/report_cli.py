@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aigw.commands import UsageError
-from reports.diff import diff_reports, render_diff_markdown
-from reports.json_writer import load_json
-from reports.matrix import write_matrix
-from reports.model import Report
+from aigw_conformance.commands import UsageError
+from aigw_conformance.reports.diff import diff_reports, render_diff_markdown
+from aigw_conformance.reports.json_writer import load_json
+from aigw_conformance.reports.matrix import write_matrix
+from aigw_conformance.reports.model import Report
 
 DIFF_EXIT_CODES = """exit codes:
   0  no regression

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from mocks.reference.stack import provider_base
+from aigw_conformance.mocks.reference.stack import provider_base
 
 # The environment variable holding each provider's API key, read when the provider is given a --provider-url
 PROVIDER_KEY_ENV = {"openai": "OPENAI_API_KEY", "claude": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",

@@ -93,17 +93,17 @@ def serve(kind: str, port: int, upstream: str) -> None:
     if kind == "floor":
         app = floor_app(upstream)
     elif kind == "mock":
-        from mocks.openai.app import create_app as create_mock
+        from aigw_conformance.mocks.openai.app import create_app as create_mock
 
         app = create_mock()  # any bearer token; exactly what `aigw mocks serve openai` runs
     else:
-        from mocks.core import faults
-        from mocks.reference import GatewaySettings, create_app
+        from aigw_conformance.mocks.core import faults
+        from aigw_conformance.mocks.reference import GatewaySettings, create_app
 
         if kind == "gateway-httpx":  # what-if: httpx's own transport and client (the reference before its own)
             import httpx
 
-            from mocks.reference import state
+            from aigw_conformance.mocks.reference import state
 
             def httpx_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
                 return httpx.AsyncClient(timeout=timeout, trust_env=False)

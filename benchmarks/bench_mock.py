@@ -45,8 +45,8 @@ def serve(app_name: str, port: int) -> None:
     uvicorn, `loop="auto"` and `http="auto"`, so uvloop and httptools when installed, access log off), the
     same for the ceiling and the mock; it serves until the process is terminated."""
     sys.path.insert(0, str(ROOT))
-    from mocks.core.server import ServerThread
-    from mocks.openai.app import create_app
+    from aigw_conformance.mocks.core.server import ServerThread
+    from aigw_conformance.mocks.openai.app import create_app
 
     server = ServerThread(hello if app_name == "hello" else create_app(), port, name=f"bench-{app_name}")
     server.start()
@@ -256,7 +256,7 @@ def app_time(requests: int, rounds: int) -> None:
     hello, then the mock's hot requests; interleaved rounds, medians. Steadier than the server runs on a
     busy machine, and it shows the app's own share of a request."""
     sys.path.insert(0, str(ROOT))
-    from mocks.openai.app import create_app
+    from aigw_conformance.mocks.openai.app import create_app
 
     mock = create_app()
     cases = [("hello, POST of the chat body", hello, "POST", CHAT), ("mock: GET /v1/models", mock, "GET", None),

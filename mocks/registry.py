@@ -33,7 +33,7 @@ def load(name: str) -> Provider:
     if name not in PROVIDERS:
         raise ProviderUnavailable(f"unknown provider {name!r}: expected one of {', '.join(PROVIDERS)}")
     try:
-        create_app = importlib.import_module(f"mocks.{name}.app").create_app
+        create_app = importlib.import_module(f"aigw_conformance.mocks.{name}.app").create_app
     except Exception as error:  # a provider being written may fail in any way; it is skipped, not fatal
         raise ProviderUnavailable(f"{name}: {type(error).__name__}: {error}") from error
     if not callable(create_app):

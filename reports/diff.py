@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reports.markdown import escape_cell
-from reports.model import Report, TestResult
+from aigw_conformance.reports.markdown import escape_cell
+from aigw_conformance.reports.model import Report, TestResult
 
 
 @dataclass(frozen=True)

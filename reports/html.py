@@ -6,8 +6,8 @@ import html
 import re
 from pathlib import Path
 
-from reports.markdown import deep_summary
-from reports.model import DeepRun, FailureRecord, ProfileSummary, Report, TestResult
+from aigw_conformance.reports.markdown import deep_summary
+from aigw_conformance.reports.model import DeepRun, FailureRecord, ProfileSummary, Report, TestResult
 
 # Code points HTML must not carry (NUL, C0 controls but tab/newline/CR, lone surrogates, noncharacters).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

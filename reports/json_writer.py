@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reports.model import REPORT_VERSION, DeepRun, FailureRecord, Report, TargetInfo, TestResult
+from aigw_conformance.reports.model import REPORT_VERSION, DeepRun, FailureRecord, Report, TargetInfo, TestResult
 
 _OUTCOMES = ("passed", "failed", "skipped")
 

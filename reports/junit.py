@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from reports.model import Report, TestResult
+from aigw_conformance.reports.model import Report, TestResult
 
 # Characters XML 1.0 cannot carry at all; gateway error bodies sometimes contain them.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

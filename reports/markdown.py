@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.model import DeepRun, Report, TestResult
+from aigw_conformance.reports.model import DeepRun, Report, TestResult
 
 
 def escape_cell(text: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.html import SCRIPT, esc, page, profile_cell
-from reports.markdown import escape_cell
-from reports.model import Report, TestResult
+from aigw_conformance.reports.html import SCRIPT, esc, page, profile_cell
+from aigw_conformance.reports.markdown import escape_cell
+from aigw_conformance.reports.model import Report, TestResult
 
 _NOTED = ("failed", "inferred", "skipped")
 _MARK = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "inferred": "fail (inferred)", "absent": "—"}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.html import write_html
-from reports.json_writer import write_json
-from reports.junit import write_junit
-from reports.markdown import write_markdown
-from reports.model import Report
+from aigw_conformance.reports.html import write_html
+from aigw_conformance.reports.json_writer import write_json
+from aigw_conformance.reports.junit import write_junit
+from aigw_conformance.reports.markdown import write_markdown
+from aigw_conformance.reports.model import Report
 
 
 def write_all(report: Report, directory: Path) -> dict[str, Path]:

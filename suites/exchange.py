@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from suites import sse
-from suites.deadline import DeadlineTransport, deadline
-from suites.failures import TargetUnreachable
-from suites.transfer import Progress, decode_body, describe_timeout, describe_transport_error
+from aigw_conformance.suites import sse
+from aigw_conformance.suites.deadline import DeadlineTransport, deadline
+from aigw_conformance.suites.failures import TargetUnreachable
+from aigw_conformance.suites.transfer import Progress, decode_body, describe_timeout, describe_transport_error
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_STREAM_LINES = 200_000  # an event stream with more lines is a flood of tiny events, not an answer

@@ -8,13 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from reports.model import FailureRecord, Report, TargetInfo, TestResult
-from suites.conformance import TESTS, ConformanceTest, TestContext
-from suites.conformance.fuzz_deep import DEEP_TEST_ID, RoundCallback, run_deep, skipped_deep
-from suites.exchange import Probe
-from suites.failures import Severity, TargetUnreachable, TestSkipped
-from suites.features import Feature, profile_of
-from suites.target import Target
+from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
+from aigw_conformance.suites.conformance import TESTS, ConformanceTest, TestContext
+from aigw_conformance.suites.conformance.fuzz_deep import DEEP_TEST_ID, RoundCallback, run_deep, skipped_deep
+from aigw_conformance.suites.exchange import Probe
+from aigw_conformance.suites.failures import Severity, TargetUnreachable, TestSkipped
+from aigw_conformance.suites.features import Feature, profile_of
+from aigw_conformance.suites.target import Target
 
 TOOL_VERSION = "0.1.0"
 ProgressCallback = Callable[[TestResult], None]

@@ -8,13 +8,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.reference.defects import DEFECTS
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.stack import ReferenceStack
-from reports.model import Report
-from suites.runner import run
-from suites.target import Target, TargetError
-from suites.upstream import PROVIDER_MOCKS
+from aigw_conformance.mocks.reference.defects import DEFECTS
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.reports.model import Report
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.target import Target, TargetError
+from aigw_conformance.suites.upstream import PROVIDER_MOCKS
 
 # Each defect of the reference and the checks that must catch it (every one of them must fail).
 EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {

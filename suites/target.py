@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from suites.deep_options import DeepOptions, deep_options
-from suites.features import Feature
-from suites.restricted import Restrictions, RestrictionsError, restrictions
+from aigw_conformance.suites.deep_options import DeepOptions, deep_options
+from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.restricted import Restrictions, RestrictionsError, restrictions
 
 ALL = "*"
 REFERENCE_TARGET = Path(__file__).with_name("targets") / "reference.toml"

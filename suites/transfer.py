@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from suites.failures import TargetUnreachable
+from aigw_conformance.suites.failures import TargetUnreachable
 
 _HINT_STREAM = "; an event stream must end after `data: [DONE]` and close"
 

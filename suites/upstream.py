@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from suites.exchange import Probe
-from suites.failures import TestSkipped
-from suites.target import Target
+from aigw_conformance.suites.exchange import Probe
+from aigw_conformance.suites.failures import TestSkipped
+from aigw_conformance.suites.target import Target
 
 JOURNAL = "/__mock__/journal"
 FAULTS = "/__mock__/faults"

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+NAMESPACE = "aigw_conformance"
+# Each layer is a folder of the repository and a subpackage of the one installed namespace; `aigw/` (the CLI)
+# is the namespace's root package itself.
 LAYERS = ("aigw", "spec", "mocks", "suites", "reports")
 FORBIDDEN: dict[str, set[str]] = {
     "spec": {"mocks", "suites", "reports", "aigw"},
@@ -19,15 +22,39 @@ FORBIDDEN: dict[str, set[str]] = {
 SUITES_MAY_IMPORT_MOCKS = {"suites/selftest.py"}
 
 
-def imported_layers(path: Path) -> set[str]:
+def layer_of(module: str) -> str | None:
+    """`aigw_conformance.mocks.core` -> `mocks`; `aigw_conformance.cli` -> `aigw`; anything else -> None."""
+    parts = module.split(".")
+    if parts[0] != NAMESPACE:
+        return None
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS[1:] else "aigw"
+
+
+def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names & set(LAYERS)
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names if node.module == NAMESPACE)
+    return names
+
+
+def imported_layers(path: Path) -> set[str]:
+    return {layer for module in imported_modules(path) if (layer := layer_of(module))}
+
+
+def test_no_module_imports_a_bare_layer_name() -> None:
+    """Only the namespace is installed: `import mocks` would find a user's own `mocks/` folder, not ours."""
+    offenders = []
+    for package in (*LAYERS, "tests"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            bare = {m for m in imported_modules(path) if m.split(".")[0] in LAYERS}
+            if bare:
+                offenders.append(f"{path.relative_to(ROOT)} imports {sorted(bare)}")
+    assert offenders == []
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -49,8 +76,8 @@ def test_provider_specific_code_stays_in_its_provider_folder() -> None:
     for path in (ROOT / "mocks" / "core").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mocks."):
-                assert node.module.split(".")[1] not in providers, f"{path.name} imports {node.module}"
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(f"{NAMESPACE}.mocks."):
+                assert node.module.split(".")[2] not in providers, f"{path.name} imports {node.module}"
 
 
 def test_every_module_has_a_one_line_docstring_and_future_annotations() -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aigw.cli import main
-from mocks.reference.defects import DEFECTS
+from aigw_conformance.cli import main
+from aigw_conformance.mocks.reference.defects import DEFECTS
 
 
 def test_defects_lists_one_name_a_line_with_what_it_breaks(capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,7 +84,7 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_serve_prints_the_base_url_and_credentials_and_stops_on_sigint() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
-        [sys.executable, "-m", "aigw", "serve", "--port", "0", "--token", "tok-1"],
+        [sys.executable, "-m", "aigw_conformance", "serve", "--port", "0", "--token", "tok-1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     ) as process:
         _check_served(process)

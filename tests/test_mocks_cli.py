@@ -16,8 +16,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from aigw.cli import main
-from mocks import registry
+from aigw_conformance.cli import main
+from aigw_conformance.mocks import registry
 
 BOUND_S = 20
 
@@ -42,7 +42,7 @@ def test_registry_skips_providers_that_fail_to_import() -> None:
 def serving(*args: str) -> Iterator[tuple[dict[str, str], subprocess.Popen[str]]]:
     """Start `aigw mocks serve ARGS`; yield the printed name -> URL lines once it is ready; stop it by PID."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen([sys.executable, "-m", "aigw", "mocks", "serve", *args], stdout=subprocess.PIPE,
+    with subprocess.Popen([sys.executable, "-m", "aigw_conformance", "mocks", "serve", *args], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, env=env) as process:
         lines: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None
@@ -107,6 +107,6 @@ def test_serve_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:  # in a subprocess: ServerThread leaves a failed bind's socket to the GC
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        command = [sys.executable, "-m", "aigw", "mocks", "serve", "--port", str(busy.getsockname()[1])]
+        command = [sys.executable, "-m", "aigw_conformance", "mocks", "serve", "--port", str(busy.getsockname()[1])]
         done = subprocess.run(command, capture_output=True, text=True, timeout=BOUND_S, check=False)
     assert done.returncode == 2 and "cannot listen on 127.0.0.1" in done.stderr

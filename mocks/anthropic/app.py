@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mocks.anthropic import errors
-from mocks.anthropic.routes import ROUTES, mock_state
-from mocks.anthropic.state import MODELS, MockState, ModelSpec
-from mocks.anthropic.validation import base62
-from mocks.core import control
+from aigw_conformance.mocks.anthropic import errors
+from aigw_conformance.mocks.anthropic.routes import ROUTES, mock_state
+from aigw_conformance.mocks.anthropic.state import MODELS, MockState, ModelSpec
+from aigw_conformance.mocks.anthropic.validation import base62
+from aigw_conformance.mocks.core import control
 
 
 class RequestIdMiddleware:

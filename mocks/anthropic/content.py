@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 
-from mocks.anthropic import errors
+from aigw_conformance.mocks.anthropic import errors
 
 BLOCK_TYPES = (
     "text", "image", "document", "search_result", "thinking", "redacted_thinking", "tool_use", "tool_result",

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
-from mocks.anthropic import wire
-from mocks.core import faults
-from mocks.core.sse import dumps
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.sse import dumps
 
 DEFAULT_RETRY_AFTER = 1
 RATE_LIMIT_REQUESTS = 50

@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.anthropic import errors, schema_gen, wire
-from mocks.anthropic.content import blocks
-from mocks.anthropic.validation import MessagesPlan, base62
-from mocks.core import jsongen, textgen
-from mocks.core.sse import Frame, dumps
-from mocks.core.tokens import count_tokens, decode, encode, token_pieces
+from aigw_conformance.mocks.anthropic import errors, schema_gen, wire
+from aigw_conformance.mocks.anthropic.content import blocks
+from aigw_conformance.mocks.anthropic.validation import MessagesPlan, base62
+from aigw_conformance.mocks.core import jsongen, textgen
+from aigw_conformance.mocks.core.sse import Frame, dumps
+from aigw_conformance.mocks.core.tokens import count_tokens, decode, encode, token_pieces
 
 ENCODING = "o200k_base"
 MESSAGE_OVERHEAD = 3

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks.anthropic import errors, messages, validation, wire
-from mocks.anthropic.state import MockState
-from mocks.core import faults
-from mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.anthropic import errors, messages, validation, wire
+from aigw_conformance.mocks.anthropic.state import MockState
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 """Anthropic's documented request size limit of the Messages API."""

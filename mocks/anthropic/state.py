@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mocks.anthropic import wire
-from mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.core.journal import Journal, JournalEntry
 
 __all__ = ["MODELS", "Journal", "JournalEntry", "MockState", "ModelSpec"]
 

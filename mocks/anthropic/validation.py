@@ -8,10 +8,17 @@ from typing import Any
 
 import jsonschema
 
-from mocks.anthropic import errors
-from mocks.anthropic.content import check_messages, check_system, check_tool_choice, check_tools, fail, kind_error
-from mocks.anthropic.state import ModelSpec
-from mocks.core import textgen
+from aigw_conformance.mocks.anthropic import errors
+from aigw_conformance.mocks.anthropic.content import (
+    check_messages,
+    check_system,
+    check_tool_choice,
+    check_tools,
+    fail,
+    kind_error,
+)
+from aigw_conformance.mocks.anthropic.state import ModelSpec
+from aigw_conformance.mocks.core import textgen
 
 MIN_THINKING_BUDGET = 1024
 COUNT_PARAMETERS = frozenset({

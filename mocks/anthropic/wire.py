@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any, Literal, NotRequired, Required, TypedDict
 
-from mocks.core import sse
+from aigw_conformance.mocks.core import sse
 
 __all__ = [
     "EVENT_TYPES", "CacheCreation", "ContentBlock", "ContentBlockDeltaEvent", "ContentBlockStartEvent",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mocks.core import textgen
+from aigw_conformance.mocks.core import textgen
 
 SAMPLE_RATE = 24_000
 """Mono, 16-bit signed little-endian PCM at 24 kHz: OpenAI's `wav`/`pcm` speech output."""

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mocks.core import faults
-from mocks.core.journal import Journal, route_path
-from mocks.core.rules import FaultRules, FaultSpecError
-from mocks.core.sse import dumps
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.journal import Journal, route_path
+from aigw_conformance.mocks.core.rules import FaultRules, FaultSpecError
+from aigw_conformance.mocks.core.sse import dumps
 
 PREFIX = "/__mock__/"
 WIRE_KINDS = frozenset({"slow_headers", "status", "malformed"})

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import anyio
 
-from mocks.core.sse import Frame
+from aigw_conformance.mocks.core.sse import Frame
 
 STATUS = "x-mock-status"
 RETRY_AFTER = "x-mock-retry-after"

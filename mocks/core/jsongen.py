@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 
-from mocks.core import jsonvalues, regexgen
-from mocks.core.jsonvalues import FORMATS, SOFT_DEPTH, SchemaError, filler_text, is_multiple
+from aigw_conformance.mocks.core import jsonvalues, regexgen
+from aigw_conformance.mocks.core.jsonvalues import FORMATS, SOFT_DEPTH, SchemaError, filler_text, is_multiple
 
 HARD_DEPTH = 32
 ATTEMPTS = 8

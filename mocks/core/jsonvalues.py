@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from mocks.core import regexgen
+from aigw_conformance.mocks.core import regexgen
 
 SOFT_DEPTH = 4
 """From this nesting depth on, objects carry only required properties and arrays only their minimum items."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from mocks.core import faults
+from aigw_conformance.mocks.core import faults
 
 RULE_FIELDS = frozenset({"faults", "path", "method", "times"})
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from mocks.core.tokens import DEFAULT_ENCODING, count_tokens, decode, decode_one, encode
+from aigw_conformance.mocks.core.tokens import DEFAULT_ENCODING, count_tokens, decode, decode_one, encode
 
 FinishReason = Literal["stop", "length"]
 

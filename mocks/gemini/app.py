@@ -9,10 +9,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.core import control
-from mocks.gemini import catalogue, errors
-from mocks.gemini.routes import ROUTES, mock_state
-from mocks.gemini.state import MockState
+from aigw_conformance.mocks.core import control
+from aigw_conformance.mocks.gemini import catalogue, errors
+from aigw_conformance.mocks.gemini.routes import ROUTES, mock_state
+from aigw_conformance.mocks.gemini.state import MockState
 
 
 async def _gemini_error(request: Request, exc: Exception) -> Response:

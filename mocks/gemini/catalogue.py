@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mocks.gemini import wire
+from aigw_conformance.mocks.gemini import wire
 
 _CHAT_METHODS = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
 _EMBED_METHODS = ["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"]

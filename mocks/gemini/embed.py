@@ -6,10 +6,10 @@ import hashlib
 import math
 from typing import Any
 
-from mocks.core import textgen
-from mocks.gemini import errors, wire
-from mocks.gemini.fields import check_known, field, integer, string
-from mocks.gemini.validation import content
+from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.gemini import errors, wire
+from aigw_conformance.mocks.gemini.fields import check_known, field, integer, string
+from aigw_conformance.mocks.gemini.validation import content
 
 DEFAULT_DIMENSIONS = 768
 MAX_DIMENSIONS = 3072

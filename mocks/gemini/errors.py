@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mocks.core import faults
-from mocks.core.sse import dumps
-from mocks.gemini import wire
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.sse import dumps
+from aigw_conformance.mocks.gemini import wire
 
 DEFAULT_RETRY_AFTER = 1
 _TYPE = "type.googleapis.com/google.rpc."

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mocks.gemini import errors
-from mocks.gemini.schema import camel, field, snake
+from aigw_conformance.mocks.gemini import errors
+from aigw_conformance.mocks.gemini.schema import camel, field, snake
 
 __all__ = ["check_known", "field", "floating", "integer", "message", "path", "string", "strings"]
 

@@ -8,12 +8,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from mocks.core import textgen
-from mocks.core.tokens import count_tokens, decode, encode
-from mocks.gemini import tooling, wire
-from mocks.gemini.instances import Draws, instance
-from mocks.gemini.schema import field
-from mocks.gemini.validation import GeneratePlan
+from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.core.tokens import count_tokens, decode, encode
+from aigw_conformance.mocks.gemini import tooling, wire
+from aigw_conformance.mocks.gemini.instances import Draws, instance
+from aigw_conformance.mocks.gemini.schema import field
+from aigw_conformance.mocks.gemini.validation import GeneratePlan
 
 ENCODING = "o200k_base"
 """Gemini's tokenizer is not public, so every count here is o200k_base (`mocks.core.tokens`):

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks.core import faults
-from mocks.core.sse import EventStreamResponse, dumps
-from mocks.gemini import catalogue, embed, errors, generate, stream, validation, wire
-from mocks.gemini.fields import check_known, field
-from mocks.gemini.state import MockState
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.gemini import catalogue, embed, errors, generate, stream, validation, wire
+from aigw_conformance.mocks.gemini.fields import check_known, field
+from aigw_conformance.mocks.gemini.state import MockState
 
 VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d*)?")
 """Any API version segment: v1, v1beta, v1alpha, v2beta3, ..."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mocks.core.journal import Journal, JournalEntry
-from mocks.gemini import wire
+from aigw_conformance.mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.gemini import wire
 
 __all__ = ["Journal", "JournalEntry", "MockState"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mocks.core.sse import Frame, dumps, encode_json
-from mocks.gemini import generate, wire
-from mocks.gemini.validation import GeneratePlan
+from aigw_conformance.mocks.core.sse import Frame, dumps, encode_json
+from aigw_conformance.mocks.gemini import generate, wire
+from aigw_conformance.mocks.gemini.validation import GeneratePlan
 
 
 class _Step:

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.gemini import errors
-from mocks.gemini.fields import check_known, field, message, strings
-from mocks.gemini.schema import SchemaError, to_json_schema
+from aigw_conformance.mocks.gemini import errors
+from aigw_conformance.mocks.gemini.fields import check_known, field, message, strings
+from aigw_conformance.mocks.gemini.schema import SchemaError, to_json_schema
 
 TOOL_FIELDS = ("functionDeclarations", "googleSearch", "googleSearchRetrieval", "codeExecution", "urlContext",
                "computerUse", "fileSearch", "googleMaps")

@@ -6,10 +6,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.core import textgen
-from mocks.gemini import errors, tooling
-from mocks.gemini.fields import check_known, field, floating, integer, message, path, string, strings
-from mocks.gemini.schema import SchemaError, camel, to_json_schema
+from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.gemini import errors, tooling
+from aigw_conformance.mocks.gemini.fields import check_known, field, floating, integer, message, path, string, strings
+from aigw_conformance.mocks.gemini.schema import SchemaError, camel, to_json_schema
 
 TOP_LEVEL = ("contents", "systemInstruction", "tools", "toolConfig", "safetySettings", "generationConfig",
              "cachedContent", "model", "labels", "serviceTier", "store")

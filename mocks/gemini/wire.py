@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NotRequired, Required, TypedDict, cast
 
-from mocks.core.sse import aiter_events, iter_events
+from aigw_conformance.mocks.core.sse import aiter_events, iter_events
 
 __all__ = [
     "STATUS", "BatchEmbedContentsRequest", "BatchEmbedContentsResponse", "Blob", "Candidate", "Content",

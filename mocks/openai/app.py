@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mocks.core import control, faults
-from mocks.openai import errors
-from mocks.openai.direct import Direct, request_id
-from mocks.openai.routes import ROUTES, mock_state
-from mocks.openai.state import MockState
+from aigw_conformance.mocks.core import control, faults
+from aigw_conformance.mocks.openai import errors
+from aigw_conformance.mocks.openai.direct import Direct, request_id
+from aigw_conformance.mocks.openai.routes import ROUTES, mock_state
+from aigw_conformance.mocks.openai.state import MockState
 
 MODELS: Mapping[str, int] = {
     "gpt-5": 1_754_425_777,

@@ -12,9 +12,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.core import audiocodec
-from mocks.openai import errors, params
-from mocks.openai.transcripts import Transcript
+from aigw_conformance.mocks.core import audiocodec
+from aigw_conformance.mocks.openai import errors, params
+from aigw_conformance.mocks.openai.transcripts import Transcript
 
 TTS_MODELS = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse")

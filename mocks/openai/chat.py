@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mocks.core import textgen
-from mocks.core.sse import Frame, encode_done, encode_json
-from mocks.core.tokens import count_message_tokens, token_pieces
-from mocks.openai import logprobs, reasoning, structured, tools, wire
-from mocks.openai.validation import ChatPlan, parse
+from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.core.sse import Frame, encode_done, encode_json
+from aigw_conformance.mocks.core.tokens import count_message_tokens, token_pieces
+from aigw_conformance.mocks.openai import logprobs, reasoning, structured, tools, wire
+from aigw_conformance.mocks.openai.validation import ChatPlan, parse
 
 __all__ = ["ENCODING", "Answer", "ChatPlan", "complete", "frames", "generate", "parse"]
 

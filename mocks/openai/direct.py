@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mocks.core.control import read_body, replay
-from mocks.core.journal import route_path
-from mocks.core.rules import FaultRules
-from mocks.core.sse import dumps
-from mocks.openai import chat, errors, wire
-from mocks.openai.routes import _chat_plan, check_key
-from mocks.openai.state import MockState
+from aigw_conformance.mocks.core.control import read_body, replay
+from aigw_conformance.mocks.core.journal import route_path
+from aigw_conformance.mocks.core.rules import FaultRules
+from aigw_conformance.mocks.core.sse import dumps
+from aigw_conformance.mocks.openai import chat, errors, wire
+from aigw_conformance.mocks.openai.routes import _chat_plan, check_key
+from aigw_conformance.mocks.openai.state import MockState
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"

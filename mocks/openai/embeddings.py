@@ -11,8 +11,8 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from mocks.core import tokens
-from mocks.openai import errors, params
+from aigw_conformance.mocks.core import tokens
+from aigw_conformance.mocks.openai import errors, params
 
 
 @dataclass(frozen=True)

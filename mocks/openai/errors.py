@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from mocks.core.sse import dumps
-from mocks.openai import wire
+from aigw_conformance.mocks.core.sse import dumps
+from aigw_conformance.mocks.openai import wire
 
 DEFAULT_RETRY_AFTER = 1
 

@@ -7,8 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mocks.openai import errors, wire
-from mocks.openai.params import bad_type, integer
+from aigw_conformance.mocks.openai import errors, wire
+from aigw_conformance.mocks.openai.params import bad_type, integer
 
 MAX_TOP_LOGPROBS = 20
 DIGITS = 6

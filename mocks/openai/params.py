@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from mocks.openai import errors
+from aigw_conformance.mocks.openai import errors
 
 
 def kind(value: Any) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mocks.core.jsongen import Draws
-from mocks.core.tokens import count_tokens, token_pieces
-from mocks.openai import errors
-from mocks.openai.params import choice
+from aigw_conformance.mocks.core.jsongen import Draws
+from aigw_conformance.mocks.core.tokens import count_tokens, token_pieces
+from aigw_conformance.mocks.openai import errors
+from aigw_conformance.mocks.openai.params import choice
 
 REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4", "gpt-oss", "qwen3")
 EFFORT_TOKENS: Mapping[str, int] = {

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks.core import faults
-from mocks.core.sse import EventStreamResponse, dumps
-from mocks.openai import audio, chat, embeddings, errors, params, wire
-from mocks.openai.state import MockState
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.openai import audio, chat, embeddings, errors, params, wire
+from aigw_conformance.mocks.openai.state import MockState
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.core.journal import Journal, JournalEntry
 
 __all__ = ["Journal", "JournalEntry", "MockState"]
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.core import jsongen
-from mocks.core.sse import dumps
-from mocks.openai import errors
-from mocks.openai.params import bad_type, choice
+from aigw_conformance.mocks.core import jsongen
+from aigw_conformance.mocks.core.sse import dumps
+from aigw_conformance.mocks.openai import errors
+from aigw_conformance.mocks.openai.params import bad_type, choice
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 JSON_OBJECT_SCHEMA: Mapping[str, Any] = {

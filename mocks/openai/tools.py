@@ -8,12 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.core import jsongen
-from mocks.core.sse import dumps
-from mocks.core.tokens import token_pieces
-from mocks.openai import errors
-from mocks.openai.params import bad_type, choice
-from mocks.openai.structured import kind_of, missing, strict_problem
+from aigw_conformance.mocks.core import jsongen
+from aigw_conformance.mocks.core.sse import dumps
+from aigw_conformance.mocks.core.tokens import token_pieces
+from aigw_conformance.mocks.openai import errors
+from aigw_conformance.mocks.openai.params import bad_type, choice
+from aigw_conformance.mocks.openai.structured import kind_of, missing, strict_problem
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_TOOLS = 128

@@ -9,9 +9,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mocks.core import tokens
-from mocks.core.audiocodec import Audio
-from mocks.core.sse import dumps
+from aigw_conformance.mocks.core import tokens
+from aigw_conformance.mocks.core.audiocodec import Audio
+from aigw_conformance.mocks.core.sse import dumps
 
 AUDIO_TOKENS_PER_SECOND = 10
 """Token-billed models count ceil(10 x seconds) audio tokens (OpenAI bills user audio per 100 ms)."""

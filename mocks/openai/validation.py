@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.core import textgen
-from mocks.openai import errors, logprobs, params, reasoning, structured, tools
+from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.openai import errors, logprobs, params, reasoning, structured, tools
 
 DEFAULT_MAX_TOKENS = 4096
 CREATED_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any, Literal, NotRequired, Required, TypedDict
 
-from mocks.core.sse import DONE, aiter_events, iter_events
+from aigw_conformance.mocks.core.sse import DONE, aiter_events, iter_events
 
 __all__ = [
     "DONE", "ChatCompletion", "ChatCompletionChunk", "ChatCompletionRequest", "ChatMessage", "Choice",

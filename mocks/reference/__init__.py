@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mocks.reference.app import create_app
-from mocks.reference.defects import DEFECTS, QUIRKS
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.stack import ReferenceStack
+from aigw_conformance.mocks.reference.app import create_app
+from aigw_conformance.mocks.reference.defects import DEFECTS, QUIRKS
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.stack import ReferenceStack
 
 __all__ = ["DEFECTS", "QUIRKS", "GatewaySettings", "ReferenceStack", "create_app"]

@@ -12,19 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from mocks.reference.audio import SpeechEndpoint, TranscriptionEndpoint
-from mocks.reference.chat import ChatEndpoint
-from mocks.reference.client import CLIENT_BASE_PATH, create_client_app
-from mocks.reference.count import CountEndpoint
-from mocks.reference.embeddings import EmbeddingsEndpoint
-from mocks.reference.errors import GatewayError, install_handlers
-from mocks.reference.fastchat import ChatApp
-from mocks.reference.hotpaths import install as install_hot_paths
-from mocks.reference.models import ModelEndpoints
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.state import GatewayState
-from mocks.reference.store.routes import StoreEndpoints
-from mocks.reference.voices import VoicesEndpoint
+from aigw_conformance.mocks.reference.audio import SpeechEndpoint, TranscriptionEndpoint
+from aigw_conformance.mocks.reference.chat import ChatEndpoint
+from aigw_conformance.mocks.reference.client import CLIENT_BASE_PATH, create_client_app
+from aigw_conformance.mocks.reference.count import CountEndpoint
+from aigw_conformance.mocks.reference.embeddings import EmbeddingsEndpoint
+from aigw_conformance.mocks.reference.errors import GatewayError, install_handlers
+from aigw_conformance.mocks.reference.fastchat import ChatApp
+from aigw_conformance.mocks.reference.hotpaths import install as install_hot_paths
+from aigw_conformance.mocks.reference.models import ModelEndpoints
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.store.routes import StoreEndpoints
+from aigw_conformance.mocks.reference.voices import VoicesEndpoint
 
 BASE_PATH = "/api/ai/v1"
 CHAT = ("POST", BASE_PATH + "/chat/completions")

@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
-from mocks.reference.auth import authenticate
-from mocks.reference.embeddings import Upstream, checked_json, model_for
-from mocks.reference.errors import GatewayError, provider_error
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.state import GatewayState
-from mocks.reference.validation import read_json, schema_error
-from mocks.reference.voices import VOICES
-from spec.loader import load_spec, validator_for_schema
+from aigw_conformance.mocks.reference.auth import authenticate
+from aigw_conformance.mocks.reference.embeddings import Upstream, checked_json, model_for
+from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.validation import read_json, schema_error
+from aigw_conformance.mocks.reference.voices import VOICES
+from aigw_conformance.spec.loader import load_spec, validator_for_schema
 
 SPEECH_PATH = "/api/ai/v1/audio/speech"
 TRANSCRIPTION_PATH = "/api/ai/v1/audio/transcriptions"

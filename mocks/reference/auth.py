@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from starlette.datastructures import Headers
 
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.store.tenancy import bearer_tenant, key_credentials
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.store.tenancy import bearer_tenant, key_credentials
 
 CHALLENGE = {"www-authenticate": 'Bearer realm="aigw"'}
 

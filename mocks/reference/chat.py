@@ -13,17 +13,17 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.reference.audio import without_audio_parts
-from mocks.reference.auth import authenticate, authorize_model
-from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
-from mocks.reference.errors import GatewayError, provider_error
-from mocks.reference.exchange import fetch
-from mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
-from mocks.reference.state import GatewayState
-from mocks.reference.streaming import CoalescedStreamingResponse, relay
-from mocks.reference.translate import ChunkRewriter, rewrite_completion, upstream_request, wants_usage
-from mocks.reference.transport import LeanClient, json_bytes
-from mocks.reference.validation import check_schema, check_semantics, read_json
+from aigw_conformance.mocks.reference.audio import without_audio_parts
+from aigw_conformance.mocks.reference.auth import authenticate, authorize_model
+from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
+from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
+from aigw_conformance.mocks.reference.exchange import fetch
+from aigw_conformance.mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
+from aigw_conformance.mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.streaming import CoalescedStreamingResponse, relay
+from aigw_conformance.mocks.reference.translate import ChunkRewriter, rewrite_completion, upstream_request, wants_usage
+from aigw_conformance.mocks.reference.transport import LeanClient, json_bytes
+from aigw_conformance.mocks.reference.validation import check_schema, check_semantics, read_json
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 Completion = dict[str, Any]

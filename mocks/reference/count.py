@@ -15,14 +15,14 @@ from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.core.tokens import count_message_tokens
-from mocks.reference.auth import authenticate
-from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry, find
-from mocks.reference.errors import GatewayError, provider_error
-from mocks.reference.providers.gemini import count_call, upstream_status
-from mocks.reference.state import GatewayState
-from mocks.reference.validation import read_json, schema_error
-from spec.loader import request_body_schema, validator_for_schema
+from aigw_conformance.mocks.core.tokens import count_message_tokens
+from aigw_conformance.mocks.reference.auth import authenticate
+from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry, find
+from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
+from aigw_conformance.mocks.reference.providers.gemini import count_call, upstream_status
+from aigw_conformance.mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.validation import read_json, schema_error
+from aigw_conformance.spec.loader import request_body_schema, validator_for_schema
 
 COUNT_PATH = "/api/ai/v1/chat/count"
 CLAUDE_REFUSAL = ("token counting is not supported for Claude models (001); read usage.prompt_tokens from "

@@ -21,13 +21,13 @@ from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.reference.auth import authenticate
-from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry, find
-from mocks.reference.errors import GatewayError, provider_error
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.state import GatewayState
-from mocks.reference.validation import read_json, schema_error
-from spec.loader import request_body_schema, validator_for_schema
+from aigw_conformance.mocks.reference.auth import authenticate
+from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry, find
+from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.validation import read_json, schema_error
+from aigw_conformance.spec.loader import request_body_schema, validator_for_schema
 
 EMBEDDINGS_PATH = "/api/ai/v1/embeddings"
 FORWARDED = ("input", "encoding_format", "dimensions", "user")  # EmbeddingRequest's fields besides `model`

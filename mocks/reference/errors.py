@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from mocks.reference.transport import Body, Connection, LeanClient, Origin, Template, parse_head
+from aigw_conformance.mocks.reference.transport import Body, Connection, LeanClient, Origin, Template, parse_head
 
 ANSWER = "answer"
 CONNECT = "connect"

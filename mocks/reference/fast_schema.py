@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from spec.loader import load_spec
+from aigw_conformance.spec.loader import load_spec
 
 VALID, INVALID, UNSURE = 0, 1, 2
 Check = Callable[[Any], int]

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mocks.reference.chat import ChatEndpoint
-from mocks.reference.errors import GatewayError
-from mocks.reference.transport import json_bytes
-from mocks.reference.validation import receive_json
+from aigw_conformance.mocks.reference.chat import ChatEndpoint
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.transport import json_bytes
+from aigw_conformance.mocks.reference.validation import receive_json
 
-log = logging.getLogger("mocks.reference.app")  # where `app.guarded` logs the same failures
+log = logging.getLogger("aigw_conformance.mocks.reference.app")  # where `app.guarded` logs the same failures
 JSON_TYPE = (b"content-type", b"application/json")
 
 

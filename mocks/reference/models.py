@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.reference.auth import authenticate
-from mocks.reference.catalogue import available, find
-from mocks.reference.errors import GatewayError
-from mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.auth import authenticate
+from aigw_conformance.mocks.reference.catalogue import available, find
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.state import GatewayState
 
 
 class ModelEndpoints:

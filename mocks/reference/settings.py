@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mocks.reference.defects import ALL_DEFECTS, QUIRKS, checked
+from aigw_conformance.mocks.reference.defects import ALL_DEFECTS, QUIRKS, checked
 
 
 @dataclass(frozen=True)

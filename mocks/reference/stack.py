@@ -11,15 +11,15 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
 
-from mocks.anthropic.app import create_app as create_anthropic_app
-from mocks.core import faults
-from mocks.core.server import ServerThread
-from mocks.gemini.app import create_app as create_gemini_app
-from mocks.openai.app import create_app as create_openai_app
-from mocks.reference.app import BASE_PATH, create_app
-from mocks.reference.client import CLIENT_BASE_PATH
-from mocks.reference.settings import GatewaySettings
-from mocks.selfhosted.app import create_app as create_selfhosted_app
+from aigw_conformance.mocks.anthropic.app import create_app as create_anthropic_app
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.gemini.app import create_app as create_gemini_app
+from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.mocks.reference.app import BASE_PATH, create_app
+from aigw_conformance.mocks.reference.client import CLIENT_BASE_PATH
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.selfhosted.app import create_app as create_selfhosted_app
 
 # Provider → (mount path on the mock server, API version segment of its upstream URL, the mock's factory).
 # OpenAI is strict (unknown parameters are a 400, as on the real API); the self-hosted threatwinds backend is

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.transport import LeanClient
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.transport import LeanClient
 
 
 class GatewayState:

@@ -11,11 +11,11 @@ import httpx
 from starlette.responses import StreamingResponse
 from starlette.types import Send
 
-from mocks.openai.wire import DONE
-from mocks.reference.errors import GatewayError, envelope, provider_error
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.translate import ChunkRewriter
-from mocks.reference.transport import Body
+from aigw_conformance.mocks.openai.wire import DONE
+from aigw_conformance.mocks.reference.errors import GatewayError, envelope, provider_error
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.translate import ChunkRewriter
+from aigw_conformance.mocks.reference.transport import Body
 
 KEEP_ALIVE = ": keep-alive"
 

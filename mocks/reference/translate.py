@@ -12,10 +12,10 @@ import time
 import uuid
 from typing import Any
 
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.defects import ALL_DEFECTS, checked
-from mocks.reference.providers.openai import upstream_request
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.defects import ALL_DEFECTS, checked
+from aigw_conformance.mocks.reference.providers.openai import upstream_request
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 __all__ = ["ChunkRewriter", "rewrite_completion", "upstream_request", "wants_usage"]
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from mocks.reference.chunked import ChunkedError, Dechunker
+from aigw_conformance.mocks.reference.chunked import ChunkedError, Dechunker
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_IDLE_PER_ORIGIN = 64

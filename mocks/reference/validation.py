@@ -13,11 +13,11 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive
 
-from mocks.reference.catalogue import ModelEntry, find
-from mocks.reference.errors import GatewayError
-from mocks.reference.fast_schema import VALID, Check, compile_schema
-from mocks.reference.settings import GatewaySettings
-from spec.loader import request_body_schema, validator_for_schema
+from aigw_conformance.mocks.reference.catalogue import ModelEntry, find
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.fast_schema import VALID, Check, compile_schema
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.spec.loader import request_body_schema, validator_for_schema
 
 CHAT_PATH = "/api/ai/v1/chat/completions"
 RANGE_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
@@ -196,7 +196,7 @@ def _upper_bound(messages: Any) -> int:
 
 
 def prompt_tokens(messages: Any, entry: ModelEntry) -> int:
-    from mocks.core.tokens import count_message_tokens
+    from aigw_conformance.mocks.core.tokens import count_message_tokens
 
     return int(count_message_tokens(messages, entry.encoding))
 

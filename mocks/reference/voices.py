@@ -7,8 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.reference.auth import authenticate
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.auth import authenticate
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 # OpenAI's speech voices, the ones the OpenAI mock's /v1/audio/speech accepts (mocks/openai/audio.py VOICES).
 VOICES: tuple[str, ...] = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",

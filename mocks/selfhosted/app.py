@@ -10,12 +10,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mocks.core import control, faults
-from mocks.openai.errors import OpenAIError
-from mocks.selfhosted import errors
-from mocks.selfhosted.catalogue import MODELS
-from mocks.selfhosted.routes import ROUTES, mock_state
-from mocks.selfhosted.state import MockState
+from aigw_conformance.mocks.core import control, faults
+from aigw_conformance.mocks.openai.errors import OpenAIError
+from aigw_conformance.mocks.selfhosted import errors
+from aigw_conformance.mocks.selfhosted.catalogue import MODELS
+from aigw_conformance.mocks.selfhosted.routes import ROUTES, mock_state
+from aigw_conformance.mocks.selfhosted.state import MockState
 
 
 def failure_response(failure: faults.Failure) -> Response:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mocks.openai.audio import SttModel
-from mocks.openai.embeddings import EmbeddingModel
+from aigw_conformance.mocks.openai.audio import SttModel
+from aigw_conformance.mocks.openai.embeddings import EmbeddingModel
 
 Kind = Literal["chat", "embedding", "transcription", "speech"]
 API_NAMES: Mapping[Kind, str] = {

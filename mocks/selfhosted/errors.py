@@ -7,9 +7,9 @@ from http import HTTPStatus
 
 from starlette.responses import JSONResponse, Response
 
-from mocks.core.sse import dumps
-from mocks.openai.errors import DEFAULT_RETRY_AFTER, OpenAIError
-from mocks.selfhosted import wire
+from aigw_conformance.mocks.core.sse import dumps
+from aigw_conformance.mocks.openai.errors import DEFAULT_RETRY_AFTER, OpenAIError
+from aigw_conformance.mocks.selfhosted import wire
 
 _TYPES = {400: "BadRequestError", 404: "NotFoundError", 500: "InternalServerError"}
 

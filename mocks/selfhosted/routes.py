@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mocks.core import faults
-from mocks.core.sse import EventStreamResponse, dumps
-from mocks.core.tokens import count_message_tokens
-from mocks.openai import audio, chat, embeddings, params
-from mocks.selfhosted import catalogue, errors, sampling, wire
-from mocks.selfhosted.catalogue import Kind, ServedModel
-from mocks.selfhosted.state import MockState
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.core.tokens import count_message_tokens
+from aigw_conformance.mocks.openai import audio, chat, embeddings, params
+from aigw_conformance.mocks.selfhosted import catalogue, errors, sampling, wire
+from aigw_conformance.mocks.selfhosted.catalogue import Kind, ServedModel
+from aigw_conformance.mocks.selfhosted.state import MockState
 
 VLLM_VERSION = "0.10.1"
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mocks.core import textgen
-from mocks.selfhosted import errors
+from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.selfhosted import errors
 
 PARAMETERS = ("top_k", "min_p", "repetition_penalty")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mocks.core.journal import Journal, JournalEntry
-from mocks.selfhosted.catalogue import ServedModel
+from aigw_conformance.mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.selfhosted.catalogue import ServedModel
 
 __all__ = ["Journal", "JournalEntry", "MockState"]
 

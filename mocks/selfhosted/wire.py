@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Literal, TypedDict
 
-from mocks.openai.wire import *  # noqa: F403  (vLLM speaks OpenAI's chat, embeddings and audio formats)
-from mocks.openai.wire import __all__ as _openai_all
+from aigw_conformance.mocks.openai.wire import *  # noqa: F403  (vLLM speaks OpenAI's chat, embeddings and audio formats)
+from aigw_conformance.mocks.openai.wire import __all__ as _openai_all
 
 __all__ = [*_openai_all, "ModelCard", "ModelPermission", "VllmError", "VllmModelList", "error", "model_card"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suites.checks import (
+from aigw_conformance.suites.checks import (
     access,
     answers,
     audio,
@@ -24,7 +24,7 @@ from suites.checks import (
     validation,
     voices,
 )
-from suites.checks.registry import CHECKS, Check, CheckOutcome, run_checks
+from aigw_conformance.suites.checks.registry import CHECKS, Check, CheckOutcome, run_checks
 
 __all__ = ["CHECKS", "Check", "CheckOutcome", "access", "answers", "audio", "auth", "chat", "client", "dedicated",
            "embeddings",

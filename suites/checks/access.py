@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from suites.checks.output import as_dict, choices_of
-from suites.checks.registry import check, fail
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.output import as_dict, choices_of
+from aigw_conformance.suites.checks.registry import check, fail
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 # 000's and 001's error tables list 400 for a request the gateway cannot read ("Invalid JSON", "malformed JSON")
 # and no 415; 404 "Model or provider not found" is the other refusal of a model the AI API documents.

@@ -6,12 +6,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from suites.checks.output import answered, as_dict, choices_of, request, usage_of
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body
-from suites.checks.stream import chunks
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.output import answered, as_dict, choices_of, request, usage_of
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body
+from aigw_conformance.suites.checks.stream import chunks
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 
 @dataclass

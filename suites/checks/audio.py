@@ -7,10 +7,10 @@ import re
 import wave
 from typing import Any
 
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 # The spec's speech 200 (OpenAI's): the media type follows response_format, "audio/mpeg for mp3, audio/wav for
 # wav, ..."; the common registrations of the same formats are accepted too. Formats not listed: any audio/*.

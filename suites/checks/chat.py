@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks.preconditions import is_json_chat_reply
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_component, require_schema
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.preconditions import is_json_chat_reply
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_component, require_schema
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 FINISH_REASONS = frozenset({"stop", "length", "content_filter", "tool_calls"})
 

@@ -6,12 +6,12 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote
 
-from suites.checks.preconditions import is_error, on_client_api
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.checks.stream import chunks
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.preconditions import is_error, on_client_api
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.checks.stream import chunks
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 HEADER = "x-request-id"
 

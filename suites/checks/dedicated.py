@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from suites.checks.output import answered, usage_of
-from suites.checks.preconditions import is_chat, on_ai_api
-from suites.checks.registry import check, fail, requires
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.output import answered, usage_of
+from aigw_conformance.suites.checks.preconditions import is_chat, on_ai_api
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 # 000's error table: 400 "Invalid ... parameter" and 403 "model not allowed" both describe refusing a model the
 # endpoint does not serve; 404 would say the catalogue's model does not exist, 200 or 5xx that it was tried.

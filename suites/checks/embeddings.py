@@ -8,10 +8,10 @@ import math
 import struct
 from typing import Any
 
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 Vector = list[float]
 SAME_DIRECTION = 0.99  # cosine similarity two answers for one input must reach (providers vary in the last bits)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import cast
 
-from spec.loader import ApiName, match_operation
-from suites.checks.preconditions import is_error, no_injected_fault, on_ai_api
-from suites.checks.registry import check, fail, requires
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.spec.loader import ApiName, match_operation
+from aigw_conformance.suites.checks.preconditions import is_error, no_injected_fault, on_ai_api
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 
 @check("errors.status_documented", severity=Severity.MEDIUM)

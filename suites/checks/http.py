@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from suites.checks.registry import check, fail
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.registry import check, fail
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 
 @check("http.success", severity=Severity.CRITICAL, auto=False)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from suites.checks.preconditions import is_models_list, is_models_retrieve
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.preconditions import is_models_list, is_models_retrieve
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 
 @check("models.list_shape", severity=Severity.HIGH)

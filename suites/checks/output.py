@@ -9,12 +9,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from suites.checks.preconditions import has_sse_events, is_chat, on_ai_api
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.checks.stream import chunks
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.preconditions import has_sse_events, is_chat, on_ai_api
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.checks.stream import chunks
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 # 001 "Reasoning Effort": the share of max tokens each level may spend on reasoning.
 REASONING_SHARES: dict[str, float] = {"low": 0.25, "medium": 0.33, "high": 0.50}

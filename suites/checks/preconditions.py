@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suites.exchange import Exchange
+from aigw_conformance.suites.exchange import Exchange
 
 
 def is_error(exchange: Exchange) -> bool:

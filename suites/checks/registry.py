@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from suites.exchange import Exchange
-from suites.failures import CheckFailed, Severity
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed, Severity
 
 CheckFunction = Callable[[Exchange], None]
 Precondition = Callable[[Exchange], bool]

@@ -9,9 +9,9 @@ from schemathesis.checks import not_a_server_error as _not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from suites.checks.registry import check, fail, requires
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 
 def is_fuzzed(exchange: Exchange) -> bool:

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from suites.checks.registry import check, fail
-from suites.checks.stream import DONE
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.registry import check, fail
+from aigw_conformance.suites.checks.stream import DONE
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 MAX_ERROR_TEXT = 400
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from spec.loader import ApiName, component_validator, load_spec, match_operation
-from suites.checks.registry import fail
-from suites.exchange import Exchange
+from aigw_conformance.spec.loader import ApiName, component_validator, load_spec, match_operation
+from aigw_conformance.suites.checks.registry import fail
+from aigw_conformance.suites.exchange import Exchange
 
 
 def json_body(exchange: Exchange) -> Any:

@@ -6,11 +6,11 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from spec.loader import match_operation
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.spec.loader import match_operation
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 COLLECTION, RECORD = "/store/{collection}", "/store/{collection}/{key}"
 DEFAULT_LIMIT = 20  # the spec's default for `limit`

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from suites.checks.chat import FINISH_REASONS, check_usage_arithmetic
-from suites.checks.preconditions import has_sse_events, is_stream_reply
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import require_component, schema_errors
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.chat import FINISH_REASONS, check_usage_arithmetic
+from aigw_conformance.suites.checks.preconditions import has_sse_events, is_stream_reply
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import require_component, schema_errors
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 DONE = "[DONE]"
 

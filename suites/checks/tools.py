@@ -9,11 +9,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from suites.checks.output import answered, as_dict, choices_of, request
-from suites.checks.preconditions import has_sse_events, on_ai_api
-from suites.checks.registry import check, fail, requires
-from suites.checks.stream import chunks
-from suites.exchange import Exchange
+from aigw_conformance.suites.checks.output import answered, as_dict, choices_of, request
+from aigw_conformance.suites.checks.preconditions import has_sse_events, on_ai_api
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.stream import chunks
+from aigw_conformance.suites.exchange import Exchange
 
 
 def offered(exchange: Exchange) -> dict[str, Any]:

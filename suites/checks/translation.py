@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks.output import REASONING_SHARES, as_dict, choices_of, request
-from suites.checks.registry import check, fail
-from suites.exchange import Exchange
-from suites.failures import Severity
-from suites.upstream import PROVIDER_MOCKS
+from aigw_conformance.suites.checks.output import REASONING_SHARES, as_dict, choices_of, request
+from aigw_conformance.suites.checks.registry import check, fail
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
+from aigw_conformance.suites.upstream import PROVIDER_MOCKS
 
 # 000 "Provider-Specific Parameter Support": the "No" cells. Claude has no column: the Messages API has no field
 # for these, so "unsupported parameters are silently ignored" means they are not sent (Anthropic refuses unknown

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from suites.checks.registry import check, fail, requires
-from suites.checks.shapes import json_body, require_schema
-from suites.exchange import Exchange
-from suites.failures import Severity
+from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.shapes import json_body, require_schema
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Severity
 
 
 def is_voices_list(exchange: Exchange) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suites.conformance import (
+from aigw_conformance.suites.conformance import (
     access_tests,
     answers_tests,
     audio_tests,
@@ -22,7 +22,7 @@ from suites.conformance import (
     validation_tests,
     voices_tests,
 )
-from suites.conformance.registry import TESTS, ConformanceTest, TestContext, conformance_test
+from aigw_conformance.suites.conformance.registry import TESTS, ConformanceTest, TestContext, conformance_test
 
 __all__ = ["TESTS", "ConformanceTest", "TestContext", "access_tests", "answers_tests", "audio_tests", "auth_tests",
            "chat_tests", "client_tests",

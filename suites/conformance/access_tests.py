@@ -6,12 +6,12 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from suites.conformance.chat_tests import QUESTION, chat_body
-from suites.conformance.output_tests import PNG_1X1, VISION_TEXT
-from suites.conformance.registry import TestContext, conformance_test
-from suites.conformance.tools_tests import TOOLS
-from suites.exchange import Exchange
-from suites.features import Feature
+from aigw_conformance.suites.conformance.chat_tests import QUESTION, chat_body
+from aigw_conformance.suites.conformance.output_tests import PNG_1X1, VISION_TEXT
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.conformance.tools_tests import TOOLS
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.features import Feature
 
 CHAT = "/chat/completions"
 # 001 names providers (OpenAI, Gemini, Claude, ThreatWinds) and says a 404 means "Model or provider not found", but

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks.output import choices_of
-from suites.conformance.output_tests import DESIGN, EXPLAIN
-from suites.conformance.registry import TestContext, conformance_test
-from suites.conformance.tools_tests import TOOLS
-from suites.failures import CheckFailed
-from suites.features import Feature
+from aigw_conformance.suites.checks.output import choices_of
+from aigw_conformance.suites.conformance.output_tests import DESIGN, EXPLAIN
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.conformance.tools_tests import TOOLS
+from aigw_conformance.suites.failures import CheckFailed
+from aigw_conformance.suites.features import Feature
 
 CHAT = "/chat/completions"
 TOP_K = 3

@@ -9,12 +9,12 @@ import struct
 import wave
 from typing import Any
 
-from suites.checks.output import usage_of
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import Exchange
-from suites.failures import CheckFailed
-from suites.features import Feature
-from suites.multipart import FilePart, encode
+from aigw_conformance.suites.checks.output import usage_of
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed
+from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.multipart import FilePart, encode
 
 SPOKEN = "The SOC blocked the phishing domain at the perimeter."
 AUDIO_QUESTION = "Transcribe this voicemail and say whether it is a phishing attempt."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.conformance.registry import TestContext, conformance_test
-from suites.features import Feature
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.features import Feature
 
 QUESTION = [{"role": "user", "content": "What is XDR in cybersecurity?"}]
 MULTI_TURN = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import Exchange
-from suites.features import Feature
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.features import Feature
 
 # Every request goes to `POST /chat/completions` below the target's client base URL with its client API token;
 # model keys come from `[models] client_chat` (and `client_stream`, `client_non_llm`, `client_breaker`). The tests

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from suites.conformance.client_tests import post
-from suites.conformance.registry import TestContext, conformance_test
-from suites.features import Feature
+from aigw_conformance.suites.conformance.client_tests import post
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.features import Feature
 
 SCAN = {"role": "user", "content": "Scan the domain threatwinds.com for vulnerabilities"}  # 000 Example 7
 CALL_ID = "call_aigwconformance0001"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks.embeddings import Vector, vectors
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import Exchange
-from suites.failures import CheckFailed
-from suites.features import Feature
+from aigw_conformance.suites.checks.embeddings import Vector, vectors
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed
+from aigw_conformance.suites.features import Feature
 
 PATH = "/embeddings"
 TEXTS = ["Phishing email with a malicious macro", "Lateral movement over SMB", "Ransomware encrypts file shares"]

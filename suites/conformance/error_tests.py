@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from suites.conformance.chat_tests import QUESTION
-from suites.conformance.models_tests import UNKNOWN_MODEL
-from suites.conformance.registry import TestContext, conformance_test
-from suites.features import Feature
+from aigw_conformance.suites.conformance.chat_tests import QUESTION
+from aigw_conformance.suites.conformance.models_tests import UNKNOWN_MODEL
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.features import Feature
 
 
 @conformance_test("errors.malformed_json", features=(Feature.ERROR_HEADERS,))

@@ -10,8 +10,8 @@ from typing import Any
 
 from hypothesis.errors import Unsatisfiable
 
-from reports.model import DeepRun, FailureRecord, TestResult
-from suites.conformance.fuzz_tests import (
+from aigw_conformance.reports.model import DeepRun, FailureRecord, TestResult
+from aigw_conformance.suites.conformance.fuzz_tests import (
     DEEP_OPERATIONS,
     MODES,
     Batch,
@@ -20,12 +20,12 @@ from suites.conformance.fuzz_tests import (
     explore,
     strategy_for,
 )
-from suites.conformance.registry import TestContext
-from suites.deep_options import DeepOptions
-from suites.exchange import Exchange, Probe
-from suites.failures import Severity, TargetUnreachable, TestSkipped
-from suites.features import Feature, profile_of
-from suites.target import Target
+from aigw_conformance.suites.conformance.registry import TestContext
+from aigw_conformance.suites.deep_options import DeepOptions
+from aigw_conformance.suites.exchange import Exchange, Probe
+from aigw_conformance.suites.failures import Severity, TargetUnreachable, TestSkipped
+from aigw_conformance.suites.features import Feature, profile_of
+from aigw_conformance.suites.target import Target
 
 DEEP_TEST_ID = "schema.deep"
 DEEP_DESCRIPTION = ("schemathesis positive and negative generation over every implemented operation of both APIs "

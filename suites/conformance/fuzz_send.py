@@ -13,7 +13,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from suites.exchange import ACCEPT_ENCODING, Exchange, Probe, Reply
+from aigw_conformance.suites.exchange import ACCEPT_ENCODING, Exchange, Probe, Reply
 
 # The probe has already decoded the body and read it whole; requests must not decode it or expect a length again.
 _CONSUMED = frozenset({"content-encoding", "content-length", "transfer-encoding"})

@@ -13,14 +13,14 @@ from typing import Any, Literal, cast
 import schemathesis
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
-from reports.model import FailureRecord
-from spec.loader import api_view
-from suites.conformance.fuzz_send import send_case
-from suites.conformance.registry import TestContext, conformance_test
-from suites.conformance.store_tests import delete_quietly, run_collection, scoped_case, written_path
-from suites.exchange import Exchange
-from suites.failures import TargetUnreachable
-from suites.features import Feature
+from aigw_conformance.reports.model import FailureRecord
+from aigw_conformance.spec.loader import api_view
+from aigw_conformance.suites.conformance.fuzz_send import send_case
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.conformance.store_tests import delete_quietly, run_collection, scoped_case, written_path
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import TargetUnreachable
+from aigw_conformance.suites.features import Feature
 
 # (method, path relative to the API base, the features the operation belongs to): the default run's operations
 FUZZED: tuple[tuple[str, str, Feature], ...] = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from suites.conformance.registry import TestContext, conformance_test
-from suites.features import Feature
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.features import Feature
 
 UNKNOWN_MODEL = "aigw-conformance-no-such-model"
 MAX_RETRIEVED = 10

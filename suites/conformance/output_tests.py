@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks.output import choices_of, reasoning_tokens, usage_of
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import Exchange
-from suites.failures import CheckFailed
-from suites.features import Feature
+from aigw_conformance.suites.checks.output import choices_of, reasoning_tokens, usage_of
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed
+from aigw_conformance.suites.features import Feature
 
 CHAT = "/chat/completions"
 EXPLAIN = [{"role": "user", "content": "Explain the MITRE ATT&CK framework"}]  # 000 Example 3

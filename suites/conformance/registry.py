@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.model import FailureRecord
-from suites.checks.registry import run_checks
-from suites.exchange import Exchange, Probe
-from suites.failures import TestSkipped
-from suites.features import Feature, Profile, profile_of
-from suites.target import Target
+from aigw_conformance.reports.model import FailureRecord
+from aigw_conformance.suites.checks.registry import run_checks
+from aigw_conformance.suites.exchange import Exchange, Probe
+from aigw_conformance.suites.failures import TestSkipped
+from aigw_conformance.suites.features import Feature, Profile, profile_of
+from aigw_conformance.suites.target import Target
 
 
 @dataclass

@@ -16,12 +16,12 @@ from urllib.parse import quote
 
 import httpx
 
-from suites.checks.sdk import SdkCall
-from suites.conformance.models_tests import UNKNOWN_MODEL
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import ACCEPT_ENCODING, Exchange
-from suites.failures import TargetUnreachable, TestSkipped
-from suites.features import Feature
+from aigw_conformance.suites.checks.sdk import SdkCall
+from aigw_conformance.suites.conformance.models_tests import UNKNOWN_MODEL
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import ACCEPT_ENCODING, Exchange
+from aigw_conformance.suites.failures import TargetUnreachable, TestSkipped
+from aigw_conformance.suites.features import Feature
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam

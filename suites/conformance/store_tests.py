@@ -13,11 +13,11 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import strategies as st
 
-from reports.model import FailureRecord
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import Exchange
-from suites.failures import TargetUnreachable
-from suites.features import Feature
+from aigw_conformance.reports.model import FailureRecord
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import TargetUnreachable
+from aigw_conformance.suites.features import Feature
 
 PREFIX = "aigw-conformance"  # every collection the suite writes to starts with it and a per-run random ID
 MAX_CLEANUP_PAGES = 5

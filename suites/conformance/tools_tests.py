@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from suites.checks.output import choices_of
-from suites.conformance.registry import TestContext, conformance_test
-from suites.failures import CheckFailed
-from suites.features import Feature
+from aigw_conformance.suites.checks.output import choices_of
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.failures import CheckFailed
+from aigw_conformance.suites.features import Feature
 
 CHAT = "/chat/completions"
 SCAN = [{"role": "user", "content": "Scan the domain threatwinds.com for vulnerabilities"}]  # 000 Example 7

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from suites.checks.output import as_dict
-from suites.conformance.registry import TestContext, conformance_test
-from suites.exchange import Exchange
-from suites.failures import TestSkipped
-from suites.features import Feature
-from suites.upstream import PROVIDER_MOCKS, Upstream, new_marker
+from aigw_conformance.suites.checks.output import as_dict
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import TestSkipped
+from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.upstream import PROVIDER_MOCKS, Upstream, new_marker
 
 MOCK_PROVIDERS = {mock: provider for provider, mock in PROVIDER_MOCKS.items()}
 """A mock ([upstream] key) → the catalogue provider ID it plays."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from suites.conformance.registry import TestContext, conformance_test
-from suites.features import Feature
+from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
+from aigw_conformance.suites.features import Feature
 
 
 @conformance_test("voices.list", features=(Feature.VOICES,))

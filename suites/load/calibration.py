@@ -98,7 +98,7 @@ class CalibrationServer:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m suites.load.calibration", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m aigw_conformance.suites.load.calibration", description=__doc__)
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--seconds", type=float, default=600.0, help="serve this long, then exit")
     args = parser.parse_args(argv)

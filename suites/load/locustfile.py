@@ -5,20 +5,15 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # a checkout that is not pip-installed
-    sys.path.insert(0, str(ROOT))
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
 
-from locust import events  # noqa: E402
-from locust.env import Environment  # noqa: E402
-from locust.runners import MasterRunner, WorkerRunner  # noqa: E402
-
-from suites.load import slo, summary, users  # noqa: E402
-from suites.load.samples import find_files  # noqa: E402
-from suites.load.users import LoadUser  # noqa: E402
+from aigw_conformance.suites.load import slo, summary, users
+from aigw_conformance.suites.load.samples import find_files
+from aigw_conformance.suites.load.users import LoadUser
 
 __all__ = ["LoadUser"]
 

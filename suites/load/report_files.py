@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from suites.load.samples import Sample
-from suites.load.stats import METRICS, percentile
+from aigw_conformance.suites.load.samples import Sample
+from aigw_conformance.suites.load.stats import METRICS, percentile
 
 COLUMNS = ("count", "mean", "min", "p50", "p90", "p95", "p99", "max")
 SERIES = ("second", "started", "errors", "completed", "output_tokens", "ttft_p50", "ttft_p99", "e2e_p50", "e2e_p99")

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from suites.load.samples import Sample
-from suites.load.stats import METRICS, PERCENTILES, STREAM_METRICS
+from aigw_conformance.suites.load.samples import Sample
+from aigw_conformance.suites.load.stats import METRICS, PERCENTILES, STREAM_METRICS
 
 EXIT_OK, EXIT_BREACH, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_RUN_FAILED = 0, 1, 2, 3, 4
 STATS = {f"p{q}" for q in PERCENTILES} | {"mean", "max"}

@@ -8,8 +8,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from suites.load.samples import Sample
-from suites.load.sse_events import EventReader, classify
+from aigw_conformance.suites.load.samples import Sample
+from aigw_conformance.suites.load.sse_events import EventReader, classify
 
 READ_SIZE = 65_536
 MAX_ERROR_BODY = 4_096

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from suites.load.samples import Sample
+from aigw_conformance.suites.load.samples import Sample
 
 PERCENTILES = (50, 90, 95, 99)
 STREAM_METRICS = ("first_event_ms", "ttft_ms", "itl_ms", "tpot_ms")

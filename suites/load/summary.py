@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from suites.load import report_files, slo
-from suites.load.samples import Sample, find_files, iter_samples
-from suites.load.stats import METRICS, achieved_rate, describe, span, values
+from aigw_conformance.suites.load import report_files, slo
+from aigw_conformance.suites.load.samples import Sample, find_files, iter_samples
+from aigw_conformance.suites.load.stats import METRICS, achieved_rate, describe, span, values
 
 SCHEMA = 1
 
@@ -110,7 +110,7 @@ def build(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m suites.load.summary", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m aigw_conformance.suites.load.summary", description=__doc__)
     parser.add_argument("sources", nargs="+", help="sample files or directories holding samples-*.jsonl")
     parser.add_argument("--report-dir", required=True, help="where summary.json and the rest go")
     parser.add_argument("--run-id", help="only the samples of this run (samples-RUN-*.jsonl)")

@@ -13,11 +13,11 @@ from locust import User, constant, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from suites.load.launch import TOKEN_ENV
-from suites.load.profiles import PROFILES, RequestFactory, weights_for
-from suites.load.samples import Sample, SampleWriter, sample_path, worker_id
-from suites.load.shapes import Shape, for_process
-from suites.load.sse_timing import TimedClient
+from aigw_conformance.suites.load.launch import TOKEN_ENV
+from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
+from aigw_conformance.suites.load.samples import Sample, SampleWriter, sample_path, worker_id
+from aigw_conformance.suites.load.shapes import Shape, for_process
+from aigw_conformance.suites.load.sse_timing import TimedClient
 
 
 def add_arguments(parser: Any) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from aigw.cli import main
-from suites.load.calibration import CalibrationServer
-from suites.load.samples import find_files, read_samples
+from aigw_conformance.cli import main
+from aigw_conformance.suites.load.calibration import CalibrationServer
+from aigw_conformance.suites.load.samples import find_files, read_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = ROOT / "suites" / "load" / "locustfile.py"
@@ -68,7 +68,8 @@ def test_a_master_and_two_workers_write_one_file_each_and_the_summary_merges_the
 ) -> None:
     strict = tmp_path / "strict.toml"
     strict.write_text("[ttft_ms]\np50 = 5\n")
-    result = run([sys.executable, "-m", "aigw", "load", "mixed", "--base-url", upstream.base_url, "--token", "t",
+    result = run([sys.executable, "-m", "aigw_conformance", "load", "mixed", "--base-url", upstream.base_url,
+                  "--token", "t",
                   "--workers", "2", "--users", "4", "--rate", "12", "--duration", "6", "--max-tokens", "6",
                   "--mock-ttft-ms", "40", "--mock-itl-ms", "5", "--report-dir", str(tmp_path),
                   "--thresholds", str(strict)], timeout=100)
@@ -86,7 +87,7 @@ def test_a_master_and_two_workers_write_one_file_each_and_the_summary_merges_the
 
 
 def test_overhead_mode_runs_the_same_profile_direct_and_through_the_reference(tmp_path: Path) -> None:
-    result = run([sys.executable, "-m", "aigw", "load", "chat-stream", "--overhead", "--users", "2",
+    result = run([sys.executable, "-m", "aigw_conformance", "load", "chat-stream", "--overhead", "--users", "2",
                   "--duration", "4", "--max-tokens", "8", "--mock-ttft-ms", "30", "--mock-itl-ms", "5",
                   "--report-dir", str(tmp_path)], timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from suites.load.profiles import RequestFactory, parse_mix, weights_for
-from suites.load.shapes import FixedConcurrency, OpenLoop, for_process
+from aigw_conformance.suites.load.profiles import RequestFactory, parse_mix, weights_for
+from aigw_conformance.suites.load.shapes import FixedConcurrency, OpenLoop, for_process
 
 
 class FakeTime:

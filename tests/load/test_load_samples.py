@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from suites.load.samples import Sample, SampleWriter, find_files, iter_samples, read_samples, sample_path
+from aigw_conformance.suites.load.samples import (
+    Sample,
+    SampleWriter,
+    find_files,
+    iter_samples,
+    read_samples,
+    sample_path,
+)
 
 LOAD = Path(__file__).resolve().parents[2] / "suites" / "load"
 LOCUST_FREE = ("__init__.py", "samples.py", "stats.py", "slo.py", "summary.py", "report_files.py", "sse_events.py",

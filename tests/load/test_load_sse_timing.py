@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from mocks.core.server import ServerThread
-from mocks.openai.app import create_app
-from mocks.reference.stack import ReferenceStack
-from suites.load.calibration import CalibrationServer
-from suites.load.sse_events import EventReader, classify
-from suites.load.sse_timing import TimedClient
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.openai.app import create_app
+from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.suites.load.calibration import CalibrationServer
+from aigw_conformance.suites.load.sse_events import EventReader, classify
+from aigw_conformance.suites.load.sse_timing import TimedClient
 
 STREAM = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "What is XDR?"}],
           "max_completion_tokens": 8, "stream": True, "stream_options": {"include_usage": True}}

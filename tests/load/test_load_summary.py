@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from suites.load import overhead, slo, summary
-from suites.load.samples import Sample, SampleWriter, sample_path
-from suites.load.stats import achieved_rate, describe, percentile
+from aigw_conformance.suites.load import overhead, slo, summary
+from aigw_conformance.suites.load.samples import Sample, SampleWriter, sample_path
+from aigw_conformance.suites.load.stats import achieved_rate, describe, percentile
 
 
 def make(i: int, **fields: object) -> Sample:

@@ -14,11 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.anthropic import schema_gen, wire
-from mocks.anthropic.app import create_app
-from mocks.anthropic.messages import IMAGE_TOKENS, MESSAGE_OVERHEAD, SYSTEM_OVERHEAD, TOOL_PROMPT_TOKENS
-from mocks.core.server import ServerThread
-from mocks.core.tokens import count_tokens
+from aigw_conformance.mocks.anthropic import schema_gen, wire
+from aigw_conformance.mocks.anthropic.app import create_app
+from aigw_conformance.mocks.anthropic.messages import (
+    IMAGE_TOKENS,
+    MESSAGE_OVERHEAD,
+    SYSTEM_OVERHEAD,
+    TOOL_PROMPT_TOKENS,
+)
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.tokens import count_tokens
 
 MODEL = "claude-haiku-4-5"  # the SDK warns (DeprecationWarning, an error here) on claude-sonnet-4-5
 SYSTEM = "You are a SOC assistant."

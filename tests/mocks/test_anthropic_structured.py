@@ -13,11 +13,11 @@ import jsonschema
 import pydantic
 import pytest
 
-from mocks.anthropic import wire
-from mocks.anthropic.app import create_app
-from mocks.anthropic.validation import STRUCTURED_OUTPUTS_BETA
-from mocks.core.server import ServerThread
-from mocks.core.tokens import count_tokens
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.anthropic.app import create_app
+from aigw_conformance.mocks.anthropic.validation import STRUCTURED_OUTPUTS_BETA
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.tokens import count_tokens
 
 MODEL = "claude-haiku-4-5"
 MESSAGES: list[Any] = [{"role": "user", "content": "Classify this alert: beacon to 203.0.113.7 every 60 s."}]

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks import registry
-from mocks.core import faults
-from mocks.core.rules import FaultSpecError, spec_headers
-from mocks.core.server import ServerThread
+from aigw_conformance.mocks import registry
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.rules import FaultSpecError, spec_headers
+from aigw_conformance.mocks.core.server import ServerThread
 
 # Provider → (chat path, auth headers, body, its streamed form's path and body).
 CALLS: dict[str, tuple[str, dict[str, str], dict[str, Any], str, dict[str, Any]]] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from mocks import registry
-from mocks.core.server import ServerThread
+from aigw_conformance.mocks import registry
+from aigw_conformance.mocks.core.server import ServerThread
 
 # One cheap authenticated request per provider, in its native wire format.
 PROBES: dict[str, tuple[str, dict[str, str], dict[str, object]]] = {

@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mocks.core import control, faults, rules, sse
-from mocks.core.journal import MAX_BODY_BYTES, Journal
-from mocks.core.server import ServerThread
-from mocks.openai.app import create_app
+from aigw_conformance.mocks.core import control, faults, rules, sse
+from aigw_conformance.mocks.core.journal import MAX_BODY_BYTES, Journal
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.openai.app import create_app
 
 MESSAGES: list[Any] = [{"role": "user", "content": "What is XDR?"}]
 AUTH = {"authorization": "Bearer test-key"}

@@ -18,13 +18,13 @@ from google.genai import types
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.core.server import ServerThread
-from mocks.core.tokens import count_tokens
-from mocks.gemini import wire
-from mocks.gemini.app import create_app
-from mocks.gemini.embed import DEFAULT_DIMENSIONS
-from mocks.gemini.instances import Draws, instance
-from mocks.gemini.schema import to_json_schema
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.tokens import count_tokens
+from aigw_conformance.mocks.gemini import wire
+from aigw_conformance.mocks.gemini.app import create_app
+from aigw_conformance.mocks.gemini.embed import DEFAULT_DIMENSIONS
+from aigw_conformance.mocks.gemini.instances import Draws, instance
+from aigw_conformance.mocks.gemini.schema import to_json_schema
 
 KEY = {"x-goog-api-key": "test-key"}
 BODY: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": "What is XDR in cybersecurity?"}]}]}

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mocks.core import regexgen
-from mocks.core.jsongen import Draws, SchemaError, generate
+from aigw_conformance.mocks.core import regexgen
+from aigw_conformance.mocks.core.jsongen import Draws, SchemaError, generate
 
 FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 

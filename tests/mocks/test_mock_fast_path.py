@@ -11,8 +11,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from mocks.core.server import ServerThread
-from mocks.openai.app import OpenAIMock, create_app
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.openai.app import OpenAIMock, create_app
 
 CHAT = {"model": "gpt-5", "messages": [{"role": "system", "content": "You are a SOC assistant."},
                                        {"role": "user", "content": "What is XDR in cybersecurity?"}]}
@@ -173,7 +173,7 @@ def test_server_thread_runs_on_the_installed_loop() -> None:
 
 def test_journal_append_keeps_what_add_keeps() -> None:
     """`Journal.append` (the front's) keeps a tuple and builds the entry when read: the same entry as `add`."""
-    from mocks.core.journal import MAX_BODY_BYTES, Journal
+    from aigw_conformance.mocks.core.journal import MAX_BODY_BYTES, Journal
 
     headers = [(b"authorization", b"Bearer k"), (b"x-a", b"1"), (b"x-a", b"2")]
     added, appended = Journal(max_entries=3), Journal(max_entries=3)

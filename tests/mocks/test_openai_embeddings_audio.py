@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.core import audiocodec
-from mocks.core.server import ServerThread
-from mocks.core.tokens import count_tokens, encode
-from mocks.openai.app import create_app
+from aigw_conformance.mocks.core import audiocodec
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.tokens import count_tokens, encode
+from aigw_conformance.mocks.openai.app import create_app
 
 AUTH = {"authorization": "Bearer test-key"}
 TEXTS = [

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.core.server import ServerThread
-from mocks.core.tokens import count_message_tokens, count_tokens
-from mocks.openai import tools, wire
-from mocks.openai.app import create_app
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.tokens import count_message_tokens, count_tokens
+from aigw_conformance.mocks.openai import tools, wire
+from aigw_conformance.mocks.openai.app import create_app
 
 AUTH = {"authorization": "Bearer x"}
 WEATHER = {"type": "object", "properties": {"city": {"type": "string", "minLength": 2},

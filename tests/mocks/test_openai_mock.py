@@ -11,11 +11,11 @@ import httpx
 import openai
 import pytest
 
-from mocks.core.server import ServerThread
-from mocks.core.tokens import count_message_tokens, count_tokens
-from mocks.openai import wire
-from mocks.openai.app import create_app
-from mocks.openai.validation import CREATED_EPOCH, CREATED_SPAN
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.tokens import count_message_tokens, count_tokens
+from aigw_conformance.mocks.openai import wire
+from aigw_conformance.mocks.openai.app import create_app
+from aigw_conformance.mocks.openai.validation import CREATED_EPOCH, CREATED_SPAN
 
 MESSAGES: list[Any] = [
     {"role": "system", "content": "You are a SOC assistant."},

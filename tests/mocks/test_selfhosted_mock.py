@@ -9,9 +9,9 @@ import httpx
 import openai
 import pytest
 
-from mocks.core.server import ServerThread
-from mocks.openai.app import create_app as create_openai_app
-from mocks.selfhosted.app import create_app
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.mocks.selfhosted.app import create_app
 
 MESSAGES: list[Any] = [{"role": "user", "content": "Summarise the incident."}]
 CHAT_MODELS = ("qwen3-32b", "silas-1", "gpt-oss-20b")

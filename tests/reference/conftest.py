@@ -11,9 +11,9 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from mocks.reference import ReferenceStack
-from spec.loader import component_validator
-from suites import sse
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.spec.loader import component_validator
+from aigw_conformance.suites import sse
 
 ERROR_ID = re.compile(r"^err_[0-9a-f]{32}$")
 ErrorCheck = Callable[..., dict[str, Any]]

@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 import pytest
 
-from mocks.reference import ReferenceStack
+from aigw_conformance.mocks.reference import ReferenceStack
 
 
 class SymptomProbe(Protocol):

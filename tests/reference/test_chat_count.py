@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.reference import ReferenceStack
-from spec.loader import component_validator
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.spec.loader import component_validator
 
 ErrorCheck = Callable[..., dict[str, Any]]
 IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/net.png", "detail": "high"}}

@@ -14,15 +14,15 @@ import openai
 import pytest
 from openai import OpenAI
 
-from mocks.core.server import ServerThread
-from mocks.reference import GatewaySettings, ReferenceStack, create_app
-from mocks.reference.client.breaker import Breakers
-from mocks.reference.client.errors import ClientError
-from mocks.reference.client.guardrails import luhn_valid, scan
-from mocks.reference.client.limits import Quota, RateLimiter
-from mocks.reference.defects import CLIENT_DEFECTS
-from spec.loader import component_validator
-from suites import sse
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.reference import GatewaySettings, ReferenceStack, create_app
+from aigw_conformance.mocks.reference.client.breaker import Breakers
+from aigw_conformance.mocks.reference.client.errors import ClientError
+from aigw_conformance.mocks.reference.client.guardrails import luhn_valid, scan
+from aigw_conformance.mocks.reference.client.limits import Quota, RateLimiter
+from aigw_conformance.mocks.reference.defects import CLIENT_DEFECTS
+from aigw_conformance.spec.loader import component_validator
+from aigw_conformance.suites import sse
 
 TOKEN = "cgt_dev-token"
 CLIENT = "/api/client/v1"

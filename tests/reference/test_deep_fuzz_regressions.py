@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.reference import ReferenceStack
+from aigw_conformance.mocks.reference import ReferenceStack
 
 ErrorCheck = Callable[..., dict[str, Any]]
 

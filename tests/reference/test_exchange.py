@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.reference.exchange import fetch
-from mocks.reference.transport import LeanClient, LeanTransport, Template, json_bytes
+from aigw_conformance.mocks.reference.exchange import fetch
+from aigw_conformance.mocks.reference.transport import LeanClient, LeanTransport, Template, json_bytes
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 TIMEOUT = httpx.Timeout(2.0, connect=1.0)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mocks.reference.fast_schema import INVALID, UNSURE, VALID, compile_schema
-from mocks.reference.validation import CHAT_PATH, _chat_fast_check, _chat_validator
-from spec.loader import request_body_schema
+from aigw_conformance.mocks.reference.fast_schema import INVALID, UNSURE, VALID, compile_schema
+from aigw_conformance.mocks.reference.validation import CHAT_PATH, _chat_fast_check, _chat_validator
+from aigw_conformance.spec.loader import request_body_schema
 
 MESSAGES = [{"role": "system", "content": "You are a SOC assistant."},
             {"role": "user", "content": "What is XDR in cybersecurity?"}]

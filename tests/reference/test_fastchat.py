@@ -11,11 +11,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from mocks.reference import GatewaySettings, create_app
-from mocks.reference.fastchat import ChatApp
-from mocks.reference.hotpaths import HotPaths
-from mocks.reference.providers.openai import OpenAIAdapter
-from mocks.reference.stack import ReferenceStack
+from aigw_conformance.mocks.reference import GatewaySettings, create_app
+from aigw_conformance.mocks.reference.fastchat import ChatApp
+from aigw_conformance.mocks.reference.hotpaths import HotPaths
+from aigw_conformance.mocks.reference.providers.openai import OpenAIAdapter
+from aigw_conformance.mocks.reference.stack import ReferenceStack
 
 CHAT = "/api/ai/v1/chat/completions"
 OK = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "What is XDR?"}], "max_completion_tokens": 32}

@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from mocks.reference import GatewaySettings, create_app
-from mocks.reference.hotpaths import HotPaths, install
+from aigw_conformance.mocks.reference import GatewaySettings, create_app
+from aigw_conformance.mocks.reference.hotpaths import HotPaths, install
 
 ROUTING_KEYS = ("root_path", "app_root_path", "path_params", "endpoint", "route", "router")
 

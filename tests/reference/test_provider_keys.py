@@ -14,14 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from aigw import mocks_cli
-from aigw.cli import main
-from mocks import registry
-from mocks.anthropic.app import create_app as create_anthropic_app
-from mocks.core.server import ServerThread
-from mocks.gemini.app import create_app as create_gemini_app
-from mocks.openai.app import create_app as create_openai_app
-from mocks.reference import ReferenceStack
+from aigw_conformance import mocks_cli
+from aigw_conformance.cli import main
+from aigw_conformance.mocks import registry
+from aigw_conformance.mocks.anthropic.app import create_app as create_anthropic_app
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.gemini.app import create_app as create_gemini_app
+from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.mocks.reference import ReferenceStack
 
 KEYS = {"openai": "sk-separate-openai", "claude": "sk-ant-separate", "gemini": "AIza-separate"}
 FACTORIES: dict[str, Callable[[str], Any]] = {
@@ -86,7 +86,7 @@ def test_cli_key_usage_errors_exit_2(argv: list[str], message: str, capsys: pyte
 
 
 def _serve(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
-    command = [sys.executable, "-m", "aigw", "serve", "--port", "0", *argv]
+    command = [sys.executable, "-m", "aigw_conformance", "serve", "--port", "0", *argv]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
     assert process.stdout is not None

@@ -14,12 +14,12 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from aigw.cli import main
-from mocks.core.server import ServerThread
-from mocks.openai.app import create_app as create_openai_app
-from mocks.reference import ReferenceStack
-from mocks.reference.stack import provider_base
-from mocks.selfhosted.app import create_app as create_selfhosted_app
+from aigw_conformance.cli import main
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.mocks.reference.stack import provider_base
+from aigw_conformance.mocks.selfhosted.app import create_app as create_selfhosted_app
 
 CHAT = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 8}
 
@@ -114,7 +114,7 @@ def _served_lines(process: subprocess.Popen[str]) -> list[str]:
 
 def test_cli_serve_sends_a_provider_to_the_given_url(separate_openai: str) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "aigw", "serve", "--port", "0", "--provider-url",
+    command = [sys.executable, "-m", "aigw_conformance", "serve", "--port", "0", "--provider-url",
                f"openai={separate_openai}", "--upstream-timeout", "0.5"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from symptoms import probes_fixture, symptom_tests
 
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.suites import sse
 from conftest import ErrorCheck
-from mocks.reference import ReferenceStack
-from suites import sse
 
 CHAT = {"model": "gpt-5", "messages": [{"role": "user", "content": "Why XDR?"}], "max_completion_tokens": 9}
 TOOLS = [{"type": "function", "function": {"name": name, "parameters": {"type": "object", "properties": {}}}}

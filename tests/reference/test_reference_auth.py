@@ -10,8 +10,8 @@ import openai
 import pytest
 from openai import OpenAI
 
-from mocks.reference import ReferenceStack
-from mocks.reference.catalogue import available
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.mocks.reference.catalogue import available
 
 ErrorCheck = Callable[..., dict[str, Any]]
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from openai import OpenAI
 
-from mocks.reference import ReferenceStack
-from spec.loader import component_validator
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.spec.loader import component_validator
 
 FINISH_REASONS = {"stop", "length", "content_filter", "tool_calls"}
 

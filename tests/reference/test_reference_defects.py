@@ -15,9 +15,9 @@ from test_reference_output_defects import SYMPTOMS as OUTPUT_SYMPTOMS
 from test_reference_sdk_defects import SYMPTOMS as SDK_SYMPTOMS
 from test_reference_translation_defects import SYMPTOMS as TRANSLATION_SYMPTOMS
 
-from mocks.reference import DEFECTS, QUIRKS, GatewaySettings, ReferenceStack
-from mocks.reference.defects import CLIENT_DEFECTS, DATA_DEFECTS
-from suites import sse
+from aigw_conformance.mocks.reference import DEFECTS, QUIRKS, GatewaySettings, ReferenceStack
+from aigw_conformance.mocks.reference.defects import CLIENT_DEFECTS, DATA_DEFECTS
+from aigw_conformance.suites import sse
 
 CHAT = {"model": "gpt-5", "messages": [{"role": "user", "content": "Why XDR?"}], "max_completion_tokens": 9}
 

@@ -19,11 +19,11 @@ import openai
 import pytest
 from openai import OpenAI
 
-from mocks.openai.embeddings import vector
-from mocks.reference import ReferenceStack
-from mocks.reference.catalogue import CATALOGUE
-from spec.loader import component_validator
-from suites import sse
+from aigw_conformance.mocks.openai.embeddings import vector
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.mocks.reference.catalogue import CATALOGUE
+from aigw_conformance.spec.loader import component_validator
+from aigw_conformance.suites import sse
 
 ErrorCheck = Callable[..., dict[str, Any]]
 EMBEDDERS = {"text-embedding-3-small": ("openai", 1536), "qwen3-embedding-8b": ("threatwinds", 4096)}
@@ -92,7 +92,7 @@ def test_embeddings_go_to_the_models_provider_with_dimensions_and_format(
 
 
 def test_token_id_input_embeds_like_its_text(sdk: OpenAI) -> None:
-    from mocks.core.tokens import encode
+    from aigw_conformance.mocks.core.tokens import encode
 
     as_text = sdk.embeddings.create(model="text-embedding-3-small", input="hello world", encoding_format="float")
     as_ids = sdk.embeddings.create(model="text-embedding-3-small", input=[encode("hello world", "cl100k_base")],

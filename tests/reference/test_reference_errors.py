@@ -9,8 +9,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mocks.core.server import ServerThread
-from mocks.reference import GatewaySettings, ReferenceStack, create_app
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.reference import GatewaySettings, ReferenceStack, create_app
 
 ErrorCheck = Callable[..., dict[str, Any]]
 
@@ -66,7 +66,7 @@ def test_unexpected_exception_is_a_clean_500(
     def explode(*args: Any) -> Any:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("mocks.reference.chat.upstream_request", explode)
+    monkeypatch.setattr("aigw_conformance.mocks.reference.chat.upstream_request", explode)
     app = create_app(GatewaySettings(upstreams={"openai": "http://127.0.0.1:9/v1"}))
     body = {"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]}
     with TestClient(app, raise_server_exceptions=False) as test_client:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from symptoms import probes_fixture, symptom_tests
 
-from mocks.reference import ReferenceStack
+from aigw_conformance.mocks.reference import ReferenceStack
 
 TEXTS = ["alpha", "beta", "gamma"]
 SPOKEN = "Rotate the leaked keys now"

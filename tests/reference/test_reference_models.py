@@ -10,8 +10,8 @@ import openai
 import pytest
 from openai import OpenAI
 
-from mocks.reference.catalogue import CATALOGUE
-from spec.loader import component_validator
+from aigw_conformance.mocks.reference.catalogue import CATALOGUE
+from aigw_conformance.spec.loader import component_validator
 
 IDS = ["gpt-5", "gpt-5-mini", "gpt-oss-20b", "gemini-3-pro", "gemini-3-flash", "claude-sonnet-4-5", "claude-haiku-4-5",
        "text-embedding-3-small", "qwen3-embedding-8b", "whisper-1", "whisper-large-v3", "tts-1", "kokoro-82m"]

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from symptoms import probes_fixture, symptom_tests
 
-from mocks.reference import DEFECTS, ReferenceStack
-from suites import sse
+from aigw_conformance.mocks.reference import DEFECTS, ReferenceStack
+from aigw_conformance.suites import sse
 
 QUESTION = [{"role": "user", "content": "Explain the MITRE ATT&CK framework"}]
 TOOL = {"type": "function", "function": {"name": "vulnerability_scan", "parameters": {

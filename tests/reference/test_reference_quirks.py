@@ -10,8 +10,8 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from mocks.reference import ReferenceStack
-from suites import sse
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.suites import sse
 
 REQUEST: dict[str, Any] = {"model": "gpt-5", "messages": [{"role": "user", "content": "Explain XDR"}],
                            "max_completion_tokens": 40}

@@ -14,8 +14,8 @@ import openai
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from mocks.reference import DEFECTS, ReferenceStack
-from suites import sse
+from aigw_conformance.mocks.reference import DEFECTS, ReferenceStack
+from aigw_conformance.suites import sse
 
 SCAN = "Scan threatwinds.com for vulnerabilities with vulnerability_scan"
 QUESTION = [{"role": "user", "content": SCAN}]

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from symptoms import probes_fixture, symptom_tests
 
-from mocks.core import faults
-from mocks.reference import ReferenceStack
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.reference import ReferenceStack
 
 GEMINI, CLAUDE, SELFHOSTED = "gemini-3-flash", "claude-haiku-4-5", "gpt-oss-20b"
 GEMINI_MAX_OUTPUT, GPT5_MAX_OUTPUT = 65_536, 128_000  # the catalogue's max_completion_tokens of those models

@@ -12,9 +12,9 @@ import openai
 import pytest
 from openai import OpenAI
 
-from mocks.core.server import ServerThread
-from mocks.reference import GatewaySettings, ReferenceStack, create_app
-from suites import sse
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.reference import GatewaySettings, ReferenceStack, create_app
+from aigw_conformance.suites import sse
 
 ErrorCheck = Callable[..., dict[str, Any]]
 

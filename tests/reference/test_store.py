@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from starlette.routing import Match
 from starlette.testclient import TestClient
 
-from mocks.reference import GatewaySettings, ReferenceStack, create_app
-from mocks.reference.defects import DATA_DEFECTS
-from mocks.reference.store.backend import database_path
-from mocks.reference.store.routes import StoreEndpoints
-from spec.loader import component_validator
+from aigw_conformance.mocks.reference import GatewaySettings, ReferenceStack, create_app
+from aigw_conformance.mocks.reference.defects import DATA_DEFECTS
+from aigw_conformance.mocks.reference.store.backend import database_path
+from aigw_conformance.mocks.reference.store.routes import StoreEndpoints
+from aigw_conformance.spec.loader import component_validator
 
 ErrorCheck = Callable[..., dict[str, Any]]
 # Two credentials per tenant (the defaults of GatewaySettings): a bearer token and an api-key pair.

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from mocks.anthropic import wire
-from mocks.core.tokens import count_tokens
-from mocks.reference import ReferenceStack
-from spec.loader import component_validator
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.core.tokens import count_tokens
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.spec.loader import component_validator
 
 MODEL = "claude-sonnet-4-5"
 WEATHER = {"type": "function", "function": {

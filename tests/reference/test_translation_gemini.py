@@ -12,11 +12,11 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from mocks.core.server import ServerThread
-from mocks.reference import GatewaySettings, ReferenceStack, create_app
-from mocks.reference.catalogue import find
-from mocks.reference.providers.gemini_request import generate_request
-from spec.loader import component_validator
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.reference import GatewaySettings, ReferenceStack, create_app
+from aigw_conformance.mocks.reference.catalogue import find
+from aigw_conformance.mocks.reference.providers.gemini_request import generate_request
+from aigw_conformance.spec.loader import component_validator
 
 MODEL = "gemini-3-pro"
 WEATHER = {"type": "function", "function": {

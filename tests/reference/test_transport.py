@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.reference.chunked import ChunkedError, Dechunker
-from mocks.reference.streaming import CoalescedStreamingResponse
-from mocks.reference.transport import Body, LeanClient
+from aigw_conformance.mocks.reference.chunked import ChunkedError, Dechunker
+from aigw_conformance.mocks.reference.streaming import CoalescedStreamingResponse
+from aigw_conformance.mocks.reference.transport import Body, LeanClient
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 TIMEOUT = httpx.Timeout(2.0, connect=1.0)

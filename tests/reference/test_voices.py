@@ -9,10 +9,10 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mocks.openai.audio import VOICES as MOCK_VOICES
-from mocks.reference import GatewaySettings, ReferenceStack, create_app
-from mocks.reference.voices import VOICES
-from spec.loader import component_validator
+from aigw_conformance.mocks.openai.audio import VOICES as MOCK_VOICES
+from aigw_conformance.mocks.reference import GatewaySettings, ReferenceStack, create_app
+from aigw_conformance.mocks.reference.voices import VOICES
+from aigw_conformance.spec.loader import component_validator
 
 ErrorCheck = Callable[..., dict[str, Any]]
 EXPECTED = ["alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse"]

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from aigw import commands
-from aigw.cli import main
-from reports.diff import diff_reports
-from reports.html import render_html
-from reports.json_writer import write_json
-from reports.markdown import render_markdown
-from reports.matrix import build_matrix, render_matrix_html, render_matrix_markdown
-from reports.model import FailureRecord, Outcome, Report, TargetInfo, TestResult
+from aigw_conformance import commands
+from aigw_conformance.cli import main
+from aigw_conformance.reports.diff import diff_reports
+from aigw_conformance.reports.html import render_html
+from aigw_conformance.reports.json_writer import write_json
+from aigw_conformance.reports.markdown import render_markdown
+from aigw_conformance.reports.matrix import build_matrix, render_matrix_html, render_matrix_markdown
+from aigw_conformance.reports.model import FailureRecord, Outcome, Report, TargetInfo, TestResult
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 DOCUMENTED = FailureRecord("sse.done_last", "error", "no [DONE] " + HOSTILE)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from reports.json_writer import load_json, write_json
-from reports.junit import write_junit
-from reports.markdown import escape_cell, write_markdown
-from reports.model import FailureRecord, Report, TargetInfo, TestResult
-from reports.writers import write_all
+from aigw_conformance.reports.json_writer import load_json, write_json
+from aigw_conformance.reports.junit import write_junit
+from aigw_conformance.reports.markdown import escape_cell, write_markdown
+from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
+from aigw_conformance.reports.writers import write_all
 
 
 def _report() -> Report:

@@ -15,7 +15,7 @@ import yaml
 from openapi_spec_validator import OpenAPIV32SpecValidator
 from schemathesis.core.result import Ok
 
-from spec.loader import SEEDS_DIR, SPEC_PATH, component_validator, load_spec, validator_for_schema
+from aigw_conformance.spec.loader import SEEDS_DIR, SPEC_PATH, component_validator, load_spec, validator_for_schema
 
 TRACEABILITY_PATH = SPEC_PATH.with_name("traceability.yaml")
 S000, S001, S002 = "000_3222256926808af7.txt", "001_eb78a9cb4e331ac7.txt", "002_74466ddf28ce3d71.txt"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from suites.checks import CHECKS
-from suites.exchange import Exchange
-from suites.failures import CheckFailed
+from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed
 
 MustApply = Literal["always", "auto", "never"]
 

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.exchange import Exchange
-from suites.restricted import Restrictions
-from suites.selftest import reference_settings
-from suites.target import TargetError, load_target
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.restricted import Restrictions
+from aigw_conformance.suites.selftest import reference_settings
+from aigw_conformance.suites.target import TargetError, load_target
 from tests.suites.outcomes import outcome
 from tests.suites.test_output_checks import chunk, completion, exchange
 

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.reference.stack import ReferenceStack
-from suites.checks import CHECKS
-from suites.checks.shapes import response_component
-from suites.exchange import Exchange
-from suites.runner import run
-from suites.selftest import pointed_at, reference_settings
-from suites.target import REFERENCE_TARGET, ClientOptions, Target, TargetError, load_target
+from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.checks.shapes import response_component
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.selftest import pointed_at, reference_settings
+from aigw_conformance.suites.target import REFERENCE_TARGET, ClientOptions, Target, TargetError, load_target
 from tests.suites.outcomes import outcome as run_check
 
 REQUEST = {"model": "gpt-4", "messages": [{"role": "user", "content": "Hello"}]}

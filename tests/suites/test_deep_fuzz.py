@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from aigw.cli import main
-from reports.html import render_html
-from reports.json_writer import load_json, write_json
-from reports.markdown import render_markdown
-from reports.model import Report
-from suites.deep_options import DeepOptions, deep_options
-from suites.runner import run
-from suites.selftest import pointed_at, reference_stack
-from suites.target import REFERENCE_TARGET, Target, TargetError, load_target
+from aigw_conformance.cli import main
+from aigw_conformance.reports.html import render_html
+from aigw_conformance.reports.json_writer import load_json, write_json
+from aigw_conformance.reports.markdown import render_markdown
+from aigw_conformance.reports.model import Report
+from aigw_conformance.suites.deep_options import DeepOptions, deep_options
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.selftest import pointed_at, reference_stack
+from aigw_conformance.suites.target import REFERENCE_TARGET, Target, TargetError, load_target
 
 
 @pytest.fixture(scope="module")

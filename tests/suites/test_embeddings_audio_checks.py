@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.exchange import Exchange
-from suites.multipart import FilePart, encode
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.multipart import FilePart, encode
 from tests.suites.outcomes import outcome as run_check
 
 VECTORS = [[0.6, 0.8, 0.0], [0.0, 0.6, 0.8]]

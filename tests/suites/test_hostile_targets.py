@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hostile import HostileServer
 
-from aigw.cli import main
-from reports.model import Report, TestResult
-from suites.runner import run
-from suites.target import Target
+from aigw_conformance.cli import main
+from aigw_conformance.reports.model import Report, TestResult
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.target import Target
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 2.0
@@ -141,8 +141,8 @@ def test_aigw_check_writes_reports_for_latin1_errors(hostile: HostileServer, tmp
 MEASURE = """
 import gc, json, re, resource, sys, tracemalloc
 from pathlib import Path
-from suites.runner import run
-from suites.target import Target
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.target import Target
 
 STATUS = Path("/proc/self/status")
 

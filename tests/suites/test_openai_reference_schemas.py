@@ -12,10 +12,10 @@ import httpx
 import jsonschema
 import pytest
 
-from suites import sse
+from aigw_conformance.suites import sse
 
 if TYPE_CHECKING:
-    from mocks.reference.stack import ReferenceStack
+    from aigw_conformance.mocks.reference.stack import ReferenceStack
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO.parent / "shared" / "reference" / "openai-schemas.json"

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.exchange import Exchange
-from suites.target import TargetError, load_target
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.target import TargetError, load_target
 from tests.suites.outcomes import outcome
 
 TOOL = {"type": "function", "function": {"name": "scan", "parameters": {

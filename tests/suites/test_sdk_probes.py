@@ -13,11 +13,11 @@ import pytest
 from openai.types import Model
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from mocks.reference import ReferenceStack
-from suites.checks.sdk import SdkCall
-from suites.exchange import Exchange
-from suites.runner import run
-from suites.target import Target
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.suites.checks.sdk import SdkCall
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.target import Target
 from tests.suites.outcomes import outcome as run_check
 
 COMPLETION: dict[str, Any] = {

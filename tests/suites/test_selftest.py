@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.reference.defects import DEFECTS
-from suites.checks import CHECKS
-from suites.selftest import EXPECTED_CATCHES, mutation_score, selftest
-from suites.target import REFERENCE_TARGET, load_target
+from aigw_conformance.mocks.reference.defects import DEFECTS
+from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.selftest import EXPECTED_CATCHES, mutation_score, selftest
+from aigw_conformance.suites.target import REFERENCE_TARGET, load_target
 
 
 def test_every_defect_names_registered_checks() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suites import sse
+from aigw_conformance.suites import sse
 
 
 def test_lf_crlf_and_cr_line_endings_parse_to_the_same_events() -> None:

@@ -9,14 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.reference import ReferenceStack
-from suites.checks import CHECKS
-from suites.conformance.store_tests import scoped_case, written_path
-from suites.exchange import Exchange
-from suites.failures import CheckFailed
-from suites.runner import run
-from suites.selftest import pointed_at
-from suites.target import REFERENCE_TARGET, TargetError, load_target
+from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.conformance.store_tests import scoped_case, written_path
+from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed
+from aigw_conformance.suites.runner import run
+from aigw_conformance.suites.selftest import pointed_at
+from aigw_conformance.suites.target import REFERENCE_TARGET, TargetError, load_target
 
 
 def exchange(method: str, path: str, status: int, body: Any = None, *, query: str = "",

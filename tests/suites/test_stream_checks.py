@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from suites.checks import CHECKS
-from suites.exchange import Exchange
+from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.exchange import Exchange
 
 
 def chunk(content: str | None = None, *, role: bool = False, finish: str | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from suites.checks import CHECKS
+from aigw_conformance.suites.checks import CHECKS
 
 TRACEABILITY = Path(__file__).resolve().parents[2] / "spec" / "traceability.yaml"
 

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.core.server import ServerThread
-from mocks.openai.app import create_app as create_openai_app
-from suites.exchange import Exchange, Probe
-from suites.failures import TestSkipped
-from suites.target import Target, TargetError, load_target
-from suites.upstream import Upstream, new_marker
+from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.suites.exchange import Exchange, Probe
+from aigw_conformance.suites.failures import TestSkipped
+from aigw_conformance.suites.target import Target, TargetError, load_target
+from aigw_conformance.suites.upstream import Upstream, new_marker
 from tests.suites.outcomes import outcome as run_check
 
 ANSWER: dict[str, Any] = {

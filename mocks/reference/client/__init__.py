@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.reference.client.routes import create_client_app
+from aigw_conformance.mocks.reference.client.routes import create_client_app
 
 CLIENT_BASE_PATH = "/api/client/v1"
 

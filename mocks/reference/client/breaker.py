@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mocks.reference.client.errors import circuit_open
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.client.errors import circuit_open
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 Clock = Callable[[], float]
 # `mocks.reference.errors.provider_error` words an upstream answer as "<provider> returned <status>: ...".

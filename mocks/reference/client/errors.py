@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 GUARDRAIL_KEY = "pii-checker"
 PROVIDER_FAILURE_STATUS = 502  # 002 lists no status for a failing provider whose breaker is still closed

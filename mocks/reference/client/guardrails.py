@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
-from mocks.reference.client.errors import guardrail_block, invalid_request
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.client.errors import guardrail_block, invalid_request
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 # Reference-only test hook: `x-aigw-test-output-pii: email|phone|credit_card` makes the gateway put a sample of
 # that kind into the generated text (the second content delta of a stream), so the output guardrail has

@@ -6,8 +6,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-from mocks.reference.client.errors import too_many
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.client.errors import too_many
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 Clock = Callable[[], float]
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 HEADER = "x-request-id"
 # A header value must be visible ASCII, with spaces only inside; anything else is percent-encoded there.

@@ -14,18 +14,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.chat import ChatEndpoint
-from mocks.reference.client import errors, guardrails, requestid
-from mocks.reference.client.breaker import Breakers, is_failure
-from mocks.reference.client.errors import ClientError
-from mocks.reference.client.limits import Limits
-from mocks.reference.client.stream import GuardedStream
-from mocks.reference.client.validation import check_request, resolve_model
-from mocks.reference.errors import GatewayError
-from mocks.reference.state import GatewayState
-from mocks.reference.translate import upstream_request, wants_usage
-from mocks.reference.validation import read_json
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.chat import ChatEndpoint
+from aigw_conformance.mocks.reference.client import errors, guardrails, requestid
+from aigw_conformance.mocks.reference.client.breaker import Breakers, is_failure
+from aigw_conformance.mocks.reference.client.errors import ClientError
+from aigw_conformance.mocks.reference.client.limits import Limits
+from aigw_conformance.mocks.reference.client.stream import GuardedStream
+from aigw_conformance.mocks.reference.client.validation import check_request, resolve_model
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.state import GatewayState
+from aigw_conformance.mocks.reference.translate import upstream_request, wants_usage
+from aigw_conformance.mocks.reference.validation import read_json
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import json
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
-from mocks.openai.wire import DONE
-from mocks.reference.client.guardrails import OutputGuard
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.streaming import Framer
+from aigw_conformance.mocks.openai.wire import DONE
+from aigw_conformance.mocks.reference.client.guardrails import OutputGuard
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.streaming import Framer
 
 Piece = str | bytes | memoryview
 

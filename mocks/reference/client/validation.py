@@ -8,8 +8,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from mocks.reference.catalogue import ModelEntry, find
-from mocks.reference.client.errors import (
+from aigw_conformance.mocks.reference.catalogue import ModelEntry, find
+from aigw_conformance.mocks.reference.client.errors import (
     PROVIDER_FAILURE_STATUS,
     ClientError,
     from_gateway,
@@ -18,10 +18,10 @@ from mocks.reference.client.errors import (
     model_not_found,
     not_an_llm,
 )
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.validation import check_semantics, schema_error
-from spec.loader import request_body_schema, validator_for_schema
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.validation import check_semantics, schema_error
+from aigw_conformance.spec.loader import request_body_schema, validator_for_schema
 
 CLIENT_CHAT_PATH = "/api/client/v1/chat/completions"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
-from mocks.reference.providers.anthropic import ClaudeAdapter
-from mocks.reference.providers.base import Adapter, NativeCall
-from mocks.reference.providers.gemini import GeminiAdapter
-from mocks.reference.providers.openai import OpenAIAdapter, upstream_request
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
+from aigw_conformance.mocks.reference.providers.anthropic import ClaudeAdapter
+from aigw_conformance.mocks.reference.providers.base import Adapter, NativeCall
+from aigw_conformance.mocks.reference.providers.gemini import GeminiAdapter
+from aigw_conformance.mocks.reference.providers.openai import OpenAIAdapter, upstream_request
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 __all__ = ["Adapter", "ClaudeAdapter", "GeminiAdapter", "NativeCall", "OpenAIAdapter", "adapter_for",
            "upstream_request"]

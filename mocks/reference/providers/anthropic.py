@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, cast
 
-from mocks.anthropic import wire
-from mocks.openai import wire as oa
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.errors import provider_error
-from mocks.reference.providers.anthropic_request import messages_request
-from mocks.reference.providers.anthropic_stream import ClaudeStream, finish_reason, tool_arguments, usage
-from mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
-from mocks.reference.providers.base import upstream_status as mapped_status
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.openai import wire as oa
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.errors import provider_error
+from aigw_conformance.mocks.reference.providers.anthropic_request import messages_request
+from aigw_conformance.mocks.reference.providers.anthropic_stream import (
+    ClaudeStream,
+    finish_reason,
+    tool_arguments,
+    usage,
+)
+from aigw_conformance.mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
+from aigw_conformance.mocks.reference.providers.base import upstream_status as mapped_status
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 ANTHROPIC_VERSION = "2023-06-01"
 

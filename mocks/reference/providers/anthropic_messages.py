@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.anthropic import wire
-from mocks.reference.errors import GatewayError
-from mocks.reference.providers.base import arguments, data_url, text_of
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.providers.base import arguments, data_url, text_of
 
 
 def _image(part: dict[str, Any], where: str) -> wire.ImageBlockParam:

@@ -21,11 +21,11 @@ import json
 import re
 from typing import Any
 
-from mocks.anthropic import wire
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.providers.anthropic_messages import messages
-from mocks.reference.providers.base import max_tokens, reasoning_budget, tool_choice_name
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.providers.anthropic_messages import messages
+from aigw_conformance.mocks.reference.providers.base import max_tokens, reasoning_budget, tool_choice_name
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 MIN_THINKING_BUDGET = 1024
 OUTPUT_TOOL = "json_output"  # the forced tool of structured output, when the schema's name is unusable

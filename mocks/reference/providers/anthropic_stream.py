@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mocks.anthropic import wire
-from mocks.core.tokens import count_tokens
-from mocks.openai import wire as oa
-from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import compact
+from aigw_conformance.mocks.anthropic import wire
+from aigw_conformance.mocks.core.tokens import count_tokens
+from aigw_conformance.mocks.openai import wire as oa
+from aigw_conformance.mocks.reference.errors import provider_error
+from aigw_conformance.mocks.reference.providers.base import compact
 
 # Anthropic stop_reason → OpenAI finish_reason (000 "Finish Reason Values"); anything unknown → stop.
 FINISH_REASONS: dict[str, oa.FinishReason] = {

@@ -11,10 +11,10 @@ from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS, ModelEntry
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.validation import completion_budget
+from aigw_conformance.mocks.reference.catalogue import DOCUMENTED_PARAMETERS, UNSUPPORTED_PARAMETERS, ModelEntry
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.validation import completion_budget
 
 # 001 "Reasoning Effort": the share of the completion budget given to reasoning.
 REASONING_SHARES: dict[str, float] = {"low": 0.25, "medium": 0.33, "high": 0.50}

@@ -11,15 +11,15 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, cast
 
-from mocks.gemini import wire
-from mocks.openai import wire as oa
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
-from mocks.reference.providers.base import upstream_status as mapped_status
-from mocks.reference.providers.gemini_contents import contents
-from mocks.reference.providers.gemini_request import generate_request
-from mocks.reference.providers.gemini_stream import (
+from aigw_conformance.mocks.gemini import wire
+from aigw_conformance.mocks.openai import wire as oa
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.errors import provider_error
+from aigw_conformance.mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
+from aigw_conformance.mocks.reference.providers.base import upstream_status as mapped_status
+from aigw_conformance.mocks.reference.providers.gemini_contents import contents
+from aigw_conformance.mocks.reference.providers.gemini_request import generate_request
+from aigw_conformance.mocks.reference.providers.gemini_stream import (
     GeminiStream,
     blocked,
     call_arguments,
@@ -28,7 +28,7 @@ from mocks.reference.providers.gemini_stream import (
     parts,
     usage,
 )
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 
 def _headers(settings: GatewaySettings, provider: str) -> dict[str, str]:

@@ -6,9 +6,9 @@ import json
 import mimetypes
 from typing import Any
 
-from mocks.gemini import wire
-from mocks.reference.errors import GatewayError
-from mocks.reference.providers.base import arguments, data_url, text_of
+from aigw_conformance.mocks.gemini import wire
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.providers.base import arguments, data_url, text_of
 
 AUDIO_TYPES = {"wav": "audio/wav", "mp3": "audio/mp3"}
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.gemini import wire
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.providers.base import max_tokens, reasoning_budget, tool_choice_name
-from mocks.reference.providers.gemini_contents import contents
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.gemini import wire
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.providers.base import max_tokens, reasoning_budget, tool_choice_name
+from aigw_conformance.mocks.reference.providers.gemini_contents import contents
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 MAX_THINKING_BUDGET = 32_768
 

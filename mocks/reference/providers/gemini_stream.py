@@ -6,10 +6,10 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from mocks.openai import wire as oa
-from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import compact
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.openai import wire as oa
+from aigw_conformance.mocks.reference.errors import provider_error
+from aigw_conformance.mocks.reference.providers.base import compact
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 # Gemini finishReason → OpenAI finish_reason: STOP → stop (tool_calls when the candidate called functions),
 # MAX_TOKENS → length, the safety family → content_filter, anything else (OTHER, MALFORMED_FUNCTION_CALL...) → stop.

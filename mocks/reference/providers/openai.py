@@ -7,12 +7,12 @@ import secrets
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
-from mocks.openai.wire import DONE, aiter_sse_data
-from mocks.reference.catalogue import ModelEntry
-from mocks.reference.errors import provider_error
-from mocks.reference.providers.base import NativeCall, content_filter_defect, max_tokens, supported
-from mocks.reference.providers.base import upstream_status as mapped_status
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.openai.wire import DONE, aiter_sse_data
+from aigw_conformance.mocks.reference.catalogue import ModelEntry
+from aigw_conformance.mocks.reference.errors import provider_error
+from aigw_conformance.mocks.reference.providers.base import NativeCall, content_filter_defect, max_tokens, supported
+from aigw_conformance.mocks.reference.providers.base import upstream_status as mapped_status
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 
 def upstream_request(body: dict[str, Any], entry: ModelEntry, settings: GatewaySettings) -> dict[str, Any]:

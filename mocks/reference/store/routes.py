@@ -15,13 +15,13 @@ from jsonschema import Draft202012Validator, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.reference.auth import authenticate
-from mocks.reference.errors import GatewayError
-from mocks.reference.settings import GatewaySettings
-from mocks.reference.store.backend import Record, StoreBackend
-from mocks.reference.store.dispatch import Endpoint, StoreRoute
-from mocks.reference.validation import read_json, schema_error
-from spec.loader import request_body_schema, validator_for_schema
+from aigw_conformance.mocks.reference.auth import authenticate
+from aigw_conformance.mocks.reference.errors import GatewayError
+from aigw_conformance.mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.store.backend import Record, StoreBackend
+from aigw_conformance.mocks.reference.store.dispatch import Endpoint, StoreRoute
+from aigw_conformance.mocks.reference.validation import read_json, schema_error
+from aigw_conformance.spec.loader import request_body_schema, validator_for_schema
 
 COLLECTION_PATH = "/api/ai/v1/store/{collection}"
 RECORD_PATH = COLLECTION_PATH + "/{key}"

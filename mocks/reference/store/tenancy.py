@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import TypeVar
 
-from mocks.reference.settings import GatewaySettings
+from aigw_conformance.mocks.reference.settings import GatewaySettings
 
 T = TypeVar("T")
 
