@@ -12,6 +12,7 @@ from aigw_conformance.commands import UsageError
 from aigw_conformance.mocks import registry
 from aigw_conformance.mocks.core import control
 from aigw_conformance.mocks.core.rules import FaultSpecError, Rule
+from aigw_conformance.mocks.core.served import ModelOption
 from aigw_conformance.mocks.core.server import ServerThread
 
 DEFAULT_PORT = 9000
@@ -34,6 +35,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.add_argument("--itl-ms", type=int, help="default delay before each later token event, in ms")
     serve.add_argument("--api-key", help="the only API key the mocks accept, in each provider's own header "
                        "(default: any non-empty one); give it to `aigw serve --provider-key NAME=KEY`")
+    serve.add_argument("--model", action="append", default=[], metavar="NAME[:MAX_TOKENS]",
+                       help="list this model (repeatable; instead of each mock's own catalogue), with the largest "
+                       "output it accepts; any other name is still served, with the provider's default limits")
+    serve.add_argument("--strict-models", action="store_true",
+                       help="refuse a model that is not listed, with the provider's own 404, as the real API does")
+    serve.add_argument("--lenient-reasoning", action="store_true",
+                       help="let OpenAI's reasoning models take stop, logprobs, top_p and temperature != 1 "
+                       "(the real ones refuse them; so does the mock by default)")
     actions.add_parser("list", help="list the mock providers and whether each is available")
 
 
@@ -69,12 +78,31 @@ def _latency(args: argparse.Namespace) -> dict[str, Any] | None:
     return spec
 
 
+def _models(args: argparse.Namespace) -> list[ModelOption] | None:
+    try:
+        return [ModelOption.parse(text) for text in getattr(args, "model", [])] or None
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
+def _app_options(provider: registry.Provider, args: argparse.Namespace | None) -> dict[str, Any]:
+    """The keyword arguments of `provider.create_app` that the model flags set."""
+    if args is None:
+        return {}
+    options: dict[str, Any] = {"strict_models": bool(getattr(args, "strict_models", False))}
+    if (models := _models(args)) is not None:
+        options["models"] = models
+    if provider.name == "openai" and getattr(args, "lenient_reasoning", False):
+        options["reasoning_limits"] = False
+    return options
+
+
 def _start(providers: list[registry.Provider], port: int, latency: dict[str, Any] | None,
-           api_key: str | None = None) -> list[ServerThread]:
+           api_key: str | None = None, args: argparse.Namespace | None = None) -> list[ServerThread]:
     servers: list[ServerThread] = []
     try:
         for provider in providers:
-            app = provider.create_app(api_key)
+            app = provider.create_app(api_key, **_app_options(provider, args))
             if latency is not None:
                 if (controller := control.controller_of(app)) is None:
                     print(f"{provider.name}: no control endpoint; --ttft-ms/--itl-ms ignored", file=sys.stderr)
@@ -96,8 +124,9 @@ def serve(args: argparse.Namespace) -> int:
     if getattr(args, "api_key", None) is not None and not args.api_key.strip():
         raise UsageError("--api-key must not be empty")
     providers, latency = _providers(args.provider), _latency(args)
+    _models(args)  # a malformed --model is a usage error before anything listens
     try:
-        servers = _start(providers, args.port, latency, getattr(args, "api_key", None))
+        servers = _start(providers, args.port, latency, getattr(args, "api_key", None), args)
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1: {error}") from error
     stop = threading.Event()

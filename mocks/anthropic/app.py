@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aigw_conformance.mocks.anthropic import errors
+from aigw_conformance.mocks.anthropic import errors, state
 from aigw_conformance.mocks.anthropic.routes import ROUTES, mock_state
-from aigw_conformance.mocks.anthropic.state import MODELS, MockState, ModelSpec
+from aigw_conformance.mocks.anthropic.state import MockState, ModelSpec
 from aigw_conformance.mocks.anthropic.validation import base62
 from aigw_conformance.mocks.core import control
+from aigw_conformance.mocks.core.served import ModelOption
 
 
 class RequestIdMiddleware:
@@ -54,16 +55,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    api_key: str | None = None, *, models: Iterable[str | ModelSpec] | None = None, strict: bool = True
+    api_key: str | None = None, *, models: Iterable[str | ModelOption | ModelSpec] | None = None,
+    strict: bool = True, strict_models: bool = False,
 ) -> Starlette:
     """An Anthropic Messages mock. `api_key`: the only `x-api-key` accepted (None: any non-empty one);
-    `models`: the models served, as ids (a catalogue id keeps its listing) or `ModelSpec`s (default `MODELS`);
-    `strict`: reject unknown request parameters (`<name>: Extra inputs are not permitted`) as Anthropic does."""
-    catalogue = {spec.id: spec for spec in MODELS}
-    served: dict[str, ModelSpec] = {}
-    for item in MODELS if models is None else models:
-        spec = item if isinstance(item, ModelSpec) else catalogue.get(item, ModelSpec(item, item))
-        served[spec.id] = spec
+    `models`: the models listed, as ids (a catalogue id keeps its listing), `ModelOption`s or `ModelSpec`s
+    (default `MODELS`); any other model name is served with `DEFAULT_MAX_OUTPUT` unless `strict_models` (then a
+    404 `not_found_error`); `strict`: reject unknown request parameters (`<name>: Extra inputs are not
+    permitted`) as Anthropic does."""
+    served = state.served(models, strict=strict_models)
     app = Starlette(
         routes=ROUTES,
         exception_handlers={errors.AnthropicError: _anthropic_error, HTTPException: _http_error},

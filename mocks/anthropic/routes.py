@@ -85,13 +85,13 @@ async def count_tokens(request: Request) -> Response:
 async def list_models(request: Request) -> Response:
     """Anthropic's cursor pagination: `limit` (1-1000, default 20), `after_id` or `before_id`."""
     state, _ = await _admit(request)
-    ids = list(state.models)
+    ids = list(state.models.listed)
     raw_limit = request.query_params.get("limit", "20")
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
         raise errors.invalid_request("limit: Input should be an integer from 1 to 1000")
     limit, after, before = int(raw_limit), request.query_params.get("after_id"), request.query_params.get("before_id")
     for cursor in (after, before):
-        if cursor is not None and cursor not in state.models:
+        if cursor is not None and cursor not in state.models.listed:
             raise errors.invalid_request(f"Invalid cursor: {cursor}")
     if before is not None:
         end = ids.index(before)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from aigw_conformance.mocks.anthropic import wire
 from aigw_conformance.mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.core.served import ModelOption, ServedModels
 
 __all__ = ["MODELS", "Journal", "JournalEntry", "MockState", "ModelSpec"]
 
 DEFAULT_CREATED_AT = "2025-01-01T00:00:00Z"
 DEFAULT_MAX_OUTPUT = 64_000
+"""An unlisted model's largest `max_tokens`: the Claude 4.5 models' output limit."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,28 @@ MODELS: tuple[ModelSpec, ...] = (
 """The models served by default, newest first (the order `GET /v1/models` lists them in)."""
 
 
+def served(models: Iterable[str | ModelOption | ModelSpec] | None, *, strict: bool) -> ServedModels[ModelSpec]:
+    """The models listed: ids (a catalogue id keeps its listing), `--model NAME[:max_tokens]` options or
+    `ModelSpec`s (None: `MODELS`); any other name is served as `ModelSpec(name, name)` unless `strict`."""
+    catalogue = {spec.id: spec for spec in MODELS}
+    listed: dict[str, ModelSpec] = {}
+    for item in MODELS if models is None else models:
+        if isinstance(item, ModelSpec):
+            spec = item
+        else:
+            option = item if isinstance(item, ModelOption) else ModelOption(item)
+            spec = catalogue.get(option.name, ModelSpec(option.name, option.name))
+            if option.max_tokens is not None:
+                spec = replace(spec, max_output_tokens=option.max_tokens)
+        listed[spec.id] = spec
+    return ServedModels(listed, lambda name: ModelSpec(name, name), strict=strict)
+
+
 @dataclass
 class MockState:
-    """What one mock app instance holds: its settings and its journal."""
+    """What one mock app instance holds: its settings and its journal (`models.strict`: refuse unlisted ones)."""
 
     api_key: str | None
-    models: dict[str, ModelSpec]
+    models: ServedModels[ModelSpec]
     strict: bool = True
     journal: Journal = field(default_factory=Journal)

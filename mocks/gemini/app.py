@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aigw_conformance.mocks.core import control
+from aigw_conformance.mocks.core.served import ModelOption
 from aigw_conformance.mocks.gemini import catalogue, errors
 from aigw_conformance.mocks.gemini.routes import ROUTES, mock_state
 from aigw_conformance.mocks.gemini.state import MockState
@@ -29,11 +30,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return errors.for_status(exc.status_code).response()
 
 
-def create_app(api_key: str | None = None, *, models: Iterable[str] | None = None, strict: bool = True) -> Starlette:
+def create_app(
+    api_key: str | None = None, *, models: Iterable[str | ModelOption] | None = None, strict: bool = True,
+    strict_models: bool = False,
+) -> Starlette:
     """A Gemini API mock. `api_key`: the only key accepted (`x-goog-api-key` header or `?key=`; None: any
-    non-empty one); `models`: the ids served (default `catalogue.MODELS`; an id not in the catalogue is
-    served as a chat model); `strict`: reject unknown request fields as Google does."""
-    served = {m: catalogue.lookup(m) for m in (catalogue.MODELS if models is None else models)}
+    non-empty one); `models`: the ids listed (default `catalogue.MODELS`; an id not in the catalogue is a chat
+    model); any other name is served as a chat model too unless `strict_models` (then Google's 404 NOT_FOUND);
+    `strict`: reject unknown request fields as Google does."""
+    served = catalogue.served(models, strict=strict_models)
     app = Starlette(
         routes=ROUTES,
         exception_handlers={errors.GeminiError: _gemini_error, HTTPException: _http_error},

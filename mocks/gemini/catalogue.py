@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from aigw_conformance.mocks.core.served import ModelOption, ServedModels
 from aigw_conformance.mocks.gemini import wire
 
 _CHAT_METHODS = ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
@@ -12,10 +13,15 @@ IMPLIED: Mapping[str, str] = {"streamGenerateContent": "generateContent", "batch
 """Methods Google serves without listing them in `supportedGenerationMethods`, and the listed one they need."""
 
 
+DEFAULT_INPUT_LIMIT, DEFAULT_OUTPUT_LIMIT = 1_048_576, 65_536
+"""An unlisted model's token limits: Gemini 2.5 and 3's (a 1,048,576-token input window, 65,536 output tokens)."""
+
+
 def chat_model(model_id: str, display_name: str, description: str) -> wire.Model:
     return {
         "name": f"models/{model_id}", "version": "3.0", "displayName": display_name, "description": description,
-        "inputTokenLimit": 1_048_576, "outputTokenLimit": 65_536, "supportedGenerationMethods": list(_CHAT_METHODS),
+        "inputTokenLimit": DEFAULT_INPUT_LIMIT, "outputTokenLimit": DEFAULT_OUTPUT_LIMIT,
+        "supportedGenerationMethods": list(_CHAT_METHODS),
         "temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": True,
     }
 
@@ -35,6 +41,17 @@ MODELS: Mapping[str, wire.Model] = {
 def lookup(model_id: str) -> wire.Model:
     """The catalogue entry, or a chat model of that id (so a mock can serve any name it is told to)."""
     return MODELS.get(model_id) or chat_model(model_id, model_id, f"{model_id} (mock)")
+
+
+def served(models: Iterable[str | ModelOption] | None, *, strict: bool) -> ServedModels[wire.Model]:
+    """The models listed (None: `MODELS`; a `NAME:max_tokens` option sets its `outputTokenLimit`); any other
+    name is served as a chat model (`lookup`) unless `strict`."""
+    listed: dict[str, wire.Model] = {}
+    for item in MODELS if models is None else models:
+        option = item if isinstance(item, ModelOption) else ModelOption(item)
+        model = lookup(option.name)
+        listed[option.name] = model if option.max_tokens is None else {**model, "outputTokenLimit": option.max_tokens}
+    return ServedModels(listed, lookup, strict=strict)
 
 
 def supports(model: wire.Model, method: str) -> bool:

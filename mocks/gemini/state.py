@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aigw_conformance.mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.core.served import ServedModels
 from aigw_conformance.mocks.gemini import wire
 
 __all__ = ["Journal", "JournalEntry", "MockState"]
@@ -12,9 +13,10 @@ __all__ = ["Journal", "JournalEntry", "MockState"]
 
 @dataclass
 class MockState:
-    """What one mock app instance holds: its settings (`models`: id -> `Model` resource) and its journal."""
+    """What one mock app instance holds: its settings (`models`: id -> `Model` resource; `models.strict`: refuse
+    unlisted ones) and its journal."""
 
     api_key: str | None
-    models: dict[str, wire.Model]
+    models: ServedModels[wire.Model]
     strict: bool = True
     journal: Journal = field(default_factory=Journal)

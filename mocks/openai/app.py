@@ -11,19 +11,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aigw_conformance.mocks.core import control, faults
-from aigw_conformance.mocks.openai import errors
+from aigw_conformance.mocks.core.served import ModelOption
+from aigw_conformance.mocks.openai import catalogue, errors
 from aigw_conformance.mocks.openai.direct import Direct, request_id
 from aigw_conformance.mocks.openai.routes import ROUTES, mock_state
 from aigw_conformance.mocks.openai.state import MockState
 
-MODELS: Mapping[str, int] = {
-    "gpt-5": 1_754_425_777,
-    "gpt-5-mini": 1_754_425_928,
-    "gpt-4o": 1_715_367_049,
-    "gpt-4o-mini": 1_721_172_741,
-    "gpt-oss-20b": 1_754_352_000,
-}
-"""Model id -> `created` of the models the mock serves by default."""
+MODELS: Mapping[str, int] = {model: spec.created for model, spec in catalogue.MODELS.items()}
+"""Model id -> `created` of the models the mock lists by default (`catalogue.MODELS` has their limits)."""
 
 
 class RequestIdMiddleware:
@@ -94,25 +89,24 @@ class OpenAIMock(Starlette):
 def create_app(
     api_key: str | None = None,
     *,
-    models: Iterable[str] | Mapping[str, int] | None = None,
+    models: Iterable[str | ModelOption] | Mapping[str, int] | None = None,
     strict: bool = True,
     expose_reasoning: bool = False,
+    strict_models: bool = False,
+    reasoning_limits: bool = True,
 ) -> OpenAIMock:
     """An OpenAI mock. `api_key`: the only bearer token accepted (None: any non-empty one); `models`: the
-    ids served (default `MODELS`); `strict`: reject unknown request parameters as OpenAI does;
-    `expose_reasoning`: return the reasoning text in `message.reasoning`, as a vLLM-style server does."""
-    if models is None:
-        served = dict(MODELS)
-    elif isinstance(models, Mapping):
-        served = dict(models)
-    else:
-        served = {m: MODELS.get(m, 1_735_689_600) for m in models}
+    ids listed (default `catalogue.MODELS`; any other name is served too, with `catalogue`'s default limits,
+    unless `strict_models`: then it is a 404 `model_not_found`); `strict`: reject unknown request parameters as
+    OpenAI does; `expose_reasoning`: return the reasoning text in `message.reasoning`, as a vLLM-style server
+    does; `reasoning_limits`: OpenAI's reasoning models refuse `stop`, `logprobs`, `top_p`, `temperature` != 1."""
+    served = catalogue.served(models, strict=strict_models)
     app = OpenAIMock(
         routes=ROUTES,
         exception_handlers={errors.OpenAIError: _openai_error, HTTPException: _http_error},
     )
-    app.state.mock = MockState(api_key=api_key, models=served, strict=strict,
-                                expose_reasoning=expose_reasoning)
+    app.state.mock = MockState(api_key=api_key, models=served, strict=strict, expose_reasoning=expose_reasoning,
+                               reasoning_limits=reasoning_limits)
     direct = Direct(app.state.mock)
     direct.rules = control.install(app, failure_response, journal=app.state.mock.journal, direct=direct).rules
     app.add_middleware(RequestIdMiddleware)

@@ -13,6 +13,7 @@ from aigw_conformance.mocks.core.journal import route_path
 from aigw_conformance.mocks.core.rules import FaultRules
 from aigw_conformance.mocks.core.sse import dumps
 from aigw_conformance.mocks.openai import chat, errors, wire
+from aigw_conformance.mocks.openai.catalogue import ModelSpec
 from aigw_conformance.mocks.openai.routes import _chat_plan, check_key
 from aigw_conformance.mocks.openai.state import MockState
 
@@ -26,7 +27,7 @@ _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 Headers = list[tuple[bytes, bytes]]
 _HOT = {("POST", CHAT_PATH): ("POST", CHAT_PATH), ("GET", MODELS_PATH): ("GET", MODELS_PATH)}
 """(method, route path) of the requests `Direct` answers -> the same, as the strings the journal keeps."""
-Settings = tuple[bytes, bool, bool]
+Settings = tuple[bytes, bool, bool, bool]
 """What a memoised chat answer is keyed on: the raw request body, `strict` and `expose_reasoning`."""
 
 
@@ -100,6 +101,11 @@ def _authorization(scope: Scope) -> bytes:
     return b""
 
 
+def _memo_key(body: bytes, state: MockState) -> Settings:
+    """What a memoised chat answer depends on besides the model still being served."""
+    return body, state.strict, state.expose_reasoning, state.reasoning_limits
+
+
 class Direct:
     """The hot endpoints (`POST /v1/chat/completions`, `GET /v1/models`) answered from the ASGI scope and the
     whole body, with the same bytes as their routes. Two ways in:
@@ -114,7 +120,7 @@ class Direct:
         self.state = state
         self.replies = Replies()
         self.rules: FaultRules | None = None  # the control endpoint's rules; `front` serves nothing without them
-        self._models: tuple[tuple[tuple[str, int], ...], Reply | None] = ((), None)
+        self._models: tuple[tuple[tuple[str, ModelSpec], ...], Reply | None] = ((), None)
         self._admitted: tuple[bytes, str | None] | None = None  # the last (authorization, api_key) accepted
         self._headers: tuple[tuple[bytes, bytes], ...] = ()  # the last request headers `front` journaled
 
@@ -143,14 +149,14 @@ class Direct:
         served = tuple(self.state.models.items())
         reply = self._models[1]
         if reply is None or self._models[0] != served:
-            listed = wire.model_list(wire.model(m, created) for m, created in served)
+            listed = wire.model_list(wire.model(m, spec.created) for m, spec in served)
             reply = Reply("", dumps(listed).encode("utf-8"))
             self._models = (served, reply)
         return reply
 
     def _chat(self, body: bytes) -> Reply:
         state = self.state
-        key = (body, state.strict, state.expose_reasoning)
+        key = _memo_key(body, state)
         reply = self.replies.get(key)
         if reply is None or reply.model not in state.models:
             plan = _chat_plan(state, body)
@@ -201,6 +207,6 @@ class Direct:
             return None
         if path == MODELS_PATH:
             return self._models[1] if self._models[0] == tuple(state.models.items()) else None
-        reply = self.replies.get((body, state.strict, state.expose_reasoning))
+        reply = self.replies.get(_memo_key(body, state))
         return reply if reply is not None and reply.model in state.models else None
 

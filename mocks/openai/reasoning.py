@@ -11,6 +11,8 @@ from aigw_conformance.mocks.openai import errors
 from aigw_conformance.mocks.openai.params import choice
 
 REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4", "gpt-oss", "qwen3")
+OPENAI_REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4")
+"""OpenAI's own reasoning models (gpt-oss and Qwen3 are open weights, served by vLLM, which refuses none of this)."""
 EFFORT_TOKENS: Mapping[str, int] = {
     "none": 0, "minimal": 8, "low": 24, "medium": 64, "high": 160, "xhigh": 320,
 }
@@ -22,6 +24,40 @@ _TOPICS = ("what the user is asking", "the threat model", "the relevant controls
 
 def is_reasoning_model(model: str) -> bool:
     return model.lower().startswith(REASONING_PREFIXES) and "-chat" not in model.lower()
+
+
+def is_openai_reasoning_model(model: str) -> bool:
+    return model.lower().startswith(OPENAI_REASONING_PREFIXES) and "-chat" not in model.lower()
+
+
+def refuse_unsupported(body: Mapping[str, Any]) -> None:
+    """What OpenAI's reasoning models refuse (400 `invalid_request_error`), checked in this order, worded as the
+    API words them. Sources, each an API answer quoted in a public issue:
+    - `logprobs` (any value): "Unsupported parameter: 'logprobs' is not supported with this model." (gpt-5
+      series; sashabaranov/go-openai#1061)
+    - `stop` (any value): "Unsupported parameter: 'stop' is not supported with this model.", param `stop`, code
+      `unsupported_parameter` (gpt-5, o3: BittnerPierre/AI-Agent-Casebook#133, crewAIInc/crewAI#2738)
+    - `temperature` other than 1: "Unsupported value: 'temperature' does not support 0.7 with this model. Only
+      the default (1) value is supported.", param `temperature`, code `unsupported_value` (gpt-5, gpt-5-mini:
+      gabrii/Cursor-Azure-GPT-5#33, QwenLM/qwen-code#921)
+    - `top_p` (any value): "Unsupported parameter: 'top_p' is not supported with this model.", code
+      `unsupported_parameter` (gpt-5: HIllya51/LunaTranslator#1842)
+    A null counts as absent."""
+    for name in ("logprobs", "stop"):
+        if body.get(name) is not None:
+            raise _unsupported_parameter(name)
+    temperature = body.get("temperature")
+    if temperature is not None and temperature != 1:
+        raise errors.invalid_request(
+            f"Unsupported value: 'temperature' does not support {temperature} with this model. Only the default (1) "
+            "value is supported.", param="temperature", code="unsupported_value")
+    if body.get("top_p") is not None:
+        raise _unsupported_parameter("top_p")
+
+
+def _unsupported_parameter(name: str) -> errors.OpenAIError:
+    return errors.invalid_request(f"Unsupported parameter: '{name}' is not supported with this model.",
+                                  param=name, code="unsupported_parameter")
 
 
 def effort(body: Mapping[str, Any]) -> str | None:

@@ -55,15 +55,16 @@ async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
 
 async def list_models(request: Request) -> Response:
     state, _ = await _admit(request)
-    return json_response(wire.model_list(wire.model(m, created) for m, created in state.models.items()))
+    return json_response(wire.model_list(wire.model(m, spec.created) for m, spec in state.models.items()))
 
 
 async def retrieve_model(request: Request) -> Response:
     state, _ = await _admit(request)
     model_id = request.path_params["model"]
-    if model_id not in state.models:
+    spec = state.models.get(model_id)
+    if spec is None:
         raise errors.model_not_found(model_id)
-    return json_response(wire.model(model_id, state.models[model_id]))
+    return json_response(wire.model(model_id, spec.created))
 
 
 def _chat_plan(state: MockState, raw: bytes) -> chat.ChatPlan:
@@ -72,7 +73,8 @@ def _chat_plan(state: MockState, raw: bytes) -> chat.ChatPlan:
     except ValueError:
         raise errors.invalid_json() from None
     # `expose_reasoning` ("reasoning_content" mode, vLLM style): a MockState setting, off unless configured
-    return chat.parse(body, state.models, strict=state.strict, expose_reasoning=state.expose_reasoning)
+    return chat.parse(body, state.models, strict=state.strict, expose_reasoning=state.expose_reasoning,
+                      reasoning_limits=state.reasoning_limits)
 
 
 async def chat_completions(request: Request) -> Response:

@@ -5,16 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aigw_conformance.mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.core.served import ServedModels
+from aigw_conformance.mocks.openai.catalogue import ModelSpec
 
 __all__ = ["Journal", "JournalEntry", "MockState"]
 
 
 @dataclass
 class MockState:
-    """What one mock app instance holds: its settings and its journal."""
+    """What one mock app instance holds: its settings and its journal. `models.strict` refuses unlisted models;
+    `reasoning_limits`: OpenAI's reasoning models refuse `stop`, `logprobs`, `top_p` and `temperature` != 1."""
 
     api_key: str | None
-    models: dict[str, int]
+    models: ServedModels[ModelSpec]
     strict: bool = True
     expose_reasoning: bool = False
+    reasoning_limits: bool = True
     journal: Journal = field(default_factory=Journal)

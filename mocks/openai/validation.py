@@ -9,6 +9,7 @@ from typing import Any
 
 from aigw_conformance.mocks.core import textgen
 from aigw_conformance.mocks.openai import errors, logprobs, params, reasoning, structured, tools
+from aigw_conformance.mocks.openai.catalogue import ModelSpec
 
 DEFAULT_MAX_TOKENS = 4096
 CREATED_EPOCH = 1_735_689_600  # 2025-01-01T00:00:00Z
@@ -192,11 +193,25 @@ def _sampling(body: Mapping[str, Any]) -> None:
                 param="logit_bias", code="invalid_value")
 
 
-def parse(body: Any, models: Mapping[str, int], *, strict: bool = True, expose_reasoning: bool = False) -> ChatPlan:
+def _too_large(name: str, asked: int, limit: int) -> errors.OpenAIError:
+    """OpenAI's words for a completion cap above the model's ("max_tokens is too large: 8192. This model supports
+    at most 4096 completion tokens, whereas you provided 8192.", param `max_tokens`, code null; quoted in
+    ChatGPTNextWeb/NextChat#3195 and algorithmicsuperintelligence/optillm#4); `name` is the field the request used."""
+    return errors.invalid_request(
+        f"{name} is too large: {asked}. This model supports at most {limit} completion tokens, whereas you provided "
+        f"{asked}.", param=name)
+
+
+def parse(
+    body: Any, models: Mapping[str, ModelSpec | int], *, strict: bool = True, expose_reasoning: bool = False,
+    reasoning_limits: bool = False,
+) -> ChatPlan:
     """Validate `body` in OpenAI's order and wording; raises `OpenAIError` (400, or 404 unknown model).
-    `strict`: OpenAI's rules, where a vLLM-style server is lenient (unknown parameters, `reasoning_effort` on a
-    model that does not reason, a `tool` message answering no call, `json_object` without the word "json"
-    are refused); `expose_reasoning`: return the reasoning text, as a vLLM-style server does."""
+    `models`: what the mock serves (a `ModelSpec` also caps the completion, as OpenAI does); `strict`: OpenAI's
+    rules, where a vLLM-style server is lenient (unknown parameters, `reasoning_effort` on a model that does not
+    reason, a `tool` message answering no call, `json_object` without the word "json" are refused);
+    `expose_reasoning`: return the reasoning text, as a vLLM-style server does; `reasoning_limits`: OpenAI's
+    reasoning models refuse what they do not support (`reasoning.refuse_unsupported`)."""
     if not isinstance(body, dict):
         raise errors.invalid_json()
     unknown = sorted(set(body) - KNOWN_PARAMETERS) if strict else []
@@ -226,8 +241,14 @@ def parse(body: Any, models: Mapping[str, int], *, strict: bool = True, expose_r
     tool_plan = tools.parse(body)
     output = structured.parse(body, messages, strict=strict)
     effort = reasoning.effort(body)
-    if model not in models:
+    spec = models.get(model)
+    if spec is None:
         raise errors.model_not_found(model)
+    if isinstance(spec, ModelSpec) and cap is not None and cap > spec.max_output_tokens:
+        raise _too_large("max_tokens" if legacy_cap == cap and "max_completion_tokens" not in body
+                         else "max_completion_tokens", cap, spec.max_output_tokens)
+    if reasoning_limits and reasoning.is_openai_reasoning_model(model):
+        reasoning.refuse_unsupported(body)
     effort = reasoning.supported(model, effort, strict=strict)
     digest = textgen.digest(body)
     return ChatPlan(

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from aigw_conformance.mocks.core import control, faults
+from aigw_conformance.mocks.core.served import ModelOption
 from aigw_conformance.mocks.openai.errors import OpenAIError
-from aigw_conformance.mocks.selfhosted import errors
-from aigw_conformance.mocks.selfhosted.catalogue import MODELS
+from aigw_conformance.mocks.selfhosted import catalogue, errors
 from aigw_conformance.mocks.selfhosted.routes import ROUTES, mock_state
 from aigw_conformance.mocks.selfhosted.state import MockState
 
@@ -49,13 +49,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(
     api_key: str | None = None,
     *,
-    models: Iterable[str] | None = None,
+    models: Iterable[str | ModelOption] | None = None,
     owned_by: Literal["vllm", "maintainer"] = "vllm",
+    strict_models: bool = False,
 ) -> Starlette:
     """A vLLM-style server. `api_key`: the bearer token required (None: no authentication, as vLLM without
-    `--api-key`); `models`: the ids served (default: all of `catalogue.MODELS`); `owned_by`: what
-    `/v1/models` reports, "vllm" (what vLLM says) or each model's maintainer (what the documents say)."""
-    served = {m.id: m for m in MODELS if models is None or m.id in set(models)}
+    `--api-key`); `models`: the ids listed (default: all of `catalogue.MODELS`); any other name is served too
+    (`catalogue.unlisted`) unless `strict_models` (then vLLM's 404); `owned_by`: what `/v1/models` reports,
+    "vllm" (what vLLM says) or each model's maintainer (what the documents say)."""
+    served = catalogue.served(models, strict=strict_models)
     app = Starlette(
         routes=ROUTES,
         exception_handlers={

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from aigw_conformance.mocks.core.served import ModelOption, ServedModels
 from aigw_conformance.mocks.openai.audio import SttModel
 from aigw_conformance.mocks.openai.embeddings import EmbeddingModel
 
@@ -40,6 +41,29 @@ MODELS: tuple[ServedModel, ...] = (
     ServedModel("whisper-large-v3", "openai/whisper-large-v3", "OpenAI", "transcription", 448, 1_699_401_600),
     ServedModel("kokoro-82m", "hexgrad/Kokoro-82M", "Hexgrad", "speech", 512, 1_735_689_600),
 )
+
+
+DEFAULT_MAX_MODEL_LEN = 32_768
+DEFAULT_DIMENSIONS = 1024
+"""An unlisted model's context length and (embedding models) native dimensions."""
+
+
+def unlisted(model_id: str, kind: Kind = "chat") -> ServedModel:
+    """A model the server was not started with, served as `kind` (the endpoint it was asked on)."""
+    return ServedModel(model_id, model_id, "unknown", kind, DEFAULT_MAX_MODEL_LEN,
+                       dimensions=DEFAULT_DIMENSIONS if kind == "embedding" else 0)
+
+
+def served(models: Iterable[str | ModelOption] | None, *, strict: bool) -> ServedModels[ServedModel]:
+    """The models listed (None: all of `MODELS`; a listed id keeps its entry, any other is a chat model;
+    `NAME:max_tokens` sets its `max_model_len`); any other name is served (`unlisted`) unless `strict`."""
+    catalogue = {m.id: m for m in MODELS}
+    listed: dict[str, ServedModel] = {}
+    for item in catalogue if models is None else models:
+        option = item if isinstance(item, ModelOption) else ModelOption(item)
+        model = catalogue.get(option.name) or unlisted(option.name)
+        listed[model.id] = model if option.max_tokens is None else replace(model, max_model_len=option.max_tokens)
+    return ServedModels(listed, unlisted, strict=strict)
 
 
 def of_kind(models: Mapping[str, ServedModel], kind: Kind) -> list[ServedModel]:

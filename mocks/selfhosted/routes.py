@@ -49,12 +49,19 @@ def _served(state: MockState, model: Any, kind: Kind) -> ServedModel | None:
     """The model a request names, which must serve this endpoint's kind (vLLM's 404 and 400 otherwise)."""
     if not isinstance(model, str) or not model:
         return None  # the reused validation reports a missing model
-    served = state.models.get(model)
+    served = state.models.listed.get(model)
+    if served is None and not state.models.strict:
+        served = catalogue.unlisted(model, kind)
     if served is None:
         raise errors.model_not_found(model)
     if served.kind != kind:
         raise errors.unsupported_api(catalogue.API_NAMES[kind])
     return served
+
+
+def _with(state: MockState, served: ServedModel | None) -> dict[str, ServedModel]:
+    """The listed models, and the one a request named (it may be unlisted)."""
+    return {**state.models.listed, **({served.id: served} if served is not None else {})}
 
 
 async def list_models(request: Request) -> Response:
@@ -72,7 +79,7 @@ async def chat_completions(request: Request) -> Response:
     body = params.json_object(await request.body())
     served = _served(state, body.get("model"), "chat")
     extras = sampling.parse(body)
-    chat_models = {m.id: m.created for m in catalogue.of_kind(state.models, "chat")}
+    chat_models = {m.id: m.created for m in catalogue.of_kind(_with(state, served), "chat")}
     plan = chat.parse(body, chat_models, strict=False, expose_reasoning=True)  # vLLM's reasoning_content
     requested = body.get("max_completion_tokens", body.get("max_tokens"))
     prompt = count_message_tokens(plan.messages, catalogue.ENCODING)
@@ -90,15 +97,15 @@ async def chat_completions(request: Request) -> Response:
 async def create_embeddings(request: Request) -> Response:
     state, _ = await _admit(request)
     body = params.json_object(await request.body())
-    _served(state, body.get("model"), "embedding")
-    return json_response(embeddings.create(body, catalogue.embedding_models(state.models), strict=False))
+    served = _served(state, body.get("model"), "embedding")
+    return json_response(embeddings.create(body, catalogue.embedding_models(_with(state, served)), strict=False))
 
 
 async def create_speech(request: Request) -> Response:
     state, _ = await _admit(request)
     body = params.json_object(await request.body())
-    _served(state, body.get("model"), "speech")
-    models = [m.id for m in catalogue.of_kind(state.models, "speech")]
+    served = _served(state, body.get("model"), "speech")
+    models = [m.id for m in catalogue.of_kind(_with(state, served), "speech")]
     content, media_type = audio.speech(body, models, audio.VOICES, strict=False)
     return Response(content, media_type=media_type)
 
@@ -106,8 +113,9 @@ async def create_speech(request: Request) -> Response:
 async def create_transcription(request: Request) -> Response:
     state, _ = await _admit(request)
     async with request.form() as form:  # parsed once: `audio.transcription` reads the cached form
-        _served(state, form.get("model"), "transcription")
-        return await audio.transcription(request, catalogue.transcription_models(state.models), strict=False)
+        served = _served(state, form.get("model"), "transcription")
+        models = catalogue.transcription_models(_with(state, served))
+        return await audio.transcription(request, models, strict=False)
 
 
 async def health(request: Request) -> Response:

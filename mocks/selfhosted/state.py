@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aigw_conformance.mocks.core.journal import Journal, JournalEntry
+from aigw_conformance.mocks.core.served import ServedModels
 from aigw_conformance.mocks.selfhosted.catalogue import ServedModel
 
 __all__ = ["Journal", "JournalEntry", "MockState"]
@@ -14,9 +15,9 @@ __all__ = ["Journal", "JournalEntry", "MockState"]
 @dataclass
 class MockState:
     """`api_key` None: no authentication (vLLM without `--api-key`); `owned_by`: what `/v1/models` reports,
-    vLLM's own "vllm" or each model's maintainer."""
+    vLLM's own "vllm" or each model's maintainer; `models.strict`: refuse unlisted models, as vLLM does."""
 
     api_key: str | None
-    models: dict[str, ServedModel]
+    models: ServedModels[ServedModel]
     owned_by: Literal["vllm", "maintainer"] = "vllm"
     journal: Journal = field(default_factory=Journal)

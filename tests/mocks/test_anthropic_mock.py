@@ -60,7 +60,7 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(), name="anthropic-mock") as server:
+    with ServerThread(create_app(strict_models=True), name="anthropic-mock") as server:  # the catalogue only
         yield server.base_url
 
 

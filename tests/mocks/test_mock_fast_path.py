@@ -13,6 +13,7 @@ from starlette.routing import Mount
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.openai.app import OpenAIMock, create_app
+from aigw_conformance.mocks.openai.catalogue import ModelSpec
 
 CHAT = {"model": "gpt-5", "messages": [{"role": "system", "content": "You are a SOC assistant."},
                                        {"role": "user", "content": "What is XDR in cybersecurity?"}]}
@@ -70,15 +71,15 @@ def test_memoised_answer_is_byte_identical_to_a_fresh_one(body: dict[str, Any]) 
 
 
 def test_memoised_model_list_follows_the_served_models() -> None:
-    app = create_app("test-key")
+    app = create_app("test-key", strict_models=True)
     first, second = (_call(app, "GET", "/v1/models") for _ in range(2))
     assert first["routed"] and not second["routed"] and _unrouted(first) == _unrouted(second)
     models = app.state.mock.models
-    models["gpt-new"] = 1
+    models["gpt-new"] = ModelSpec(1)
     listed = _call(app, "GET", "/v1/models")
     assert listed["routed"] and "gpt-new" in [m["id"] for m in json.loads(listed["chunks"][0])["data"]]
     del models["gpt-5"]
-    models["gpt-5"] = 1_754_425_777  # same models, another order: another body
+    models["gpt-5"] = ModelSpec(1_754_425_777)  # same models, another order: another body
     reordered = _call(app, "GET", "/v1/models")
     assert reordered["routed"] and json.loads(reordered["chunks"][0])["data"][-1]["id"] == "gpt-5"
 
@@ -117,7 +118,7 @@ def test_every_request_is_journaled_once_with_what_it_received() -> None:
 
 
 def test_changed_settings_are_honoured_at_once() -> None:
-    app = create_app("test-key")
+    app = create_app("test-key", strict_models=True)
     state = app.state.mock
     unknown = {**CHAT, "frobnicate": 1}
     assert _call(app, "POST", "/v1/chat/completions", CHAT)["status"] == 200
@@ -128,7 +129,17 @@ def test_changed_settings_are_honoured_at_once() -> None:
     state.api_key = "test-key"
     del state.models["gpt-5"]
     assert _call(app, "POST", "/v1/chat/completions", CHAT)["status"] == 404
-    state.models["gpt-5"] = 1
+    state.models["gpt-5"] = ModelSpec(1)
+    state.models.strict = False
+    assert _call(app, "POST", "/v1/chat/completions", {**CHAT, "model": "gpt-unlisted"})["status"] == 200
+    state.models.strict = True
+    assert _call(app, "POST", "/v1/chat/completions", {**CHAT, "model": "gpt-unlisted"})["status"] == 404
+    stop = {**CHAT, "stop": ["zz"]}
+    assert _call(app, "POST", "/v1/chat/completions", stop)["status"] == 400  # gpt-5 refuses `stop`
+    state.reasoning_limits = False
+    assert _call(app, "POST", "/v1/chat/completions", stop)["status"] == 200
+    state.reasoning_limits = True
+    assert _call(app, "POST", "/v1/chat/completions", stop)["status"] == 400
     state.strict = False
     assert _call(app, "POST", "/v1/chat/completions", unknown)["status"] == 200
     assert _call(app, "POST", "/v1/chat/completions", unknown)["status"] == 200

@@ -21,7 +21,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from aigw_conformance.mocks.openai.app import create_app
+from aigw_conformance.mocks.openai.app import OpenAIMock
+from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.mocks.openai.catalogue import ModelSpec
 
 GOLDEN = Path(__file__).parent / "golden" / "openai.json"
 RECORD = os.environ.get("AIGW_GOLDEN_RECORD") == "1"
@@ -61,6 +63,12 @@ Headers = list[tuple[bytes, bytes]]
 Result = dict[str, Any]
 # One request: method, path, extra headers, and a JSON body (dict/list) or raw bytes (None: no body).
 Req = tuple[str, str, dict[str, str], Any]
+
+
+def create_app(*args: Any, **kwargs: Any) -> OpenAIMock:
+    """The mock as the golden files pinned it: only its listed models, no reasoning-model refusals (both are
+    tested on their own in test_openai_mock.py)."""
+    return create_openai_app(*args, **{"strict_models": True, "reasoning_limits": False, **kwargs})
 
 
 def chat(body: dict[str, Any], headers: dict[str, str] | None = None) -> Req:
@@ -401,7 +409,7 @@ def test_memoised_answers_follow_the_settings() -> None:
     del state.models["gpt-5"]
     assert status("chat") == 404 and status("chat_stream") == 404
     assert "gpt-5" not in [m["id"] for m in json.loads(_case(app, "models")["chunks"][0])["data"]]
-    state.models["gpt-5"] = 1_754_425_777
+    state.models["gpt-5"] = ModelSpec(1_754_425_777)
     assert _case(app, "chat") == _case(create_app(), "chat")
     assert status("err_unknown_param") == 400
     state.strict = False

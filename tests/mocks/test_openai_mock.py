@@ -109,9 +109,9 @@ def test_token_cap_cuts_with_finish_reason_length(client: openai.OpenAI) -> None
 
 
 def test_stop_sequence_cuts_before_its_first_occurrence(client: openai.OpenAI) -> None:
-    full = client.chat.completions.create(model="gpt-5", messages=MESSAGES).choices[0].message.content or ""
+    full = client.chat.completions.create(model="gpt-4o", messages=MESSAGES).choices[0].message.content or ""
     stop = " " + full.split(" ")[2]
-    reply = client.chat.completions.create(model="gpt-5", messages=MESSAGES, stop=[stop, "zzz-never"])
+    reply = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stop=[stop, "zzz-never"])
     assert reply.choices[0].message.content == full[: full.index(stop)]
     assert reply.choices[0].finish_reason == "stop"
     assert reply.usage is not None and reply.usage.completion_tokens == count_tokens(full[: full.index(stop)])
@@ -126,12 +126,14 @@ def test_same_request_and_seed_give_identical_bytes(base_url: str, stream: bool)
     assert other.content != first.content
 
 
-def test_unknown_model_is_404_model_not_found(client: openai.OpenAI) -> None:
-    with pytest.raises(openai.NotFoundError) as caught:
-        client.chat.completions.create(model="gpt-nope", messages=MESSAGES)
-    assert caught.value.code == "model_not_found" and caught.value.type == "invalid_request_error"
-    with pytest.raises(openai.NotFoundError):
-        client.models.retrieve("gpt-nope")
+def test_unknown_model_is_404_model_not_found_with_strict_models() -> None:
+    with ServerThread(create_app(strict_models=True), name="openai-mock-strict") as server:
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+        with pytest.raises(openai.NotFoundError) as caught:
+            client.chat.completions.create(model="gpt-nope", messages=MESSAGES)
+        assert caught.value.code == "model_not_found" and caught.value.type == "invalid_request_error"
+        with pytest.raises(openai.NotFoundError):
+            client.models.retrieve("gpt-nope")
 
 
 def test_models_are_listed_and_retrievable(client: openai.OpenAI) -> None:

@@ -19,7 +19,7 @@ CHAT_MODELS = ("qwen3-32b", "silas-1", "gpt-oss-20b")
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(), name="selfhosted-mock") as server:
+    with ServerThread(create_app(strict_models=True), name="selfhosted-mock") as server:  # the catalogue only
         yield server.base_url
 
 
