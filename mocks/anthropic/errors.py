@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from aigw_conformance.mocks.anthropic import wire
 from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.skeleton import Plumbing
 from aigw_conformance.mocks.core.sse import dumps
 
 DEFAULT_RETRY_AFTER = 1
@@ -114,3 +118,35 @@ def request_too_large(limit: int) -> AnthropicError:
 
 def invalid_json() -> AnthropicError:
     return invalid_request("There was an error parsing the body of your request: it is not valid JSON.")
+
+
+def check_key(request: Request, api_key: str | None) -> None:
+    """`x-api-key`, or else an `Authorization: Bearer` token (how the anthropic SDK 2.x sends `api_key`)."""
+    key = request.headers.get("x-api-key", "").strip()
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    key = key or (token.strip() if scheme.lower() == "bearer" else "")
+    if not key:
+        raise missing_api_key()
+    if api_key is not None and key != api_key:
+        raise invalid_api_key()
+
+
+def request_id() -> bytes:
+    """Anthropic's `request-id: req_011<base62>` (random: headers are not deterministic)."""
+    return f"req_011{wire.base62(uuid.uuid4().bytes, 21)}".encode()
+
+
+def _unrouted(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 404:
+        return not_found().response()
+    if exc.status_code == 405:
+        return method_not_allowed().response()
+    return for_status(exc.status_code).response()
+
+
+PLUMBING = Plumbing(
+    errors=(AnthropicError,), injected=for_status,
+    bad_fault_header=lambda exc: invalid_request(f"{exc.header}: {exc}"),
+    check_key=check_key, unrouted=_unrouted, failure=failure_response, request_id=(b"request-id", request_id),
+)
+"""The Anthropic mock's fill of `mocks.core.skeleton`."""

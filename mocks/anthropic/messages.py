@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aigw_conformance.mocks.anthropic import errors, schema_gen, wire
+from aigw_conformance.mocks.anthropic import errors, wire
 from aigw_conformance.mocks.anthropic.content import blocks
-from aigw_conformance.mocks.anthropic.validation import MessagesPlan, base62
+from aigw_conformance.mocks.anthropic.validation import MessagesPlan
+from aigw_conformance.mocks.anthropic.wire import base62
 from aigw_conformance.mocks.core import jsongen, textgen
 from aigw_conformance.mocks.core.sse import Frame, dumps
 from aigw_conformance.mocks.core.tokens import count_tokens, decode, encode, token_pieces
@@ -139,8 +140,10 @@ def _json_pieces(text: str) -> list[str]:
 
 
 def _tool_use(plan: MessagesPlan, tool: Mapping[str, Any], index: int) -> Part:
-    seed = hashlib.sha256(_material(plan, "tool_use", tool=tool["name"], call=index).encode("utf-8")).digest()
-    value = schema_gen.valid_instance(tool["input_schema"], seed)
+    try:  # the one generator; a schema it cannot satisfy gets empty arguments
+        value = jsongen.generate(tool["input_schema"], _material(plan, "tool_use", tool=tool["name"], call=index))
+    except (jsongen.SchemaError, ValueError):  # ValueError: a NaN const
+        value = {}
     arguments = value if isinstance(value, dict) else {}
     tool_id = "toolu_01" + base62(hashlib.sha256(f"{plan.id}/{index}".encode()).digest(), 22)
     text = dumps(arguments)

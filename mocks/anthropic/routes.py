@@ -1,4 +1,4 @@
-"""HTTP handlers of the Anthropic mock: messages, count_tokens, models and the `/__mock__` journal endpoints."""
+"""HTTP handlers of the Anthropic mock: messages, count_tokens and models (`/__mock__/*`: the skeleton)."""
 
 from __future__ import annotations
 
@@ -12,42 +12,20 @@ from starlette.routing import Route
 
 from aigw_conformance.mocks.anthropic import errors, messages, validation, wire
 from aigw_conformance.mocks.anthropic.state import MockState
-from aigw_conformance.mocks.core import faults
-from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.core import faults, skeleton
+from aigw_conformance.mocks.core.skeleton import json_response
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 """Anthropic's documented request size limit of the Messages API."""
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(dumps(payload), status, media_type="application/json")
-
-
 def mock_state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
+    return skeleton.state_of(request, MockState)
 
 
 async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
-    """Journal the request, apply the header faults (delay, injected status), then check the key: `x-api-key`,
-    or else an `Authorization: Bearer` token (which is how the anthropic SDK 2.x sends `api_key`)."""
-    state = mock_state(request)
-    await state.journal.record(request)
-    try:
-        plan = faults.from_headers(request.headers)
-    except faults.FaultHeaderError as exc:
-        raise errors.invalid_request(f"{exc.header}: {exc}") from None
-    failure = await plan.before_headers()
-    if failure is not None:
-        raise errors.for_status(failure.status, failure.retry_after)
-    key = request.headers.get("x-api-key", "").strip()
-    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-    key = key or (token.strip() if scheme.lower() == "bearer" else "")
-    if not key:
-        raise errors.missing_api_key()
-    if state.api_key is not None and key != state.api_key:
-        raise errors.invalid_api_key()
-    return state, plan
+    """Journal the request, apply its header faults, then check the key (`mocks.core.skeleton.admit`)."""
+    return mock_state(request), await skeleton.admit(request, errors.PLUMBING)
 
 
 async def _body(request: Request) -> Any:
@@ -70,9 +48,7 @@ async def create_message(request: Request) -> Response:
     plan = validation.parse(await _body(request), state.models, strict=state.strict, betas=betas(request))
     if fault_plan.content_filtered:
         plan = dataclasses.replace(plan, refusal=True)
-    if not plan.stream:
-        return json_response(messages.complete(plan))
-    return EventStreamResponse(messages.frames(plan), pacer=fault_plan.before_chunk)
+    return skeleton.answer(plan.stream, lambda: messages.complete(plan), lambda: messages.frames(plan), fault_plan)
 
 
 async def count_tokens(request: Request) -> Response:
@@ -110,20 +86,9 @@ async def retrieve_model(request: Request) -> Response:
     return json_response(state.models[model_id].info())
 
 
-async def journal(request: Request) -> Response:
-    entries = mock_state(request).journal.entries()
-    return json_response({"object": "list", "data": [e.to_json() for e in entries]})
-
-
-async def reset(request: Request) -> Response:
-    return json_response({"reset": True, "cleared": mock_state(request).journal.clear()})
-
-
 ROUTES = [
     Route("/v1/messages", create_message, methods=["POST"]),
     Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
     Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
-    Route("/__mock__/journal", journal, methods=["GET"]),
-    Route("/__mock__/reset", reset, methods=["POST"]),
 ]

@@ -18,6 +18,7 @@ from aigw_conformance.mocks.anthropic.content import (
     kind_error,
 )
 from aigw_conformance.mocks.anthropic.state import ModelSpec
+from aigw_conformance.mocks.anthropic.wire import base62
 from aigw_conformance.mocks.core import textgen
 
 MIN_THINKING_BUDGET = 1024
@@ -35,16 +36,6 @@ _COMPAT_DOCS = f"{_DOCS}#feature-compatibility"
 STRUCTURED_OUTPUTS_BETA = "structured-outputs-2025-11-13"
 """The `anthropic-beta` flag under which the Messages API takes the original top-level `output_format`."""
 EFFORTS = ("low", "medium", "high", "xhigh", "max")
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def base62(data: bytes, length: int) -> str:
-    """`length` base62 digits of `data` (big-endian), as Anthropic's ids look (`msg_01...`, `toolu_01...`)."""
-    number, out = int.from_bytes(data, "big"), []
-    for _ in range(length):
-        number, digit = divmod(number, 62)
-        out.append(_BASE62[digit])
-    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -511,3 +511,15 @@ def accumulate(events: Iterable[StreamEvent]) -> Message:
     if not accumulator.stopped:
         raise StreamFormatError("the stream ended without message_stop")
     return accumulator.message
+
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(data: bytes, length: int) -> str:
+    """`length` base62 digits of `data` (big-endian), as Anthropic's ids look (`msg_01...`, `toolu_01...`)."""
+    number, out = int.from_bytes(data, "big"), []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        out.append(_BASE62[digit])
+    return "".join(out)

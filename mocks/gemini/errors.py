@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.skeleton import Plumbing
 from aigw_conformance.mocks.core.sse import dumps
 from aigw_conformance.mocks.gemini import wire
 
@@ -132,3 +135,33 @@ def not_found(method: str, path: str) -> GeminiError:
 def failure_response(failure: faults.Failure) -> Response:
     """An injected failure as Google answers it (fits `mocks.core.control.install(app, failure_response)`)."""
     return for_status(failure.status, failure.retry_after).response()
+
+
+def api_key(request: Request) -> str:
+    """The key from `x-goog-api-key`, else from the `key` query parameter (the header wins when both are set)."""
+    return (request.headers.get("x-goog-api-key") or request.query_params.get("key") or "").strip()
+
+
+def check_key(request: Request, accepted: str | None) -> None:
+    """None: 403 PERMISSION_DENIED, or 401 UNAUTHENTICATED when an `Authorization` header came instead; a wrong
+    one: 400 INVALID_ARGUMENT API_KEY_INVALID, all as Google answers."""
+    key = api_key(request)
+    if not key:
+        raise invalid_credentials() if request.headers.get("authorization") else missing_api_key()
+    if accepted is not None and key != accepted:
+        raise api_key_invalid()
+
+
+def _unrouted(request: Request, exc: HTTPException) -> Response:
+    """Unknown paths and wrong methods are a 404 NOT_FOUND, as Google's front end answers them."""
+    if exc.status_code in (404, 405):
+        return not_found(request.method, request.url.path).response()
+    return for_status(exc.status_code).response()
+
+
+PLUMBING = Plumbing(
+    errors=(GeminiError,), injected=for_status,
+    bad_fault_header=lambda exc: invalid_argument(str(exc), field=exc.header),
+    check_key=check_key, unrouted=_unrouted, failure=failure_response,
+)
+"""The Gemini mock's fill of `mocks.core.skeleton`."""

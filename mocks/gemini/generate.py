@@ -11,8 +11,7 @@ from typing import Any, NamedTuple
 from aigw_conformance.mocks.core import textgen
 from aigw_conformance.mocks.core.tokens import count_tokens, decode, encode
 from aigw_conformance.mocks.gemini import tooling, wire
-from aigw_conformance.mocks.gemini.instances import Draws, instance
-from aigw_conformance.mocks.gemini.schema import field
+from aigw_conformance.mocks.gemini.schema import field, instance
 from aigw_conformance.mocks.gemini.validation import GeneratePlan
 
 ENCODING = "o200k_base"
@@ -117,19 +116,19 @@ def _answer_text(plan: GeneratePlan, index: int) -> str:
     natural = textgen.natural_text(_material(plan, index), ENCODING)
     schema = plan.response_schema
     if plan.mime_type == "text/x.enum" and schema is not None:
-        value = instance(schema, Draws(_material(plan, index, output="enum").encode()))
+        value = instance(schema, _material(plan, index, output="enum"))
         return value if isinstance(value, str) else json.dumps(value)
     if plan.mime_type != "application/json":
         return natural
     if schema is None:
         return json.dumps({"answer": natural})
-    return json.dumps(instance(schema, Draws(_material(plan, index, output="json").encode())))
+    return json.dumps(instance(schema, _material(plan, index, output="json")))
 
 
 def _calls(plan: GeneratePlan, index: int, chosen: Sequence[tooling.Declaration]) -> tuple[wire.Part, ...]:
     calls: list[wire.Part] = []
     for n, declaration in enumerate(chosen):
-        args = instance(declaration.schema, Draws(_material(plan, index, function=declaration.name).encode()))
+        args = instance(declaration.schema, _material(plan, index, function=declaration.name))
         signature = base64.b64encode(textgen.digest([plan.response_id, index])).decode() if n == 0 else None
         calls.append(wire.function_call_part(declaration.name, args if isinstance(args, dict) else {},
                                              thought_signature=signature))

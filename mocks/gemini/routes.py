@@ -1,4 +1,4 @@
-"""HTTP handlers of the Gemini mock: `/{version}/models[/{model}[:method]]` and the `/__mock__` journal."""
+"""HTTP handlers of the Gemini mock: `/{version}/models[/{model}[:method]]` (`/__mock__/*`: the skeleton)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from aigw_conformance.mocks.core import faults
-from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.core import faults, skeleton
+from aigw_conformance.mocks.core.skeleton import json_response
+from aigw_conformance.mocks.core.sse import EventStreamResponse
 from aigw_conformance.mocks.gemini import catalogue, embed, errors, generate, stream, validation, wire
 from aigw_conformance.mocks.gemini.fields import check_known, field
 from aigw_conformance.mocks.gemini.state import MockState
@@ -21,41 +22,17 @@ VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d*)?")
 """Any API version segment: v1, v1beta, v1alpha, v2beta3, ..."""
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(dumps(payload), status, media_type="application/json")
-
-
 def mock_state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
-
-
-def api_key(request: Request) -> str:
-    """The key from `x-goog-api-key`, else from the `key` query parameter (the header wins when both are set)."""
-    return (request.headers.get("x-goog-api-key") or request.query_params.get("key") or "").strip()
+    return skeleton.state_of(request, MockState)
 
 
 async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
-    """Journal the request, apply the header faults (delay, injected status), then check the key (none: 403
-    PERMISSION_DENIED, or 401 UNAUTHENTICATED when an `Authorization` header came instead; wrong: 400
-    INVALID_ARGUMENT API_KEY_INVALID, all as Google answers) and the version segment."""
-    state = mock_state(request)
-    await state.journal.record(request)
-    try:
-        plan = faults.from_headers(request.headers)
-    except faults.FaultHeaderError as exc:
-        raise errors.invalid_argument(str(exc), field=exc.header) from None
-    failure = await plan.before_headers()
-    if failure is not None:
-        raise errors.for_status(failure.status, failure.retry_after)
-    key = api_key(request)
-    if not key:
-        raise errors.invalid_credentials() if request.headers.get("authorization") else errors.missing_api_key()
-    if state.api_key is not None and key != state.api_key:
-        raise errors.api_key_invalid()
+    """Journal the request, apply its header faults, check the key (`mocks.core.skeleton.admit`), then the
+    version segment."""
+    plan = await skeleton.admit(request, errors.PLUMBING)
     if not VERSION.fullmatch(request.path_params["version"]):
         raise errors.not_found(request.method, request.url.path)
-    return state, plan
+    return mock_state(request), plan
 
 
 async def _body(request: Request) -> Any:
@@ -146,18 +123,7 @@ HANDLERS = {
 }
 
 
-async def journal(request: Request) -> Response:
-    entries = mock_state(request).journal.entries()
-    return json_response({"object": "list", "data": [e.to_json() for e in entries]})
-
-
-async def reset(request: Request) -> Response:
-    return json_response({"reset": True, "cleared": mock_state(request).journal.clear()})
-
-
 ROUTES = [
-    Route("/__mock__/journal", journal, methods=["GET"]),
-    Route("/__mock__/reset", reset, methods=["POST"]),
     Route("/{version}/models", list_models, methods=["GET"]),
     Route("/{version}/models/{target}", model_resource, methods=["GET", "POST"]),
 ]

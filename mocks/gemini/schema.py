@@ -1,10 +1,12 @@
-"""Gemini's OpenAPI-subset `Schema` (upper-case types, `nullable`, snake or camel keys) as JSON Schema."""
+"""Gemini's OpenAPI-subset `Schema` (upper-case types, `nullable`, any key case) as JSON Schema; its instances."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from aigw_conformance.mocks.core import jsongen
 
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 _INT_FIELDS = frozenset({"minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"})
@@ -82,3 +84,26 @@ def to_json_schema(schema: Any, path: str = "schema") -> dict[str, Any]:
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
     return out
+
+
+def instance(schema: Any, seed: str) -> Any:
+    """A value valid against `schema` (JSON Schema: a Gemini `Schema` normalised by `to_json_schema`, or a
+    `responseJsonSchema`), drawn by the one generator (`mocks.core.jsongen`) from `seed`, with each object's
+    keys in its `propertyOrdering` first, as Gemini orders them; None when no valid value can be made."""
+    try:
+        return _ordered(jsongen.generate(schema, seed), schema)
+    except (jsongen.SchemaError, ValueError):  # ValueError: a NaN const
+        return None
+
+
+def _ordered(value: Any, schema: Any) -> Any:
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, dict):
+        props: Mapping[str, Any] = schema["properties"] if isinstance(schema.get("properties"), Mapping) else {}
+        first = [name for name in schema.get("propertyOrdering") or [] if name in value]
+        names = first + [name for name in value if name not in first]
+        return {name: _ordered(value[name], props.get(name)) for name in names}
+    if isinstance(value, list):
+        return [_ordered(item, schema.get("items")) for item in value]
+    return value

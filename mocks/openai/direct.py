@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
 
@@ -14,27 +13,20 @@ from aigw_conformance.mocks.core.rules import FaultRules
 from aigw_conformance.mocks.core.sse import dumps
 from aigw_conformance.mocks.openai import chat, errors, wire
 from aigw_conformance.mocks.openai.catalogue import ModelSpec
-from aigw_conformance.mocks.openai.routes import _chat_plan, check_key
+from aigw_conformance.mocks.openai.errors import check_key, request_id
+from aigw_conformance.mocks.openai.routes import _chat_plan
 from aigw_conformance.mocks.openai.state import MockState
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
 _JSON = b"application/json"
 _EVENT_STREAM = b"text/event-stream; charset=utf-8"  # what Starlette makes of media type text/event-stream
-_UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 Headers = list[tuple[bytes, bytes]]
 _HOT = {("POST", CHAT_PATH): ("POST", CHAT_PATH), ("GET", MODELS_PATH): ("GET", MODELS_PATH)}
 """(method, route path) of the requests `Direct` answers -> the same, as the strings the journal keeps."""
 Settings = tuple[bytes, bool, bool, bool]
 """What a memoised chat answer is keyed on: the raw request body, `strict` and `expose_reasoning`."""
-
-
-def request_id() -> bytes:
-    """`req_` + the 32 hex digits of a random version-4 UUID, as OpenAI's ids look (not a secret: drawn
-    from `random`, ten times cheaper than `uuid.uuid4()`)."""
-    return b"req_%032x" % (random.getrandbits(128) & _UUID4_KEEP | _UUID4_SET)
 
 
 class Reply:

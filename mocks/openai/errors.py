@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
+from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.skeleton import Plumbing
 from aigw_conformance.mocks.core.sse import dumps
 from aigw_conformance.mocks.openai import wire
 
 DEFAULT_RETRY_AFTER = 1
+RATE_LIMIT_REQUESTS = 500
+RATE_LIMIT_TOKENS = 30_000
+_UUID4_KEEP = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 # status -> (type, code, message) for injected or otherwise canned errors, worded as OpenAI words them
 _CANNED: dict[int, tuple[str, str | None, str]] = {
@@ -101,3 +110,49 @@ def invalid_json() -> OpenAIError:
         "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
         "valid JSON.)"
     )
+
+
+def check_key(authorization: str, api_key: str | None) -> None:
+    """A bearer token is required (`api_key` None: any non-empty one, else exactly it)."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise missing_api_key()
+    if api_key is not None and token != api_key:
+        raise invalid_api_key(token)
+
+
+def request_id() -> bytes:
+    """`req_` + the 32 hex digits of a random version-4 UUID, as OpenAI's ids look (not a secret: drawn
+    from `random`, ten times cheaper than `uuid.uuid4()`)."""
+    return b"req_%032x" % (random.getrandbits(128) & _UUID4_KEEP | _UUID4_SET)
+
+
+def failure_response(failure: faults.Failure) -> Response:
+    """An injected failure in OpenAI's shape; a 429 also carries OpenAI's `x-ratelimit-*` headers, spent."""
+    response = for_status(failure.status, failure.retry_after).response()
+    if failure.status == 429:
+        reset = f"{DEFAULT_RETRY_AFTER if failure.retry_after is None else failure.retry_after}s"
+        response.headers.update({
+            "x-ratelimit-limit-requests": str(RATE_LIMIT_REQUESTS), "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": reset, "x-ratelimit-limit-tokens": str(RATE_LIMIT_TOKENS),
+            "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": reset,
+        })
+    return response
+
+
+def _unrouted(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 405:
+        return method_not_allowed(request.method, request.url.path).response()
+    if exc.status_code == 404:
+        return invalid_url(request.method, request.url.path).response()
+    return for_status(exc.status_code).response()
+
+
+PLUMBING = Plumbing(
+    errors=(OpenAIError,), injected=for_status,
+    bad_fault_header=lambda exc: invalid_request(str(exc), param=exc.header),
+    check_key=lambda request, api_key: check_key(request.headers.get("authorization", ""), api_key),
+    unrouted=_unrouted, failure=failure_response, request_id=(b"x-request-id", request_id),
+)
+"""The OpenAI mock's fill of `mocks.core.skeleton`."""

@@ -1,56 +1,27 @@
-"""HTTP handlers of the OpenAI mock: models, chat completions and the `/__mock__` journal endpoints."""
+"""HTTP handlers of the OpenAI mock: models, chat completions, embeddings, audio (`/__mock__/*`: the skeleton)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from aigw_conformance.mocks.core import faults
-from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.core import faults, skeleton
+from aigw_conformance.mocks.core.skeleton import json_response
 from aigw_conformance.mocks.openai import audio, chat, embeddings, errors, params, wire
 from aigw_conformance.mocks.openai.state import MockState
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(dumps(payload), status, media_type="application/json")
-
-
 def mock_state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
-
-
-def _authorize(request: Request, api_key: str | None) -> None:
-    check_key(request.headers.get("authorization", ""), api_key)
-
-
-def check_key(authorization: str, api_key: str | None) -> None:
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise errors.missing_api_key()
-    if api_key is not None and token != api_key:
-        raise errors.invalid_api_key(token)
+    return skeleton.state_of(request, MockState)
 
 
 async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
-    """Journal the request, apply the header faults (delay, injected status), then check the key."""
-    state = mock_state(request)
-    await state.journal.record(request)
-    try:
-        plan = faults.from_headers(request.headers)
-    except faults.FaultHeaderError as exc:
-        raise errors.invalid_request(str(exc), param=exc.header) from None
-    failure = await plan.before_headers()
-    if failure is not None:
-        raise errors.for_status(failure.status, failure.retry_after)
-    _authorize(request, state.api_key)
-    return state, plan
+    """Journal the request, apply its header faults, then check the key (`mocks.core.skeleton.admit`)."""
+    return mock_state(request), await skeleton.admit(request, errors.PLUMBING)
 
 
 async def list_models(request: Request) -> Response:
@@ -82,9 +53,7 @@ async def chat_completions(request: Request) -> Response:
     chat_plan = _chat_plan(state, await request.body())
     if plan.content_filtered:
         chat_plan = dataclasses.replace(chat_plan, content_filter=True)
-    if not chat_plan.stream:
-        return json_response(chat.complete(chat_plan))
-    return EventStreamResponse(chat.frames(chat_plan), pacer=plan.before_chunk)
+    return skeleton.answer(chat_plan.stream, lambda: chat.complete(chat_plan), lambda: chat.frames(chat_plan), plan)
 
 
 async def create_embeddings(request: Request) -> Response:
@@ -103,15 +72,6 @@ async def create_transcription(request: Request) -> Response:
     return await audio.transcription(request, strict=state.strict)
 
 
-async def journal(request: Request) -> Response:
-    entries = mock_state(request).journal.entries()
-    return json_response({"object": "list", "data": [e.to_json() for e in entries]})
-
-
-async def reset(request: Request) -> Response:
-    return json_response({"reset": True, "cleared": mock_state(request).journal.clear()})
-
-
 ROUTES = [
     Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
@@ -119,6 +79,4 @@ ROUTES = [
     Route("/v1/embeddings", create_embeddings, methods=["POST"]),
     Route("/v1/audio/speech", create_speech, methods=["POST"]),
     Route("/v1/audio/transcriptions", create_transcription, methods=["POST"]),
-    Route("/__mock__/journal", journal, methods=["GET"]),
-    Route("/__mock__/reset", reset, methods=["POST"]),
 ]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPStatus
 
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from aigw_conformance.mocks.core.skeleton import NativeError, Plumbing
 from aigw_conformance.mocks.core.sse import dumps
 from aigw_conformance.mocks.openai.errors import DEFAULT_RETRY_AFTER, OpenAIError
 from aigw_conformance.mocks.selfhosted import wire
@@ -80,3 +83,28 @@ class Unauthorized(Exception):
 def detail(status: int) -> Response:
     """FastAPI's answer for an unknown route (404) or method (405)."""
     return JSONResponse({"detail": HTTPStatus(status).phrase}, status)
+
+
+def check_key(request: Request, api_key: str | None) -> None:
+    """Only when the server has a key, as vLLM with `--api-key`: exactly `Bearer <key>`."""
+    if api_key is not None and request.headers.get("authorization") != f"Bearer {api_key}":
+        raise Unauthorized()
+
+
+def _unrouted(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code in (404, 405):
+        return detail(exc.status_code)
+    return VllmError(exc.status_code, exc.detail).response()
+
+
+def _from_openai(exc: Exception) -> NativeError:
+    assert isinstance(exc, OpenAIError)
+    return from_openai(exc)
+
+
+PLUMBING = Plumbing(
+    errors=(VllmError, Unauthorized), injected=for_status,
+    bad_fault_header=lambda exc: bad_request(str(exc), param=exc.header),
+    check_key=check_key, unrouted=_unrouted, converted={OpenAIError: _from_openai},
+)
+"""The self-hosted mock's fill of `mocks.core.skeleton` (OpenAI's reused validation errors re-worded)."""

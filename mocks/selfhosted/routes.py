@@ -1,4 +1,4 @@
-"""HTTP handlers of the self-hosted mock: vLLM's `/v1` endpoints, `/health` and `/version` (`/__mock__/*`: app.py)."""
+"""HTTP handlers of the self-hosted mock: vLLM's `/v1` endpoints, `/health`, `/version` (`/__mock__/*`: skeleton)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from aigw_conformance.mocks.core import faults
-from aigw_conformance.mocks.core.sse import EventStreamResponse, dumps
+from aigw_conformance.mocks.core import faults, skeleton
+from aigw_conformance.mocks.core.skeleton import json_response
 from aigw_conformance.mocks.core.tokens import count_message_tokens
 from aigw_conformance.mocks.openai import audio, chat, embeddings, params
 from aigw_conformance.mocks.selfhosted import catalogue, errors, sampling, wire
@@ -20,29 +20,13 @@ from aigw_conformance.mocks.selfhosted.state import MockState
 VLLM_VERSION = "0.10.1"
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(dumps(payload), status, media_type="application/json")
-
-
 def mock_state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
+    return skeleton.state_of(request, MockState)
 
 
 async def _admit(request: Request) -> tuple[MockState, faults.FaultSet]:
-    """Journal the request, apply the header faults, then check the key (only when one is set, as vLLM)."""
-    state = mock_state(request)
-    await state.journal.record(request)
-    try:
-        plan = faults.from_headers(request.headers)
-    except faults.FaultHeaderError as exc:
-        raise errors.bad_request(str(exc), param=exc.header) from None
-    failure = await plan.before_headers()
-    if failure is not None:
-        raise errors.for_status(failure.status, failure.retry_after)
-    if state.api_key is not None and request.headers.get("authorization") != f"Bearer {state.api_key}":
-        raise errors.Unauthorized()
-    return state, plan
+    """Journal the request, apply its header faults, then check the key (`mocks.core.skeleton.admit`)."""
+    return mock_state(request), await skeleton.admit(request, errors.PLUMBING)
 
 
 def _served(state: MockState, model: Any, kind: Kind) -> ServedModel | None:
@@ -89,9 +73,7 @@ async def chat_completions(request: Request) -> Response:
             f"{prompt + plan.max_tokens} tokens ({prompt} in the messages, {plan.max_tokens} in the completion). "
             "Please reduce the length of the messages or completion.", param="max_tokens")
     plan = dataclasses.replace(plan, seed=extras.seed(plan.seed), content_filter=faultset.content_filtered)
-    if not plan.stream:
-        return json_response(chat.complete(plan))
-    return EventStreamResponse(chat.frames(plan), pacer=faultset.before_chunk)
+    return skeleton.answer(plan.stream, lambda: chat.complete(plan), lambda: chat.frames(plan), faultset)
 
 
 async def create_embeddings(request: Request) -> Response:

@@ -152,7 +152,7 @@ def test_control_latency_and_slow_headers_apply_and_headers_override_them(base_u
     assert chat(base_url, STREAM).status_code == 200 and time.perf_counter() - started >= 0.25
     started = time.perf_counter()
     assert chat(base_url, STREAM, {"x-mock-ttft-ms": "0", "x-mock-delay-ms": "0"}).status_code == 200
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 0.25  # the rules' 150 + 100 ms did not apply (a margin, not a speed)
     add_faults(base_url, {"kind": "disconnect", "after": 1})
     text, error = stream_text(base_url, {"x-mock-ttft-ms": "0", "x-mock-delay-ms": "0"})
     assert isinstance(error, httpx.RemoteProtocolError) and text.count("data: ") == 1

@@ -18,13 +18,13 @@ from google.genai import types
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aigw_conformance.mocks.core import jsongen
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.core.tokens import count_tokens
 from aigw_conformance.mocks.gemini import wire
 from aigw_conformance.mocks.gemini.app import create_app
 from aigw_conformance.mocks.gemini.embed import DEFAULT_DIMENSIONS
-from aigw_conformance.mocks.gemini.instances import Draws, instance
-from aigw_conformance.mocks.gemini.schema import to_json_schema
+from aigw_conformance.mocks.gemini.schema import instance, to_json_schema
 
 KEY = {"x-goog-api-key": "test-key"}
 BODY: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": "What is XDR in cybersecurity?"}]}]}
@@ -397,7 +397,19 @@ def _extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[di
 @given(schema=st.recursive(_LEAVES, _extend, max_leaves=12), seed=st.binary(max_size=8))
 def test_generated_instances_validate_against_normalised_gemini_schemas(schema: dict[str, Any], seed: bytes) -> None:
     normalised = to_json_schema(schema)
-    value = instance(normalised, Draws(seed))
+    value = instance(normalised, seed.hex())
     validator = jsonschema.Draft202012Validator(normalised, format_checker=jsonschema.FormatChecker())
     assert list(validator.iter_errors(value)) == []
-    assert instance(normalised, Draws(seed)) == value
+    assert instance(normalised, seed.hex()) == value
+
+
+def test_instances_put_property_ordering_first() -> None:
+    """Gemini answers an object's keys in its `propertyOrdering`; the shared generator follows the schema's order."""
+    inner = {"type": "object", "properties": {"z": {"type": "integer"}, "y": {"type": "integer"}},
+             "required": ["z", "y"], "propertyOrdering": ["y", "z"]}
+    schema = {"type": "object", "properties": {"b": {"type": "string"}, "a": {"type": "array", "items": inner,
+                                                                              "minItems": 1}},
+              "required": ["b", "a"], "propertyOrdering": ["a", "b"]}
+    value = instance(schema, "ordering")
+    assert list(value) == ["a", "b"] and all(list(item) == ["y", "z"] for item in value["a"])
+    assert list(jsongen.generate(schema, "ordering")) == ["b", "a"]  # what the ordering changes
