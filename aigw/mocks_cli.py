@@ -41,8 +41,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.add_argument("--strict-models", action="store_true",
                        help="refuse a model that is not listed, with the provider's own 404, as the real API does")
     serve.add_argument("--lenient-reasoning", action="store_true",
-                       help="let OpenAI's reasoning models take stop, logprobs, top_p and temperature != 1 "
-                       "(the real ones refuse them; so does the mock by default)")
+                       help="let OpenAI's reasoning models take stop, logprobs, top_p and temperature != 1, and "
+                       "Claude 4.5 temperature with top_p (the real ones refuse them; so do the mocks by default)")
     actions.add_parser("list", help="list the mock providers and whether each is available")
 
 
@@ -92,7 +92,7 @@ def _app_options(provider: registry.Provider, args: argparse.Namespace | None) -
     options: dict[str, Any] = {"strict_models": bool(getattr(args, "strict_models", False))}
     if (models := _models(args)) is not None:
         options["models"] = models
-    if provider.name == "openai" and getattr(args, "lenient_reasoning", False):
+    if provider.name in ("openai", "anthropic") and getattr(args, "lenient_reasoning", False):
         options["reasoning_limits"] = False
     return options
 

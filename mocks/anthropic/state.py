@@ -56,9 +56,11 @@ def served(models: Iterable[str | ModelOption | ModelSpec] | None, *, strict: bo
 
 @dataclass
 class MockState:
-    """What one mock app instance holds: its settings and its journal (`models.strict`: refuse unlisted ones)."""
+    """What one mock app instance holds: its settings and its journal (`models.strict`: refuse unlisted ones;
+    `reasoning_limits`: the Claude 4.5 models refuse `temperature` with `top_p`, as Anthropic's do)."""
 
     api_key: str | None
     models: ServedModels[ModelSpec]
     strict: bool = True
+    reasoning_limits: bool = True
     journal: Journal = field(default_factory=Journal)

@@ -169,9 +169,16 @@ def _output_schema(body: Mapping[str, Any], *, beta: bool, strict: bool) -> dict
     return found
 
 
+ONE_SAMPLER_MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "claude-opus-4-5",
+                      "claude-sonnet-4-6", "claude-opus-4-6")
+"""Model id prefixes that take `temperature` or `top_p`, not both: "`temperature` and `top_p` cannot both be
+specified for this model. Please use only one." (400 invalid_request_error; Sonnet 4.5: langfuse/langfuse#9882,
+fwdai/reticle#7; Opus 4.5: JohnnyZ93/oai-compatible-copilot#81; Sonnet 4.6: Vali-98/ChatterUI#564)."""
+
+
 def parse(
     body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, count: bool = False,
-    betas: frozenset[str] = frozenset(),
+    betas: frozenset[str] = frozenset(), reasoning_limits: bool = False,
 ) -> MessagesPlan:
     """Validate `body` (a count_tokens body if `count`); raises `AnthropicError` (400, or 404 unknown model).
     `betas`: the flags of the request's `anthropic-beta` header; `structured-outputs-2025-11-13` admits the
@@ -201,6 +208,10 @@ def parse(
     if max_tokens > spec.max_output_tokens:
         raise fail("max_tokens", f"{max_tokens} > {spec.max_output_tokens}, which is the maximum allowed number "
                    f"of output tokens for {spec.id}")
+    if reasoning_limits and not count and spec.id.startswith(ONE_SAMPLER_MODELS) and temperature is not None \
+            and body.get("top_p") is not None:
+        raise errors.invalid_request("`temperature` and `top_p` cannot both be specified for this model. Please use "
+                                     "only one.")
     if budget is not None:
         if not count and budget >= max_tokens:
             message = "`max_tokens` must be greater than `thinking.budget_tokens`."

@@ -26,21 +26,29 @@ def chat_model(model_id: str, display_name: str, description: str) -> wire.Model
     }
 
 
+def embedding_model(model_id: str, display_name: str) -> wire.Model:
+    return {
+        "name": f"models/{model_id}", "version": "001", "displayName": display_name,
+        "description": "Obtain a distributed representation of a text.", "inputTokenLimit": 2048,
+        "outputTokenLimit": 1, "supportedGenerationMethods": list(_EMBED_METHODS),
+    }
+
+
 MODELS: Mapping[str, wire.Model] = {
     "gemini-3-pro": chat_model("gemini-3-pro", "Gemini 3 Pro", "Gemini 3 Pro (mock)"),
     "gemini-3-flash": chat_model("gemini-3-flash", "Gemini 3 Flash", "Gemini 3 Flash (mock)"),
-    "gemini-embedding-001": {
-        "name": "models/gemini-embedding-001", "version": "001", "displayName": "Gemini Embedding 001",
-        "description": "Obtain a distributed representation of a text.", "inputTokenLimit": 2048,
-        "outputTokenLimit": 1, "supportedGenerationMethods": list(_EMBED_METHODS),
-    },
+    "gemini-embedding-001": embedding_model("gemini-embedding-001", "Gemini Embedding 001"),
 }
 """Model id (without `models/`) -> its `Model` resource, served by default."""
 
 
 def lookup(model_id: str) -> wire.Model:
-    """The catalogue entry, or a chat model of that id (so a mock can serve any name it is told to)."""
-    return MODELS.get(model_id) or chat_model(model_id, model_id, f"{model_id} (mock)")
+    """The catalogue entry, or else an embedding model when the id says `embedding` (`text-embedding-004`), a
+    chat model otherwise (so a mock can serve any name it is told to)."""
+    if model_id in MODELS:
+        return MODELS[model_id]
+    return embedding_model(model_id, model_id) if "embedding" in model_id else chat_model(
+        model_id, model_id, f"{model_id} (mock)")
 
 
 def served(models: Iterable[str | ModelOption] | None, *, strict: bool) -> ServedModels[wire.Model]:

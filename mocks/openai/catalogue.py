@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aigw_conformance.mocks.core.served import ModelOption, ServedModels
+from aigw_conformance.mocks.openai.audio import STT_MODELS, TTS_MODELS, SttModel
+from aigw_conformance.mocks.openai.embeddings import MODELS as EMBEDDING_MODELS
+from aigw_conformance.mocks.openai.embeddings import EmbeddingModel
 
 DEFAULT_CREATED = 1_735_689_600  # 2025-01-01T00:00:00Z
 DEFAULT_MAX_OUTPUT = 128_000
@@ -45,3 +48,20 @@ def served(models: Iterable[str | ModelOption] | Mapping[str, int] | None, *, st
             known = MODELS.get(option.name, ModelSpec())
             listed[option.name] = ModelSpec(known.created, option.max_tokens or known.max_output_tokens)
     return ServedModels(listed, lambda _: ModelSpec(), strict=strict)
+
+
+DEFAULT_EMBEDDING = EmbeddingModel(1536)
+DEFAULT_TRANSCRIPTION = SttModel("duration", ("json", "text", "srt", "verbose_json", "vtt"))
+"""An unlisted embedding model is text-embedding-3-small's size; an unlisted transcription model is whisper-1's."""
+
+
+def embedding_models(*, strict: bool) -> ServedModels[EmbeddingModel]:
+    return ServedModels(EMBEDDING_MODELS, lambda _: DEFAULT_EMBEDDING, strict=strict)
+
+
+def speech_models(*, strict: bool) -> ServedModels[str]:
+    return ServedModels({model: model for model in TTS_MODELS}, lambda name: name, strict=strict)
+
+
+def transcription_models(*, strict: bool) -> ServedModels[SttModel]:
+    return ServedModels(STT_MODELS, lambda _: DEFAULT_TRANSCRIPTION, strict=strict)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from aigw_conformance.mocks.core import faults, skeleton
 from aigw_conformance.mocks.core.skeleton import json_response
-from aigw_conformance.mocks.openai import audio, chat, embeddings, errors, params, wire
+from aigw_conformance.mocks.openai import audio, catalogue, chat, embeddings, errors, params, wire
 from aigw_conformance.mocks.openai.state import MockState
 
 
@@ -58,18 +58,21 @@ async def chat_completions(request: Request) -> Response:
 
 async def create_embeddings(request: Request) -> Response:
     state, _ = await _admit(request)
-    return json_response(embeddings.create(params.json_object(await request.body()), strict=state.strict))
+    models = catalogue.embedding_models(strict=state.models.strict)
+    return json_response(embeddings.create(params.json_object(await request.body()), models, strict=state.strict))
 
 
 async def create_speech(request: Request) -> Response:
     state, _ = await _admit(request)
-    content, media_type = audio.speech(params.json_object(await request.body()), strict=state.strict)
+    models = catalogue.speech_models(strict=state.models.strict)
+    content, media_type = audio.speech(params.json_object(await request.body()), models, strict=state.strict)
     return Response(content, media_type=media_type)
 
 
 async def create_transcription(request: Request) -> Response:
     state, _ = await _admit(request)
-    return await audio.transcription(request, strict=state.strict)
+    return await audio.transcription(request, catalogue.transcription_models(strict=state.models.strict),
+                                     strict=state.strict)
 
 
 ROUTES = [

@@ -29,10 +29,11 @@ from aigw_conformance.mocks.selfhosted.app import create_app as create_selfhoste
 MOUNTS: dict[str, tuple[str, str, Callable[[str], ASGIApp]]] = {
     "threatwinds": ("/threatwinds", "/v1", lambda key: create_selfhosted_app(key, owned_by="maintainer")),
     "gemini": ("/gemini", "/v1beta", lambda key: create_gemini_app(key)),
-    "claude": ("/anthropic", "/v1", lambda key: create_anthropic_app(key)),
-    # `reasoning_limits=False`: the documents' support table (000) says OpenAI takes `stop`, `logprobs`,
-    # `temperature` and `top_p`, and the suite holds the reference to it (it forwards them to gpt-5 and expects
-    # logprobs back), whereas the real gpt-5 refuses them; `aigw mocks serve` keeps the refusals on.
+    "claude": ("/anthropic", "/v1", lambda key: create_anthropic_app(key, reasoning_limits=False)),
+    # `reasoning_limits=False` (above too): the documents' support table (000) says OpenAI takes `stop`,
+    # `logprobs`, `temperature` and `top_p`, and the suite holds the reference to it (it forwards them to gpt-5,
+    # and temperature with top_p to Claude, and expects logprobs back), whereas the real gpt-5 and Claude 4.5
+    # refuse them; `aigw mocks serve` keeps the refusals on.
     "openai": ("", "/v1", lambda key: create_openai_app(key, strict=True, reasoning_limits=False)),
 }
 

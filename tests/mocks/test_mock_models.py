@@ -126,6 +126,9 @@ def test_gemini_serves_real_names_and_strict_models_refuses_them() -> None:
     path, key = "/v1beta/models/gemini-2.5-pro:generateContent", {"x-goog-api-key": "k"}
     with served(create_gemini_app()) as http:
         assert http.post(path, json=GEMINI_HI, headers=key).status_code == 200
+        embedded = http.post("/v1beta/models/text-embedding-004:embedContent", headers=key,
+                             json={"content": {"parts": [{"text": "hi"}]}})
+        assert embedded.status_code == 200 and embedded.json()["embedding"]["values"]
     with served(create_gemini_app(strict_models=True)) as http:
         refused = http.post(path, json=GEMINI_HI, headers=key)
         assert refused.status_code == 404 and refused.json()["error"]["status"] == "NOT_FOUND"
@@ -171,3 +174,38 @@ def test_serve_flags_reach_every_provider() -> None:
     assert lenient == {"strict_models": False, "reasoning_limits": False}
     with pytest.raises(UsageError):
         mocks_cli.serve(_namespace("--model", "gpt-5:0"))
+
+
+def test_openai_embeddings_and_audio_take_unlisted_models_unless_strict() -> None:
+    with ServerThread(create_openai_app(), name="openai-unlisted") as server:
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+        vector = client.embeddings.create(model="embed-unlisted", input="hi").data[0].embedding
+        assert len(vector) == 1536  # text-embedding-3-small's size
+        wav = client.audio.speech.create(model="tts-unlisted", voice="alloy", input="hello", response_format="wav")
+        text = client.audio.transcriptions.create(model="stt-unlisted", file=("a.wav", wav.content)).text
+        assert text == client.audio.transcriptions.create(model="whisper-1", file=("a.wav", wav.content)).text
+    with ServerThread(create_openai_app(strict_models=True), name="openai-listed") as server:
+        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+        with pytest.raises(openai.NotFoundError):
+            client.embeddings.create(model="embed-unlisted", input="hi")
+        with pytest.raises(openai.NotFoundError):
+            client.audio.speech.create(model="tts-unlisted", voice="alloy", input="hello", response_format="wav")
+
+
+def test_claude_4_5_refuses_temperature_with_top_p_unless_lenient() -> None:
+    both = {"max_tokens": 16, "messages": HI, "extra_body": {"temperature": 0.5, "top_p": 0.9}}
+    with ServerThread(create_anthropic_app(), name="anthropic-sampling") as server:
+        client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0, timeout=10)
+        with pytest.raises(anthropic.BadRequestError) as caught:
+            client.messages.create(model="claude-sonnet-4-5", **both)  # type: ignore[arg-type]
+        assert caught.value.body == {"type": "error", "error": {
+            "type": "invalid_request_error",
+            "message": "`temperature` and `top_p` cannot both be specified for this model. Please use only one."}}
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=16, messages=HI,  # type: ignore[arg-type]
+                               extra_body={"top_p": 0.9})
+        client.messages.create(model="claude-3-7-sonnet-20250219", **both)  # type: ignore[arg-type]
+    with ServerThread(create_anthropic_app(reasoning_limits=False), name="anthropic-lenient") as server:
+        client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0, timeout=10)
+        client.messages.create(model="claude-sonnet-4-5", **both)  # type: ignore[arg-type]
+    lenient = mocks_cli._app_options(registry.load("anthropic"), _namespace("--lenient-reasoning"))
+    assert lenient == {"strict_models": False, "reasoning_limits": False}

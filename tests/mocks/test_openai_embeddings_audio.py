@@ -33,7 +33,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(), name="openai-mock-audio") as server:
+    with ServerThread(create_app(strict_models=True), name="openai-mock-audio") as server:  # the catalogue only
         yield server.base_url
 
 
