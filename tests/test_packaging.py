@@ -1,4 +1,4 @@
-"""The installed distribution is one import package: a wheel next to a project with its own `spec`, `mocks`, `reports`."""
+"""The installed distribution is one import package: a wheel beside a project with its own `spec`, `mocks`."""
 
 from __future__ import annotations
 

@@ -66,8 +66,10 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def client(base_url: str) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=base_url, api_key="k", max_retries=0, timeout=10)
+def client(base_url: str) -> Iterator[anthropic.Anthropic]:
+    """Closed after the test: an unclosed client leaves its pooled socket to the GC, which fails a later test."""
+    with anthropic.Anthropic(base_url=base_url, api_key="k", max_retries=0, timeout=10) as sdk_client:
+        yield sdk_client
 
 
 def post(base_url: str, body: Any, headers: dict[str, str] | None = None, path: str = "/v1/messages") -> httpx.Response:
@@ -295,11 +297,11 @@ def test_unknown_model_is_404_not_found_error(client: anthropic.Anthropic) -> No
 def test_auth_takes_x_api_key_or_bearer_and_optionally_a_fixed_key() -> None:
     with ServerThread(create_app(api_key="secret"), name="anthropic-mock-auth") as server:
         wrong = anthropic.Anthropic(base_url=server.base_url, api_key="wrong", max_retries=0, timeout=10)
-        with pytest.raises(anthropic.AuthenticationError) as caught:
+        with wrong, pytest.raises(anthropic.AuthenticationError) as caught:
             wrong.messages.create(**body())
         assert caught.value.type == "authentication_error" and caught.value.api_message == "invalid x-api-key"
-        right = anthropic.Anthropic(base_url=server.base_url, api_key="secret", max_retries=0, timeout=10)
-        assert right.messages.create(**body()).content
+        with anthropic.Anthropic(base_url=server.base_url, api_key="secret", max_retries=0, timeout=10) as right:
+            assert right.messages.create(**body()).content
         assert post(server.base_url, body(), {"x-api-key": "secret"}).status_code == 200
         missing = httpx.post(f"{server.base_url}/v1/messages", json=body())
         assert missing.status_code == 401 and missing.headers["request-id"]

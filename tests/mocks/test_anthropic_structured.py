@@ -52,8 +52,10 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def client(base_url: str) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=base_url, api_key="k", max_retries=0, timeout=10)
+def client(base_url: str) -> Iterator[anthropic.Anthropic]:
+    """Closed after the test: an unclosed client leaves its pooled socket to the GC, which fails a later test."""
+    with anthropic.Anthropic(base_url=base_url, api_key="k", max_retries=0, timeout=10) as sdk_client:
+        yield sdk_client
 
 
 def post(base_url: str, body: Any, headers: dict[str, str] | None = None, path: str = "/v1/messages") -> httpx.Response:

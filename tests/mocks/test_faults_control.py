@@ -67,8 +67,8 @@ def test_status_rule_fails_the_next_n_matching_requests_in_openai_shape(base_url
 
 def test_sdk_sees_any_injected_status_and_header_faults_win(base_url: str) -> None:
     add_faults(base_url, [{"kind": "status", "status": 529}])
-    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="k", max_retries=0, timeout=10)
-    with pytest.raises(openai.APIStatusError) as caught:
+    with openai.OpenAI(base_url=f"{base_url}/v1", api_key="k", max_retries=0, timeout=10) as client, \
+            pytest.raises(openai.APIStatusError) as caught:
         client.chat.completions.create(model="gpt-5", messages=MESSAGES)
     assert caught.value.status_code == 529 and caught.value.response.json()["error"]["type"] == "server_error"
     assert chat(base_url, headers={"x-mock-status": "503"}).status_code == 503
@@ -147,12 +147,14 @@ def test_stall_keeps_the_connection_open_then_drops_it(base_url: str) -> None:
 
 
 def test_control_latency_and_slow_headers_apply_and_headers_override_them(base_url: str) -> None:
-    add_faults(base_url, [{"kind": "latency", "ttft_ms": 150}, {"kind": "slow_headers", "ms": 100}])
+    # The override is told from the configured delays by a whole second (their sum), not by wall-clock luck.
+    configured_s = 0.6 + 0.4
+    add_faults(base_url, [{"kind": "latency", "ttft_ms": 600}, {"kind": "slow_headers", "ms": 400}])
     started = time.perf_counter()
-    assert chat(base_url, STREAM).status_code == 200 and time.perf_counter() - started >= 0.25
+    assert chat(base_url, STREAM).status_code == 200 and time.perf_counter() - started >= configured_s
     started = time.perf_counter()
     assert chat(base_url, STREAM, {"x-mock-ttft-ms": "0", "x-mock-delay-ms": "0"}).status_code == 200
-    assert time.perf_counter() - started < 0.25  # the rules' 150 + 100 ms did not apply (a margin, not a speed)
+    assert time.perf_counter() - started < configured_s
     add_faults(base_url, {"kind": "disconnect", "after": 1})
     text, error = stream_text(base_url, {"x-mock-ttft-ms": "0", "x-mock-delay-ms": "0"})
     assert isinstance(error, httpx.RemoteProtocolError) and text.count("data: ") == 1

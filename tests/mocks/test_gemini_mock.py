@@ -54,8 +54,11 @@ def sdk(base_url: str, api_key: str = "test-key", version: str | None = None) ->
 
 
 @pytest.fixture(scope="module")
-def client(base_url: str) -> genai.Client:
-    return sdk(base_url)
+def client(base_url: str) -> Iterator[genai.Client]:
+    """Closed at the end: an unclosed client leaves its pooled socket to the GC, which fails a later test."""
+    sdk_client = sdk(base_url)
+    yield sdk_client
+    sdk_client.close()
 
 
 def post(base_url: str, path: str, body: Any, headers: dict[str, str] | None = None, **params: str) -> httpx.Response:
@@ -260,6 +263,8 @@ def test_key_via_header_or_query_and_wrong_key_errors() -> None:
         assert caught.value.code == 400 and caught.value.status == "INVALID_ARGUMENT"
         assert caught.value.details["error"]["details"][0]["reason"] == "API_KEY_INVALID"
         assert right.models.generate_content(model="gemini-3-pro", contents="hi").text
+        wrong.close()
+        right.close()
 
 
 @pytest.mark.parametrize(("code", "status", "error"), [
@@ -301,6 +306,7 @@ def test_models_are_listed_and_retrievable_under_any_version(base_url: str) -> N
         model = client.models.get(model="gemini-3-flash")
         assert model.input_token_limit and model.output_token_limit
         assert "generateContent" in (model.supported_actions or [])
+        client.close()
         reply = post(base_url, f"/{version}/models/gemini-3-pro:generateContent", BODY)
         assert reply.status_code == 200 and reply.json()["candidates"][0]["content"]["role"] == "model"
     assert post(base_url, "/vX/models/gemini-3-pro:generateContent", BODY).status_code == 404
