@@ -13,24 +13,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aigw_conformance import exit_codes
 from aigw_conformance.commands import TargetDown, UsageError
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.suites.load import launch, overhead, slo, summary
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.sse_timing import TimedClient
 
-EXIT_CODES = """exit codes:
-  0  the run finished and no SLO of --thresholds was breached (or none was given)
-  1  an SLO was breached: the breaches are printed and listed in summary.json under "slo"
-  2  usage error: a bad flag, an unreadable thresholds file, a profile the bundled reference cannot serve
-  3  the target could not be reached (before the run, or no request got a response)
-  4  the load run itself failed: locust recorded no request, or was killed at the time limit
-"""
 
 
 def add_parser(sub: Any) -> None:
     load = sub.add_parser("load", help="load-test a gateway (locust runs in its own processes); SLO gate",
-                          epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                          epilog=exit_codes.epilog("load"), formatter_class=argparse.RawDescriptionHelpFormatter)
     load.add_argument("profile", choices=sorted(PROFILES), help="what to send")
     load.add_argument("--base-url", help="any OpenAI-compatible base (http://host/v1, .../api/ai/v1); "
                       "default: start the bundled reference on 127.0.0.1")
