@@ -41,7 +41,7 @@ def run_checks(target: Target, terminal: Terminal, interrupts: Interrupts, *, te
     started_at, started = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
     try:
         report = run(target, only=tests, profiles=profiles, progress=finished, deep=deep,
-                     deep_progress=terminal.line, started=terminal.started, should_stop=should_stop)
+                     deep_progress=terminal.line, on_start=terminal.started, should_stop=should_stop)
     except Abort:
         report = Report(target=TargetInfo(target.name, target.base_url, target.client_base_url),
                         started_at=started_at, duration_s=time.perf_counter() - started, tool_version=TOOL_VERSION,

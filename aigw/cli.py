@@ -11,7 +11,6 @@ from aigw_conformance.suites.runner import TOOL_VERSION
 from aigw_conformance.suites.selection import EmptySelection
 
 
-
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("target (a live deployment; without --base-url the reference is started)")
     group.add_argument("--target", type=str, help="TOML target file (default: the bundled reference's)")

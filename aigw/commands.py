@@ -25,6 +25,7 @@ from aigw_conformance.suites.selftest import selftest as run_selftest
 from aigw_conformance.suites.target import REFERENCE_TARGET, Target, TargetError, load_target
 from aigw_conformance.terminal import Terminal
 
+
 class UsageError(Exception):
     """A usage or configuration problem: exit code 2."""
 
@@ -214,6 +215,8 @@ def selftest(args: argparse.Namespace) -> int:
         target = target.with_overrides(examples=args.examples)
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.report_dir:
+        writable_dir(args.report_dir)
     rows = run_selftest(target, defects=args.defect or None, progress=_selftest_line, jobs=args.jobs)
     caught, total = mutation_score(rows)
     clean_ok = all(row.ok for row in rows if not row.expected)

@@ -15,7 +15,6 @@ from aigw_conformance.reports.matrix import write_matrix
 from aigw_conformance.reports.model import Report
 
 
-
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `report` and its subcommands on the `aigw` parser."""
     report = sub.add_parser("report", help="work with written reports (diff, matrix)")

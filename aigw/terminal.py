@@ -1,4 +1,4 @@
-"""What `aigw check` prints: a live progress line and colour on a TTY, plain lines for CI and pipes, failures in full."""
+"""What `aigw check` prints: live progress and colour on a TTY, plain lines for CI and pipes, failures in full."""
 
 from __future__ import annotations
 

@@ -103,11 +103,11 @@ def run(
     progress: ProgressCallback | None = None,
     deep: bool = False,
     deep_progress: RoundCallback | None = None,
-    started: Callable[[str], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Report:
     """Run the selected tests in registry order and return the collected report; with `deep`, then the deep run
-    (test `schema.deep`, bounded by `target.deep`) unless the selection leaves it out. `started` is told each
+    (test `schema.deep`, bounded by `target.deep`) unless the selection leaves it out. `on_start` is told each
     test's ID before it runs; once `should_stop()` is true no further test starts."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
@@ -120,15 +120,15 @@ def run(
         for test in select(TESTS.values(), only, profiles):
             if should_stop and should_stop():
                 break
-            if started:
-                started(test.id)
+            if on_start:
+                on_start(test.id)
             outcome = run_test(test, target, probe)
             report.results.append(outcome)
             if progress:
                 progress(outcome)
         if deep and deep_selected(only, profiles) and not (should_stop and should_stop()):
-            if started:
-                started(DEEP_TEST_ID)
+            if on_start:
+                on_start(DEEP_TEST_ID)
             outcome = _deep(report, target, probe, deep_progress)
             report.results.append(outcome)
             if progress:
