@@ -88,11 +88,12 @@ class Terminal:
         if self.quiet or (self.live and result.outcome == "passed"):
             return
         mark = self.paint(MARK[result.outcome], result.outcome)
-        head = f"{mark}  {result.id:<52} {result.duration_s:6.2f}s"
+        column = max(len(result.id), min(52, self.width - 40))
+        head = f"{mark}  {result.id:<{column}} {result.duration_s:6.2f}s"
         if result.outcome == "passed":
             self._write(head)
             return
-        room = max(20, self.width - len(f"{MARK[result.outcome]}  {result.id:<52} {result.duration_s:6.2f}s  "))
+        room = max(20, self.width - 1 - len(f"XXXX  {result.id:<{column}} {result.duration_s:6.2f}s  "))
         self._write(f"{head}  {textwrap.shorten(result.message, room, placeholder=' …')}")
 
     def line(self, text: str) -> None:

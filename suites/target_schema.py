@@ -91,11 +91,11 @@ def suggest(unknown: str, known: Sequence[str], elsewhere: Sequence[str] = ()) -
     """"; did you mean 'x'?" for a close known name (`elsewhere`: full names in other sections), else ""."""
     if close := difflib.get_close_matches(unknown, known, n=1, cutoff=0.6):
         return f"; did you mean {close[0]!r}?"
-    leaves: dict[str, str] = {}
-    for name in elsewhere:  # the first (outermost) section naming a key wins
-        leaves.setdefault(name.rsplit(" ", 1)[-1], name)
+    leaves: dict[str, list[str]] = {}
+    for name in elsewhere:
+        leaves.setdefault(name.rsplit(" ", 1)[-1], []).append(name)
     if close := difflib.get_close_matches(unknown, list(leaves), n=1, cutoff=0.75):
-        return f"; did you mean {leaves[close[0]]}?"
+        return f"; did you mean {' or '.join(leaves[close[0]][:3])}?"
     return ""
 
 
