@@ -95,7 +95,7 @@ def suggest(unknown: str, known: Sequence[str], elsewhere: Sequence[str] = ()) -
     for name in elsewhere:
         leaves.setdefault(name.rsplit(" ", 1)[-1], []).append(name)
     if close := difflib.get_close_matches(unknown, list(leaves), n=1, cutoff=0.75):
-        return f"; did you mean {' or '.join(leaves[close[0]][:3])}?"
+        return f"; did you mean {' or '.join(leaves[close[0]][:2])}?"
     return ""
 
 
