@@ -43,6 +43,9 @@ def _load(args: argparse.Namespace) -> Target:
         raise UsageError("--api-key and --api-secret go together")
     if getattr(args, "examples", None) is not None and args.examples < 1:
         raise UsageError("--examples must be at least 1")
+    for flag, url in (("--base-url", args.base_url), ("--client-base-url", args.client_base_url)):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise UsageError(f"{flag} must be an http(s) URL, e.g. https://host/api/ai/v1, got {url!r}")
     if getattr(args, "timeout_s", None) is not None and not 0 < args.timeout_s < float("inf"):
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
     return _with_deep_bounds(target, args).with_overrides(

@@ -52,11 +52,12 @@ TABLE: tuple[ExitCode, ...] = (
                  "test, a second one stops it at once)",
         "load": "locust and its processes were stopped; summary.json holds the requests so far, "
                 "`interrupted: true`",
-        "all": "other commands stop without a report",
+        "others": "stop without a report",
     }),
     ExitCode(INTERRUPTED_SIGTERM, "interrupted by SIGTERM", {
         "check": "the running test is stopped at once; the partial report is written with `interrupted: true`",
         "load": "as for SIGINT",
+        "others": "stop without a report",
     }),
 )
 
@@ -74,7 +75,8 @@ def epilog(command: str | None = None) -> str:
         if command is None:
             lines = _lines(entry)
         else:
-            lines = [text] if (text := entry.commands.get(command) or entry.commands.get("all")) else []
+            lines = [text] if (text := entry.commands.get(command) or entry.commands.get("all")
+                                   or entry.commands.get("others")) else []
         if not lines:
             continue
         out.append(f"  {entry.code:<4} {entry.meaning}")
