@@ -1,0 +1,144 @@
+"""SIGINT and SIGTERM stop `aigw check` and `aigw load` cleanly: the partial report with `interrupted: true`, the
+documented exit code, no traceback, no process left behind. Real subprocesses against a reference the test starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.suites.conformance import TESTS
+
+STARTUP_S = 120.0  # bound on waiting for the first progress line (imports, preflight) on a loaded machine
+MARKS = ("PASS ", "FAIL ", "SKIP ")
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[ReferenceStack]:
+    with ReferenceStack() as stack:
+        yield stack
+
+
+def _aigw(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "aigw_conformance", *argv], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for_line(process: subprocess.Popen[str], wanted: tuple[str, ...]) -> list[str]:
+    """Read stdout until a line starts with one of `wanted` (bounded); the rest is drained by a thread."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    found = threading.Event()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith(wanted):
+                found.set()
+        found.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    assert found.wait(STARTUP_S), f"no progress line within {STARTUP_S}s: {lines[-5:]}"
+    assert process.poll() is None, f"the run ended before it could be interrupted: {lines[-5:]}"
+    return lines
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process whose parent chain leads to `pid` (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _check_argv(stack: ReferenceStack, report_dir: Path) -> list[str]:
+    return ["check", "--base-url", stack.base_url, "--token", stack.token, "--client-base-url",
+            stack.client_base_url, "--client-token", stack.client_token, "--examples", "3",
+            "--report-dir", str(report_dir)]
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_check_writes_the_partial_report_and_exits_with_its_code(
+        reference: ReferenceStack, tmp_path: Path, signum: int, code: int) -> None:
+    process = _aigw(_check_argv(reference, tmp_path / "out"), tmp_path)
+    try:
+        _wait_for_line(process, MARKS)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=STARTUP_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert 1 <= len(report["results"]) < len(TESTS)
+    assert "Interrupted" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_signal_in_the_first_second_prints_no_traceback(reference: ReferenceStack, tmp_path: Path) -> None:
+    process = _aigw(_check_argv(reference, tmp_path / "out"), tmp_path)
+    time.sleep(1.0)  # the imports are still running (or, on a fast machine, the first test)
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=STARTUP_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_load_and_every_locust_process_and_keeps_the_partial_summary(
+        tmp_path: Path, signum: int, code: int) -> None:
+    out = tmp_path / "load"
+    process = _aigw(["load", "chat", "--duration", "120", "--users", "2", "--report-dir", str(out)], tmp_path)
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while not any(path.stat().st_size for path in out.glob("samples-*.jsonl")):
+            assert time.monotonic() < deadline and process.poll() is None, "locust never recorded a request"
+            time.sleep(0.2)
+        children = _descendants(process.pid)
+        assert children, "locust runs in processes of its own"
+        process.send_signal(signum)
+        stdout, err = process.communicate(timeout=STARTUP_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+    assert not [pid for pid in children if _alive(pid)], "a process of the load run outlived it"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["requests"] > 0
+    assert "interrupted" in stdout
