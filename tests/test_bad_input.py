@@ -72,7 +72,7 @@ def test_every_bad_input_exits_with_its_code_a_message_and_no_traceback(tmp_path
         running = [(case, subprocess.Popen([sys.executable, "-m", "aigw_conformance", *case[1]], cwd=tmp_path,
                                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
                    for case in batch]
-        for (name, argv, code, message), process in running:
+        for (name, _argv, code, message), process in running:
             out, err = process.communicate(timeout=300)
             if process.returncode != code or message not in err or "Traceback" in out + err:
                 failures.append(f"{name}: exit {process.returncode} (want {code}); stderr: {err.strip()[-400:]}")
