@@ -24,6 +24,13 @@ def selected_count(tests: Sequence[str], profiles: Sequence[str], deep: bool) ->
     return count
 
 
+def nothing_run(target: Target) -> Report:
+    """The report of a run stopped before its first test (while the reference or the preflight started)."""
+    return Report(target=TargetInfo(target.name, target.base_url, target.client_base_url),
+                  started_at=datetime.now(UTC).isoformat(timespec="seconds"), duration_s=0.0,
+                  tool_version=TOOL_VERSION, interrupted=True)
+
+
 def run_checks(target: Target, terminal: Terminal, interrupts: Interrupts, *, tests: Sequence[str],
                profiles: Sequence[str], deep: bool, exitfirst: bool) -> Report:
     """Run the selection under `interrupts` (armed by the caller): a first SIGINT lets the running test finish,

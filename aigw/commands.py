@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from aigw_conformance import exit_codes, upstreams
-from aigw_conformance.check_run import run_checks, selected_count
-from aigw_conformance.interrupt import Interrupts
+from aigw_conformance.check_run import nothing_run, run_checks, selected_count
+from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.defects import DEFECTS, QUIRKS
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.reports.writers import write_all
@@ -174,9 +174,11 @@ def check(args: argparse.Namespace) -> int:
                     terminal.line(f"started the reference gateway at {stack.base_url} "
                                   f"(client gateway {stack.client_base_url})")
                     report = run_checks(pointed_at(target, stack), terminal, interrupts, **options)
+        except Abort:  # stopped before the first test: an empty report that says so
+            report = nothing_run(target)
         finally:
+            interrupts.shielded = True  # from here on a signal must not cost the report
             terminal.close()
-        interrupts.shielded = True
         terminal.summary(report, write_all(report, report_dir), strict=args.strict)
     if report.interrupted:
         return interrupts.code

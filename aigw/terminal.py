@@ -42,9 +42,10 @@ class Terminal:
         self.total = self.done = self.failed = 0
         self.current = ""
         self.started_at = time.monotonic()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a signal handler's notice may arrive inside a write
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._begun = False  # no progress line before the run knows its total
 
     def paint(self, text: str, colour: str) -> str:
         return f"\x1b[{COLOURS[colour]}m{text}\x1b[0m" if self.live else text
@@ -54,7 +55,7 @@ class Terminal:
         with self._lock:
             clear = "\r\x1b[2K" if self.live and not self.quiet else ""
             self.stream.write(clear + text + ("\n" if text else ""))
-            if self.live and not self.quiet and not self._stop.is_set():
+            if self.live and not self.quiet and self._begun and not self._stop.is_set():
                 self.stream.write(self._progress())
             self.stream.flush()
 
@@ -68,7 +69,7 @@ class Terminal:
         return head + self.paint(current, "dim")
 
     def begin(self, total: int) -> None:
-        self.total, self.started_at = total, time.monotonic()
+        self.total, self.started_at, self._begun = total, time.monotonic(), True
         if self.live and not self.quiet:
             self._ticker = threading.Thread(target=self._tick, name="aigw-progress", daemon=True)
             self._ticker.start()
@@ -88,7 +89,7 @@ class Terminal:
         if self.quiet or (self.live and result.outcome == "passed"):
             return
         mark = self.paint(MARK[result.outcome], result.outcome)
-        column = max(len(result.id), min(52, self.width - 40))
+        column = max(len(result.id), min(52, self.width // 3))
         head = f"{mark}  {result.id:<{column}} {result.duration_s:6.2f}s"
         if result.outcome == "passed":
             self._write(head)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -142,3 +143,30 @@ def test_a_signal_stops_load_and_every_locust_process_and_keeps_the_partial_summ
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] is True and summary["requests"] > 0
     assert "interrupted" in stdout
+
+
+def test_sigterm_before_the_first_test_still_writes_a_report_that_says_interrupted(tmp_path: Path) -> None:
+    """Against an address that accepts connections but never answers, `aigw check` sits in its preflight; a
+    SIGTERM there leaves an empty report marked interrupted, and exit 143."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}/api/ai/v1"
+        process = _aigw(["check", "--base-url", base, "--token", "t", "--timeout", "60", "--report-dir",
+                         str(tmp_path / "out")], tmp_path)
+        try:
+            deadline = time.monotonic() + STARTUP_S
+            while not (tmp_path / "out").is_dir():  # the report directory is checked just before the run
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+            time.sleep(1.0)
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=STARTUP_S)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["interrupted"] is True and report["results"] == []
