@@ -3,6 +3,7 @@ documented exit code, no traceback, no process left behind. Real subprocesses ag
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import signal
@@ -168,5 +169,61 @@ def test_sigterm_before_the_first_test_still_writes_a_report_that_says_interrupt
                 process.wait(timeout=30)
     assert process.returncode == 143, err
     assert "Traceback" not in err
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["interrupted"] is True and report["results"] == []
+
+
+class _StallingGateway(http.server.BaseHTTPRequestHandler):
+    """Answers the preflight's GET /models; holds every other request until the test releases it."""
+
+    release = threading.Event()
+    posted = threading.Event()
+
+    def do_GET(self) -> None:
+        body = b'{"object": "list", "data": []}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.posted.set()
+        self.release.wait(REQUEST_TIMEOUT_S)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+REQUEST_TIMEOUT_S = 120.0
+
+
+def test_the_first_ctrl_c_lets_the_running_test_finish_and_a_second_one_stops_it(tmp_path: Path) -> None:
+    _StallingGateway.release.clear()
+    _StallingGateway.posted.clear()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallingGateway)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/api/ai/v1"
+    process = _aigw(["check", "--base-url", base, "--token", "t", "--test", "chat.simple", "--timeout",
+                     str(REQUEST_TIMEOUT_S), "--report-dir", str(tmp_path / "out")], tmp_path)
+    try:
+        assert _StallingGateway.posted.wait(STARTUP_S), "chat.simple never sent its request"
+        process.send_signal(signal.SIGINT)  # chat.simple is now waiting on its held request
+        time.sleep(2.0)
+        assert process.poll() is None, "the first Ctrl-C must let the running test finish"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=REQUEST_TIMEOUT_S / 2)  # well before the held request times out
+    finally:
+        _StallingGateway.release.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        server.shutdown()
+        server.server_close()
+        serving.join(timeout=10)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert "stopping after the current test" in out
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["interrupted"] is True and report["results"] == []
