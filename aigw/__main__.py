@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from aigw_conformance.cli import main
+from aigw_conformance.interrupt import main
 
 raise SystemExit(main())

@@ -6,15 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aigw_conformance import commands, load_cli, mocks_cli, report_cli
-
-EXIT_CODES = """exit codes:
-  0  every check that ran passed (skipped tests do not fail the run)
-  1  at least one conformance test failed on a documented element (with --strict: any failure, inferred
-     elements included; for selftest: a defect was not caught)
-  2  usage or configuration error (bad flag, unreadable target file, unknown defect)
-  3  the target could not be reached at all
-"""
+from aigw_conformance import commands, exit_codes, load_cli, mocks_cli, report_cli
+from aigw_conformance.suites.runner import TOOL_VERSION
+from aigw_conformance.suites.selection import EmptySelection
 
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +28,9 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aigw", description="Conformance harness and mock providers for OpenAI-compatible AI gateways.",
-        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=exit_codes.epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {TOOL_VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="start the reference gateway and its mock providers on 127.0.0.1")
@@ -58,15 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
                             "before the documented 500 or an in-stream error event (default: 30)")
 
     check = sub.add_parser("check", help="run the conformance suite and write the reports",
-                           epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                           epilog=exit_codes.epilog("check"), formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_target_options(check)
     check.add_argument("--report-dir", default="reports/latest", help="where report.json, junit.xml, "
                        "report.md and report.html go (default: reports/latest)")
-    check.add_argument("--profile", action="append", default=[], help="run only this profile (repeatable)")
-    check.add_argument("--test", action="append", default=[], help="run only tests whose id starts with this")
+    check.add_argument("--profile", action="append", default=[], metavar="PATTERN",
+                       help="run only this profile: a name or glob ('ai-*'), '!NAME' excludes (repeatable)")
+    check.add_argument("--test", action="append", default=[], metavar="PATTERN",
+                       help="run only tests whose id starts with this or matches this glob ('chat.*'); "
+                            "'!PATTERN' excludes ('!chat.n*'); repeatable, or comma-separated")
+    check.add_argument("-x", "--exitfirst", action="store_true", help="stop after the first failed test")
     check.add_argument("--defect", action="append", default=[], help="start the reference with this defect")
     check.add_argument("--quirk", action="append", default=[], help="start the reference with this quirk")
-    check.add_argument("--quiet", action="store_true", help="print only the summary")
+    check.add_argument("--quiet", action="store_true", help="print only the summary and the failed tests")
     check.add_argument("--strict", action="store_true", help="also fail on tests that fail only on inferred "
                        "spec elements (the documents are silent on them)")
     deep = check.add_argument_group("deep fuzzing (after the selected tests; bounds default to [fuzz.deep]; "
@@ -84,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("features", help="list features, profiles and conformance tests")
 
     selftest = sub.add_parser("selftest", help="prove every check fails on its defect and the clean "
-                              "reference passes", epilog=EXIT_CODES,
+                              "reference passes", epilog=exit_codes.epilog("selftest"),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     selftest.add_argument("--defect", action="append", default=[], help="only these defects (default: all)")
     selftest.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
@@ -108,9 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except commands.UsageError as error:
         print(f"aigw {args.command}: {error}", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     except commands.TargetDown as error:
         print(f"aigw {args.command}: {error}", file=sys.stderr)
-        return 3
+        return exit_codes.UNREACHABLE
+    except EmptySelection as error:
+        print(f"aigw {args.command}: {error}", file=sys.stderr)
+        return exit_codes.EMPTY_SELECTION
     except KeyboardInterrupt:
-        return 130
+        return exit_codes.INTERRUPTED_SIGINT

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance import upstreams
+from aigw_conformance import exit_codes, upstreams
+from aigw_conformance.check_run import nothing_run, run_checks, selected_count
+from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.defects import DEFECTS, QUIRKS
 from aigw_conformance.mocks.reference.stack import ReferenceStack
-from aigw_conformance.reports.markdown import deep_summary
-from aigw_conformance.reports.model import Report, TestResult
 from aigw_conformance.reports.writers import write_all
 from aigw_conformance.suites.conformance import TESTS
 from aigw_conformance.suites.exchange import Probe
 from aigw_conformance.suites.failures import TargetUnreachable
 from aigw_conformance.suites.features import PROFILES
-from aigw_conformance.suites.runner import run
 from aigw_conformance.suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
 from aigw_conformance.suites.selftest import selftest as run_selftest
 from aigw_conformance.suites.target import REFERENCE_TARGET, Target, TargetError, load_target
-
-MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+from aigw_conformance.terminal import Terminal
 
 
 class UsageError(Exception):
@@ -44,6 +43,11 @@ def _load(args: argparse.Namespace) -> Target:
         raise UsageError("--api-key and --api-secret go together")
     if getattr(args, "examples", None) is not None and args.examples < 1:
         raise UsageError("--examples must be at least 1")
+    for flag, url in (("--base-url", args.base_url), ("--client-base-url", args.client_base_url)):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise UsageError(f"{flag} must be an http(s) URL, e.g. https://host/api/ai/v1, got {url!r}")
+    if getattr(args, "timeout_s", None) is not None and not 0 < args.timeout_s < float("inf"):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
     return _with_deep_bounds(target, args).with_overrides(
         base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
         api_secret=args.api_secret, client_token=getattr(args, "client_token", None), model=args.model,
@@ -121,15 +125,6 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_result(result: TestResult) -> None:
-    print(f"{MARK[result.outcome]}  {result.id:<52} {result.duration_s:6.2f}s  "
-          f"{'' if result.outcome == 'passed' else result.message[:160]}".rstrip(), flush=True)
-
-
-def _print_line(line: str) -> None:
-    print(line, flush=True)
-
-
 def _preflight(target: Target) -> None:
     """Exit 3 early when the AI API base does not answer at all, instead of failing every test."""
     if not target.base_url:
@@ -143,42 +138,51 @@ def _preflight(target: Target) -> None:
         probe.close()
 
 
-def _summarise(report: Report, written: dict[str, Path]) -> None:
-    counts = report.counts()
-    print(f"\n{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
-          f"in {report.duration_s:.1f}s")
-    for summary in report.profiles():
-        print(f"  {summary.name:<14} {summary.status:<8} passed {summary.passed}, failed {summary.failed}, "
-              f"skipped {summary.skipped}")
-    if report.deep is not None:
-        print(f"deep run: {deep_summary(report.deep)}")
-        print("  statuses " + ", ".join(f"{status}: {count:,}" for status, count in report.deep.statuses.items()))
-    for kind, path in written.items():
-        print(f"{kind:<9} {path}")
+def writable_dir(path: str, flag: str = "--report-dir") -> Path:
+    """`path` created and proven writable before anything runs, so a run's results cannot be lost at its end."""
+    directory = Path(path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".aigw-write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(f"{flag} {path} is not a writable directory: {error.strerror or error}") from error
+    return directory
 
 
 def check(args: argparse.Namespace) -> int:
     target = _load(args)
+    report_dir = writable_dir(args.report_dir)
     args.deep = args.deep or any(getattr(args, flag) is not None for flag in
                                  ("deep_requests", "deep_max_requests", "deep_budget_s", "deep_seed"))
-    progress = None if args.quiet else _print_result
-    deep_progress = None if args.quiet else _print_line
-    if target.base_url or target.client_base_url:
-        if args.defect or args.quirk:
-            raise UsageError("--defect and --quirk apply only when aigw starts the reference (no --base-url)")
-        _preflight(target)
-        report = run(target, only=args.test, profiles=args.profile, progress=progress, deep=args.deep,
-                     deep_progress=deep_progress)
-    else:
-        with _reference_for(target, args.defect, args.quirk) as stack:
-            print(f"started the reference gateway at {stack.base_url} (client gateway {stack.client_base_url})",
-                  flush=True)
-            target = pointed_at(target, stack)
-            report = run(target, only=args.test, profiles=args.profile, progress=progress, deep=args.deep,
-                         deep_progress=deep_progress)
-    written = write_all(report, Path(args.report_dir))
-    _summarise(report, written)
-    return 1 if report.gate_failed(strict=args.strict) else 0
+    terminal = Terminal(quiet=args.quiet)
+    interrupts = Interrupts(graceful=True, on_request=lambda: terminal.notice(
+        "stopping after the current test; the partial report will be written (Ctrl-C again: stop it now)"))
+    options = {"tests": args.test, "profiles": args.profile, "deep": args.deep, "exitfirst": args.exitfirst}
+    with interrupts.armed():
+        try:
+            if target.base_url or target.client_base_url:
+                if args.defect or args.quirk:
+                    raise UsageError("--defect and --quirk apply only when aigw starts the reference (no --base-url)")
+                selected_count(args.test, args.profile, args.deep)
+                _preflight(target)
+                report = run_checks(target, terminal, interrupts, **options)
+            else:
+                selected_count(args.test, args.profile, args.deep)
+                with _reference_for(target, args.defect, args.quirk) as stack:
+                    terminal.line(f"started the reference gateway at {stack.base_url} "
+                                  f"(client gateway {stack.client_base_url})")
+                    report = run_checks(pointed_at(target, stack), terminal, interrupts, **options)
+        except Abort:  # stopped before the first test: an empty report that says so
+            report = nothing_run(target)
+        finally:
+            interrupts.shielded = True  # from here on a signal must not cost the report
+            terminal.close()
+        terminal.summary(report, write_all(report, report_dir), strict=args.strict)
+    if report.interrupted:
+        return interrupts.code
+    return exit_codes.FAILED if report.gate_failed(strict=args.strict) else exit_codes.OK
 
 
 def defects(args: argparse.Namespace) -> int:
@@ -216,6 +220,8 @@ def selftest(args: argparse.Namespace) -> int:
         target = target.with_overrides(examples=args.examples)
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.report_dir:
+        writable_dir(args.report_dir)
     rows = run_selftest(target, defects=args.defect or None, progress=_selftest_line, jobs=args.jobs)
     caught, total = mutation_score(rows)
     clean_ok = all(row.ok for row in rows if not row.expected)

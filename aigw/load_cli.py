@@ -13,24 +13,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aigw_conformance.commands import TargetDown, UsageError
+from aigw_conformance import exit_codes
+from aigw_conformance.commands import TargetDown, UsageError, writable_dir
+from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.stack import ReferenceStack
-from aigw_conformance.suites.load import launch, overhead, slo, summary
+from aigw_conformance.suites.load import error_gate, launch, overhead, slo, summary
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.sse_timing import TimedClient
-
-EXIT_CODES = """exit codes:
-  0  the run finished and no SLO of --thresholds was breached (or none was given)
-  1  an SLO was breached: the breaches are printed and listed in summary.json under "slo"
-  2  usage error: a bad flag, an unreadable thresholds file, a profile the bundled reference cannot serve
-  3  the target could not be reached (before the run, or no request got a response)
-  4  the load run itself failed: locust recorded no request, or was killed at the time limit
-"""
 
 
 def add_parser(sub: Any) -> None:
     load = sub.add_parser("load", help="load-test a gateway (locust runs in its own processes); SLO gate",
-                          epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                          epilog=exit_codes.epilog("load"), formatter_class=argparse.RawDescriptionHelpFormatter)
     load.add_argument("profile", choices=sorted(PROFILES), help="what to send")
     load.add_argument("--base-url", help="any OpenAI-compatible base (http://host/v1, .../api/ai/v1); "
                       "default: start the bundled reference on 127.0.0.1")
@@ -54,6 +48,10 @@ def add_parser(sub: Any) -> None:
                       "then through the gateway, same seed; report the gateway's overhead per percentile")
     load.add_argument("--direct-base-url", help="with --overhead and --base-url: the upstream's base")
     load.add_argument("--direct-token", default="", help="with --overhead and --base-url: the upstream's token")
+    load.add_argument("--max-error-rate", type=float, metavar="RATE",
+                      help="fail (exit 1) when more than this share of requests fail, e.g. 0.05; default: the "
+                           "thresholds file's max_error_rate, else 0.01; a run whose every request failed always "
+                           "fails")
     load.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -87,26 +85,45 @@ def _warm_up(run: launch.LoadRun) -> None:
     client.close()
 
 
-def _execute(run: launch.LoadRun, thresholds: slo.Thresholds | None, quiet: bool) -> tuple[dict[str, Any], int]:
-    code, logs = launch.execute(run)
+def _execute(run: launch.LoadRun, thresholds: slo.Thresholds | None, quiet: bool, max_error_rate: float,
+             interrupts: Interrupts) -> tuple[dict[str, Any], int]:
+    interrupted = False
+    try:
+        code, logs = launch.execute(run)
+    except Abort:  # launch.execute has stopped every locust process (and its group) on the way out
+        interrupts.shielded, interrupted = True, True
+        code, logs = 0, [run.report_dir / "locust-main.log"]
     meta = {"profile": run.profile, "target": run.host, "run_id": run.run_id, "seed": run.seed,
+            "interrupted": interrupted,
             "shape": {"kind": "open-loop" if run.rate else "fixed-concurrency", "rate": run.rate or None,
                       "users": run.users, "duration_s": run.duration_s, "workers": run.workers}}
     result = summary.build([run.report_dir], run.report_dir, run_id=run.run_id, target_rate=run.rate or None,
                            thresholds=thresholds, meta=meta)
+    result["error_gate"] = gate = error_gate.check(result, max_error_rate)
+    (run.report_dir / "summary.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     status = summary.exit_code(result)
-    if code is None or status == slo.EXIT_RUN_FAILED:
+    if interrupted:
+        status = interrupts.code
+    elif code is None or status == slo.EXIT_RUN_FAILED:
         why = "hit the time limit and was killed" if code is None else f"exited {code} without a request"
         print(f"aigw load: locust {why}; last lines of {logs[0]}:\n{launch.tail(logs[0])}")
         status = slo.EXIT_RUN_FAILED
+    elif status == slo.EXIT_OK and not gate["passed"]:
+        status = slo.EXIT_BREACH
     if not quiet:
         print(f"{run.profile} → {run.host}  ({run.report_dir}/summary.json)\n{summary.render(result)}")
+    if not gate["passed"] and status != slo.EXIT_UNREACHABLE:
+        print(error_gate.render(gate))
+    if interrupted:
+        print(f"aigw load: interrupted; locust stopped, summary.json holds the {result['requests']:,} requests so far")
     return result, status
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.duration <= 0 or args.users < 1 or args.rate < 0 or args.workers < 0:
-        raise UsageError("--duration and --users must be positive, --rate and --workers not negative")
+    if args.duration <= 0 or args.users < 1 or args.rate < 0 or args.workers < 0 or not args.timeout > 0:
+        raise UsageError("--duration, --users and --timeout must be positive, --rate and --workers not negative")
+    if args.max_error_rate is not None and not 0 <= args.max_error_rate <= 1:
+        raise UsageError(f"--max-error-rate must be between 0 and 1, got {args.max_error_rate}")
     try:
         weights = weights_for(args.profile, args.mix)
         thresholds = slo.load(args.thresholds) if args.thresholds else None
@@ -114,6 +131,19 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.overhead and args.base_url and not args.direct_base_url:
         raise UsageError("--overhead with --base-url needs --direct-base-url (the gateway's upstream)")
+    writable_dir(args.report_dir)
+    max_error_rate = error_gate.limit(args.max_error_rate, thresholds.max_error_rate if thresholds else None)
+    interrupts = Interrupts(graceful=False)
+    with interrupts.armed():
+        try:
+            return _run(args, weights, thresholds, max_error_rate, interrupts)
+        except Abort:  # before or between the locust runs: nothing was measured
+            print("aigw load: interrupted before the load run; nothing measured")
+            return interrupts.code
+
+
+def _run(args: argparse.Namespace, weights: dict[str, float], thresholds: slo.Thresholds | None,
+         max_error_rate: float, interrupts: Interrupts) -> int:
     with contextlib.ExitStack() as cleanup:
         stack = None if args.base_url else cleanup.enter_context(ReferenceStack())
         base, token = (args.base_url, args.token) if stack is None else (stack.base_url, args.token or stack.token)
@@ -134,15 +164,17 @@ def run(args: argparse.Namespace) -> int:
             mock_itl_ms=args.mock_itl_ms, request_timeout_s=args.timeout, workers=args.workers,
         )
         if not args.overhead:
-            return _execute(gateway, thresholds, args.quiet)[1]
+            return _execute(gateway, thresholds, args.quiet, max_error_rate, interrupts)[1]
         direct_url = stack.mock_url("openai") + "/v1" if stack else args.direct_base_url
         direct_token = stack.settings.upstream_api_key if stack else args.direct_token
         _reachable(direct_url)
         direct = replace(gateway, host=direct_url, token=direct_token, report_dir=out / "direct")
         for target in (direct, gateway):
             _warm_up(target)
-        direct_summary, direct_status = _execute(direct, None, args.quiet)
-        gateway_summary, status = _execute(gateway, thresholds, args.quiet)
+        direct_summary, direct_status = _execute(direct, None, args.quiet, max_error_rate, interrupts)
+        if interrupts.requested:
+            return direct_status
+        gateway_summary, status = _execute(gateway, thresholds, args.quiet, max_error_rate, interrupts)
         comparison = overhead.compare(direct_summary, gateway_summary)
         (out / "overhead.json").write_text(json.dumps(comparison, indent=2) + "\n", encoding="utf-8")
         if not args.quiet:

@@ -7,18 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aigw_conformance import exit_codes
 from aigw_conformance.commands import UsageError
 from aigw_conformance.reports.diff import diff_reports, render_diff_markdown
 from aigw_conformance.reports.json_writer import load_json
 from aigw_conformance.reports.matrix import write_matrix
 from aigw_conformance.reports.model import Report
-
-DIFF_EXIT_CODES = """exit codes:
-  0  no regression
-  1  a regression: a test that passed, was skipped or absent in BASE fails in NEW, or fails a new check
-     (one only on inferred spec elements counts only with --strict)
-  2  usage error, or a report file that cannot be read
-"""
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     report = sub.add_parser("report", help="work with written reports (diff, matrix)")
     actions = report.add_subparsers(dest="report_command", required=True)
     diff = actions.add_parser("diff", help="compare two report.json files: regressions, fixes, new tests",
-                              epilog=DIFF_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              epilog=exit_codes.epilog("report"), formatter_class=argparse.RawDescriptionHelpFormatter)
     diff.add_argument("base", help="the report.json to compare against")
     diff.add_argument("new", help="the newer report.json")
     diff.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")

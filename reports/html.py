@@ -92,6 +92,8 @@ def _header(report: Report) -> list[str]:
         ("Report version", report.version),
         ("Tests", f"{len(report.results)}: {counts['passed']} passed, {counts['failed']} failed "
                   f"({len(inferred)} inferred only), {counts['skipped']} skipped"),
+        *([("Interrupted", "yes: the run was stopped before every selected test ran; this report is partial")]
+          if report.interrupted else []),
     ]
     return [
         f'<h1>Conformance report: {esc(report.target.name)} <span class="verdict {verdict}">{verdict}</span></h1>',

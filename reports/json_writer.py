@@ -118,6 +118,7 @@ def report_from_dict(data: Any) -> Report:
         results=[_result_from_dict(result, index) for index, result in enumerate(results)],
         version=version,
         deep=_deep_from_dict(data.get("deep")),
+        interrupted=data.get("interrupted") is True,
     )
 
 

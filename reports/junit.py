@@ -90,6 +90,7 @@ def build_junit(report: Report) -> ET.ElementTree:
             ("report_version", report.version),
             ("tool_version", report.tool_version),
             ("status", summary.status),
+            ("interrupted", "true" if report.interrupted else "false"),
         ):
             ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
         for result in results:

@@ -59,6 +59,8 @@ def render_markdown(report: Report) -> str:
         f"{counts['skipped']} skipped."
         + (f" {len(inferred)} of the failures are only on inferred spec elements (see below)." if inferred else ""),
     ]
+    if report.interrupted:
+        lines += ["", "**Interrupted:** the run was stopped before every selected test ran; this report is partial."]
     if report.target.base_url:
         lines += ["", f"Target base URL: `{report.target.base_url}`"]
 

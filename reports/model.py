@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-REPORT_VERSION = "1.0"
+REPORT_VERSION = "1.1"  # 1.1: `interrupted`
 
 Outcome = Literal["passed", "failed", "skipped"]
 ProfileStatus = Literal["success", "partial", "failure"]
@@ -101,6 +101,7 @@ class Report:
     results: list[TestResult] = field(default_factory=list)
     version: str = REPORT_VERSION
     deep: DeepRun | None = None
+    interrupted: bool = False  # the run was stopped (SIGINT/SIGTERM) before every selected test ran
 
     def counts(self) -> dict[str, int]:
         tally = Counter(result.outcome for result in self.results)
@@ -144,6 +145,7 @@ class Report:
             "target": asdict(self.target),
             "started_at": self.started_at,
             "duration_s": round(self.duration_s, 3),
+            "interrupted": self.interrupted,
             "summary": {**self.counts(), "total": len(self.results)},
             "profiles": {
                 summary.name: {

@@ -14,6 +14,7 @@ from aigw_conformance.suites.conformance.fuzz_deep import DEEP_TEST_ID, RoundCal
 from aigw_conformance.suites.exchange import Probe
 from aigw_conformance.suites.failures import Severity, TargetUnreachable, TestSkipped
 from aigw_conformance.suites.features import Feature, profile_of
+from aigw_conformance.suites.selection import selected
 from aigw_conformance.suites.target import Target
 
 TOOL_VERSION = "0.1.0"
@@ -22,12 +23,9 @@ ProgressCallback = Callable[[TestResult], None]
 
 def select(tests: Iterable[ConformanceTest], only: Iterable[str] = (), profiles: Iterable[str] = ()) -> list[
         ConformanceTest]:
-    """Tests whose id starts with one of `only` (if given) and whose profile is in `profiles` (if given)."""
-    prefixes, wanted = tuple(only), set(profiles)
-    return [
-        test for test in tests
-        if (not prefixes or test.id.startswith(prefixes)) and (not wanted or test.profile.name in wanted)
-    ]
+    """Tests selected by the `only` (test ID prefixes or globs, `!` excludes) and `profiles` patterns."""
+    only, profiles = tuple(only), tuple(profiles)
+    return [test for test in tests if selected(test.id, test.profile.name, only, profiles)]
 
 
 def _skip_reason(test: ConformanceTest, target: Target) -> str | None:
@@ -76,10 +74,8 @@ def run_test(test: ConformanceTest, target: Target, probe: Probe) -> TestResult:
     return result("passed", f"{context.exchanges} exchanges, {len(context.checks_run)} checks", context)
 
 
-def _deep_selected(only: Iterable[str], profiles: Iterable[str]) -> bool:
-    prefixes, wanted = tuple(only), set(profiles)
-    return (not prefixes or DEEP_TEST_ID.startswith(prefixes)) and (
-        not wanted or profile_of(Feature.SCHEMA_FUZZING).name in wanted)
+def deep_selected(only: Iterable[str], profiles: Iterable[str]) -> bool:
+    return selected(DEEP_TEST_ID, profile_of(Feature.SCHEMA_FUZZING).name, only, profiles)
 
 
 def _deep(report: Report, target: Target, probe: Probe, on_round: RoundCallback | None) -> TestResult:
@@ -107,9 +103,12 @@ def run(
     progress: ProgressCallback | None = None,
     deep: bool = False,
     deep_progress: RoundCallback | None = None,
+    on_start: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Report:
     """Run the selected tests in registry order and return the collected report; with `deep`, then the deep run
-    (test `schema.deep`, bounded by `target.deep`) unless the selection leaves it out."""
+    (test `schema.deep`, bounded by `target.deep`) unless the selection leaves it out. `on_start` is told each
+    test's ID before it runs; once `should_stop()` is true no further test starts."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     report = Report(
@@ -119,11 +118,17 @@ def run(
     probe = Probe(timeout_s=target.timeout_s)
     try:
         for test in select(TESTS.values(), only, profiles):
+            if should_stop and should_stop():
+                break
+            if on_start:
+                on_start(test.id)
             outcome = run_test(test, target, probe)
             report.results.append(outcome)
             if progress:
                 progress(outcome)
-        if deep and _deep_selected(only, profiles):
+        if deep and deep_selected(only, profiles) and not (should_stop and should_stop()):
+            if on_start:
+                on_start(DEEP_TEST_ID)
             outcome = _deep(report, target, probe, deep_progress)
             report.results.append(outcome)
             if progress:

@@ -10,6 +10,7 @@ from typing import Any
 from aigw_conformance.suites.deep_options import DeepOptions, deep_options
 from aigw_conformance.suites.features import Feature
 from aigw_conformance.suites.restricted import Restrictions, RestrictionsError, restrictions
+from aigw_conformance.suites.target_schema import problems, refusal
 
 ALL = "*"
 REFERENCE_TARGET = Path(__file__).with_name("targets") / "reference.toml"
@@ -191,6 +192,8 @@ def load_target(path: Path) -> Target:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TargetError(f"cannot read target file {path}: {exc}") from exc
+    if found := problems(data):
+        raise TargetError(refusal(str(path), found))
     api, client, auth = data.get("api", {}), data.get("client", {}), data.get("auth", {})
     second = auth.get("second_tenant", {})
     if not isinstance(second, dict):

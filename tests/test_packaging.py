@@ -50,7 +50,7 @@ def test_the_wheel_holds_one_top_level_name(wheel: Path) -> None:
     assert {t for t in top if not t.endswith(".dist-info")} == {NAMESPACE}
     assert f"{NAMESPACE}/spec/openapi.yaml" in names
     assert f"{NAMESPACE}/suites/targets/reference.toml" in names
-    assert "aigw = aigw_conformance.cli:main" in entry_points
+    assert "aigw = aigw_conformance.interrupt:main" in entry_points
 
 
 def test_installed_wheel_coexists_with_a_project_of_its_own_spec_mocks_reports(wheel: Path, tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -84,14 +86,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal the process group our child leads (it was started in a session of its own), so nothing it started
+    keeps sending; only while the child is unreaped, so its ID cannot have been reused."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
 def _end(process: subprocess.Popen[bytes]) -> None:
-    """Stop one process we started, by its own handle (SIGTERM, then SIGKILL)."""
+    """Stop one process we started and its group (SIGTERM, then SIGKILL)."""
     if process.poll() is None:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             process.wait(timeout=5)
 
 
@@ -111,7 +120,7 @@ def execute(run: LoadRun) -> tuple[int | None, list[Path]]:
         for command, log in zip(commands, logs, strict=True):
             with log.open("wb") as sink:
                 processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
-                                                  stdin=subprocess.DEVNULL))
+                                                  stdin=subprocess.DEVNULL, start_new_session=True))
         deadline = time.monotonic() + run.time_limit_s
         try:
             code: int | None = processes[0].wait(timeout=max(1.0, deadline - time.monotonic()))

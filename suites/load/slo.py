@@ -10,6 +10,7 @@ from typing import Any
 
 from aigw_conformance.suites.load.samples import Sample
 from aigw_conformance.suites.load.stats import METRICS, PERCENTILES, STREAM_METRICS
+from aigw_conformance.suites.target_schema import suggest
 
 EXIT_OK, EXIT_BREACH, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_RUN_FAILED = 0, 1, 2, 3, 4
 STATS = {f"p{q}" for q in PERCENTILES} | {"mean", "max"}
@@ -32,14 +33,17 @@ class Thresholds:
 
 def _number(where: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where} must be a number, got {value!r}")
+        raise ValueError(f"{where} must be a number, got {type(value).__name__} {value!r}")
     return float(value)
 
 
 def _table(raw: dict[str, Any], name: str, allowed: set[str]) -> dict[str, float]:
     table = raw.get(name, {})
-    if not isinstance(table, dict) or set(table) - allowed:
-        raise ValueError(f"[{name}] takes only {sorted(allowed)}, got {table!r}")
+    if not isinstance(table, dict):
+        raise ValueError(f"[{name}] must be a table of {sorted(allowed)}, got {table!r}")
+    if unknown := sorted(set(table) - allowed):
+        raise ValueError(f"[{name}] unknown key {unknown[0]!r}{suggest(unknown[0], sorted(allowed))} "
+                         f"(known: {', '.join(sorted(allowed))})")
     return {key: _number(f"{name}.{key}", value) for key, value in table.items()}
 
 
@@ -47,7 +51,8 @@ def parse(raw: dict[str, Any], source: str = "thresholds") -> Thresholds:
     """Validate a thresholds mapping; unknown keys are errors, so a typo cannot disable a limit."""
     top = {"max_error_rate", "min_rate_ratio", "goodput", *LIMITED}
     if unknown := sorted(set(raw) - top):
-        raise ValueError(f"{source}: unknown keys {unknown}; expected some of {sorted(top)}")
+        raise ValueError(f"{source}: unknown key {unknown[0]!r}{suggest(unknown[0], sorted(top))} "
+                         f"(known: {', '.join(sorted(top))})")
     try:
         latency = {metric: table for metric in LIMITED if (table := _table(raw, metric, STATS))}
         goodput = _table(raw, "goodput", {"min_ratio", *GOODPUT_LIMITS})

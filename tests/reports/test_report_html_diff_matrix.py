@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aigw_conformance import commands
+from aigw_conformance import check_run, commands
 from aigw_conformance.cli import main
 from aigw_conformance.reports.diff import diff_reports
 from aigw_conformance.reports.html import render_html
@@ -128,11 +128,11 @@ def test_check_exit_code_follows_the_gate(
         yield SimpleNamespace(base_url="http://127.0.0.1:1/api/ai/v1", token="t", api_key="k", api_secret="s")
 
     monkeypatch.setattr(commands, "_stack", fake_stack)
-    monkeypatch.setattr(commands, "run", lambda *a, **k: _report(_result("errors.shape", "failed", INFERRED)))
+    monkeypatch.setattr(check_run, "run", lambda *a, **k: _report(_result("errors.shape", "failed", INFERRED)))
     argv = ["check", "--quiet", "--report-dir", str(tmp_path), *(["--strict"] if strict else [])]
     assert main(argv) == code
     assert (tmp_path / "report.html").is_file()
-    monkeypatch.setattr(commands, "run", lambda *a, **k: _report(_result("stream.done", "failed", DOCUMENTED)))
+    monkeypatch.setattr(check_run, "run", lambda *a, **k: _report(_result("stream.done", "failed", DOCUMENTED)))
     assert main(["check", "--quiet", "--report-dir", str(tmp_path)]) == 1
 
 

@@ -11,7 +11,7 @@ import pytest
 from aigw_conformance.reports.json_writer import load_json, write_json
 from aigw_conformance.reports.junit import write_junit
 from aigw_conformance.reports.markdown import escape_cell, write_markdown
-from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
+from aigw_conformance.reports.model import REPORT_VERSION, FailureRecord, Report, TargetInfo, TestResult
 from aigw_conformance.reports.writers import write_all
 
 
@@ -147,7 +147,7 @@ def test_markdown_summary(tmp_path: Path) -> None:
     assert "| chat.errors | error-shape | warning (inferred) | missing error.type |" in text
     assert "| stream.usage | usage \\| not<br>advertised |" in text
     assert "| chat.tools | target lacks tool calls |" in text
-    assert "Report version 1.0" in text
+    assert f"Report version {REPORT_VERSION}" in text
     assert "aigw 0.1.0" in text
     assert "duration 1.75 s" in text
 
@@ -174,3 +174,17 @@ def test_write_all(tmp_path: Path) -> None:
         assert path.parent == directory
         assert path.is_file() and path.stat().st_size > 0
     assert load_json(paths["json"]) == _report()
+
+
+def test_an_interrupted_report_says_so_in_every_format_and_reads_back(tmp_path: Path) -> None:
+    report = Report(TargetInfo("t", None, None), "now", 1.0, "0.1.0",
+                    [TestResult("a", "f", "p", "passed", "ok")], interrupted=True)
+    written = write_all(report, tmp_path)
+    assert json.loads(written["json"].read_text())["interrupted"] is True
+    assert load_json(written["json"]).interrupted is True
+    assert "**Interrupted:**" in written["markdown"].read_text()
+    assert "<dt>Interrupted</dt>" in written["html"].read_text()
+    assert '<property name="interrupted" value="true" />' in written["junit"].read_text()
+    complete = Report(TargetInfo("t", None, None), "now", 1.0, "0.1.0", [])
+    assert json.loads(write_all(complete, tmp_path / "c")["json"].read_text())["interrupted"] is False
+    assert "Interrupted" not in (tmp_path / "c" / "report.md").read_text()
