@@ -17,6 +17,7 @@ from aigw_conformance.suites.target import Target
 ABSENT = (404, 405, 501)  # the route is not there (or not for this method)
 PROBE_TOKENS = 16
 PROBE_ID = "aigw-init-probe"
+DEDICATED = ("embedding", "speech", "transcription")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Prober:
             return f"{method} {path} failed: {error.reason}"
 
     def model(self, key: str) -> str | None:
-        listed = self.target.models_for(key, fallback=key == "chat")
+        """The first model the suite would use for `key` (dedicated endpoints never fall back to chat's)."""
+        listed = self.target.models_for(key, fallback=key not in DEDICATED)
         return listed[0] if listed else None
 
     def chat_body(self, **extra: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from aigw_conformance.suites.runner import TOOL_VERSION
 from aigw_conformance.suites.target import Target
 
 PREFLIGHT_TIMEOUT_S = 10.0
-MAX_SUGGESTIONS_PROBED = 3
+MAX_SUGGESTIONS_PROBED = 4  # each costs at most two requests
 
 
 class PreflightFailed(Exception):
@@ -82,17 +82,21 @@ class Preflight:
     def not_the_api(self, base: str, exchange: Exchange) -> PreflightFailed:
         what = "an HTML page" if _is_html(exchange) else _said(exchange)
         found = [url for url in _candidates(base)[:MAX_SUGGESTIONS_PROBED] if self.answers_as_api(url)]
-        hint = (f"did you mean --base-url {found[0]}? (GET {found[0]}/models answers as the API)" if found else
+        hint = (f"did you mean --base-url {found[0]}? (it answers as the API)" if found else
                 "the base is the URL under which /models and /chat/completions live, e.g. "
                 "https://host/api/ai/v1")
-        return PreflightFailed(f"{base} does not look like the AI API: GET /models gave {what}; {hint}", 2)
+        return PreflightFailed(f"{base} does not look like the AI API: {what}; {hint}", 2)
 
     def answers_as_api(self, base: str) -> bool:
-        try:
-            reply = self.probe.send("ai", base, "GET", "/models", headers=self.target.auth_headers())
-        except TargetUnreachable:
-            return False
-        return _is_json(reply) and reply.status not in (404, 405)
+        """Whether `base` answers GET /models, or else POST /chat/completions, as a JSON API would."""
+        for method, path, body in (("GET", "/models", None), ("POST", "/chat/completions", {})):
+            try:
+                reply = self.probe.send("ai", base, method, path, headers=self.target.auth_headers(), json_body=body)
+            except TargetUnreachable:
+                return False
+            if _is_json(reply) and reply.status not in (404, 405):
+                return True
+        return False
 
 
 def _is_html(exchange: Exchange) -> bool:
@@ -114,17 +118,13 @@ def _said(exchange: Exchange) -> str:
 
 
 def _candidates(base: str) -> list[str]:
-    """Likelier AI API bases near `base`: with the documented mount point or `/v1` added, or a path cut off."""
+    """Likelier AI API bases near `base`: a trailing operation path cut off, the documented mount point or `/v1`
+    under it or under the host's root."""
     parts = urlsplit(base.rstrip("/"))
     root, path = f"{parts.scheme}://{parts.netloc}", parts.path
-    found = []
-    for suffix in ("/models", "/chat/completions"):
-        if path.endswith(suffix):
-            found.append(root + path[: -len(suffix)])
-    if not path.endswith("/api/ai/v1"):
-        found.append(root + path + "/api/ai/v1")
-    if not path.endswith("/v1"):
-        found.append(root + path + "/v1")
+    found = [root + path[: -len(suffix)] for suffix in ("/models", "/chat/completions") if path.endswith(suffix)]
+    for prefix in dict.fromkeys((root + path, root)):
+        found += [prefix + mount for mount in ("/api/ai/v1", "/v1") if not prefix.endswith(mount)]
     return [url for url in dict.fromkeys(found) if url != base.rstrip("/")]
 
 
