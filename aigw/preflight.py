@@ -34,7 +34,7 @@ class Preflight:
     def send(self, api: str, base: str, method: str, path: str, headers: dict[str, str],
              body: object = None) -> Exchange:
         try:
-            return self.probe.send(api, base, method, path, headers=headers, json_body=body, label="preflight")
+            return self.probe.send(api, base, method, path, headers=headers, json_body=body)
         except TargetUnreachable as error:
             raise PreflightFailed(f"the target at {base} is unreachable: {error.reason}", 3) from error
 
@@ -65,8 +65,8 @@ class Preflight:
             probe_path = "/chat/completions"
         if self.target.token and self.target.api_key and self.target.api_secret:
             pair = {"api-key": self.target.api_key, "api-secret": self.target.api_secret}
-            method, body = ("GET", None) if probe_path == "/models" else ("POST", {})
-            answer = self.send("ai", base, method, probe_path, pair, body)
+            body: dict[str, object] | None = None if probe_path == "/models" else {}
+            answer = self.send("ai", base, "GET" if body is None else "POST", probe_path, pair, body)
             if answer.status in (401, 403):
                 raise self.refused(answer, "--api-key/--api-secret")
 
