@@ -11,8 +11,15 @@ from passthrough import ROUTER_KEY, PassThroughRouter
 
 from aigw_conformance.cli import main
 from aigw_conformance.mocks.reference.stack import ReferenceStack
-from aigw_conformance.suites.discovery import discover, live_target
+from aigw_conformance.suites.discovery import (
+    Catalogue,
+    CatalogueModel,
+    discover,
+    live_target,
+    with_discovered_models,
+)
 from aigw_conformance.suites.exchange import Probe
+from aigw_conformance.suites.target import Target
 
 NEEDS_KEYS = ["auth.no_ai_access", "auth.model_not_allowed", "store.tenant_isolation", "translation.routing"]
 
@@ -61,12 +68,22 @@ def test_models_are_discovered_from_the_catalogue_per_capability_and_provider(se
     assert by_key["speech"] == ("tts-1", "kokoro-82m") and by_key["transcription"] == ("whisper-1", "whisper-large-v3")
 
 
-def test_the_discovered_models_are_the_ones_tested(served: ReferenceStack, tmp_path: Path) -> None:
-    assert main(["check", "--quiet", "--base-url", served.base_url, "--token", served.token, "--test",
-                 "chat.n_choices", "--test", "count.", "--report-dir", str(tmp_path)]) == 0
-    results = {r["id"]: r for r in _report(tmp_path)["results"]}
-    assert results["chat.n_choices"]["outcome"] == "passed"
-    assert results["count.unsupported_model"]["outcome"] == "passed"  # ran on the discovered Claude model
+def test_discovered_models_fill_every_key_and_flags_win() -> None:
+    catalogue = Catalogue((CatalogueModel("g", "gemini", frozenset({"chat", "tools-use"})),
+                           CatalogueModel("e", "openai", frozenset({"embeddings"}))), "GET /models -> 200")
+    target = with_discovered_models(Target(models={"chat": "pinned"}), catalogue)
+    assert target.models_for("chat") == ("pinned",) and target.models_for("tools") == ("g",)
+    assert target.models_for("n") == () and target.models_for("embedding", fallback=False) == ("e",)
+    assert with_discovered_models(Target(), Catalogue(None, "GET /models -> 404")) == Target()
+
+
+def test_an_empty_model_list_skips_that_key_s_tests(served: ReferenceStack, tmp_path: Path) -> None:
+    file = tmp_path / "t.toml"
+    file.write_text('[models]\nchat = "gpt-5"\nn = []\n')
+    assert main(["check", "--quiet", "--target", str(file), "--base-url", served.base_url, "--token", served.token,
+                 "--test", "chat.n_choices", "--report-dir", str(tmp_path)]) == 0
+    result = _report(tmp_path)["results"][0]
+    assert result["outcome"] == "skipped" and "([models] n)" in result["message"]
 
 
 def test_without_a_catalogue_model_comes_from_the_flag_or_the_run_stops(
