@@ -68,10 +68,24 @@ class ProbeAdapter(BaseAdapter):
         """The probe belongs to the test run; it is closed there."""
 
 
+CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "api-secret"})
+
+
+def _drop_generated_credentials(case: Any, headers: dict[str, str]) -> None:
+    """The target's own credentials only: a credential header generated from the spec's security schemes (e.g. an
+    empty `Bearer ` next to an api-key pair) would replace or spoil them."""
+    given = {name.lower() for name in headers}
+    if not given & CREDENTIAL_HEADERS or not getattr(case, "headers", None):
+        return
+    for name in [name for name in case.headers if name.lower() in CREDENTIAL_HEADERS - given]:
+        del case.headers[name]
+
+
 def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], what: str,
               api: str = "ai") -> Exchange:
     """`case.call` through the probe; the Exchange carries the case and schemathesis's view of the response."""
     adapter = ProbeAdapter(probe, what)
+    _drop_generated_credentials(case, headers)
     with requests.Session() as session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)

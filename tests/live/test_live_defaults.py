@@ -94,3 +94,9 @@ def test_without_a_catalogue_model_comes_from_the_flag_or_the_run_stops(
     assert main(["check", "--quiet", "--base-url", router.base_url, "--token", ROUTER_KEY, "--model", "gpt-5",
                  "--test", "chat.simple", "--report-dir", str(tmp_path)]) == 0
     assert "every model test uses --model gpt-5" in capsys.readouterr().out
+
+
+def test_fuzzing_with_only_a_key_pair_sends_no_generated_bearer(served: ReferenceStack, tmp_path: Path) -> None:
+    assert main(["check", "--quiet", "--base-url", served.base_url, "--api-key", served.api_key, "--api-secret",
+                 served.api_secret, "--test", "schema.models.get.positive", "--report-dir", str(tmp_path)]) == 0
+    assert _report(tmp_path)["results"][0]["outcome"] == "passed"
