@@ -189,7 +189,7 @@ def check(args: argparse.Namespace) -> int:
         if args.defect or args.quirk:
             raise UsageError("--defect and --quirk apply only when aigw starts the reference (no --base-url)")
         _preflight(target, args, datetime.now(UTC).isoformat(timespec="seconds"))
-        if not args.target:  # a live gateway without a target file: models from its catalogue
+        if not args.target and target.base_url:  # a live AI API without a target file: models from its catalogue
             target = _discovered(target)
         report = run(target, only=args.test, profiles=args.profile, progress=progress, deep=args.deep,
                      deep_progress=deep_progress)

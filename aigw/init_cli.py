@@ -18,7 +18,8 @@ from aigw_conformance.suites.target import Target, TargetError
 ALWAYS = {
     Feature.CHAT: "the documented contract", Feature.PARAMETER_VALIDATION: "the documented contract",
     Feature.SCHEMA_FUZZING: "the documented contract", Feature.SDK_PROBES: "the documented contract",
-    Feature.BEARER_AUTH: "skipped without [auth] token", Feature.API_KEY_AUTH: "skipped without [auth] api_key",
+    Feature.BEARER_AUTH: "skipped without a token (--token)",
+    Feature.API_KEY_AUTH: "skipped without a key pair (--api-key, --api-secret)",
     Feature.PERMISSIONS: "skipped without [auth.restricted] / [auth.restricted_models]",
     Feature.TOOLS: "runs on [models] tools", Feature.STRUCTURED_OUTPUT: "runs on [models] structured, json_object",
     Feature.REASONING: "runs on [models] reasoning", Feature.VISION: "runs on [models] vision",

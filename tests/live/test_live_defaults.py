@@ -100,3 +100,13 @@ def test_fuzzing_with_only_a_key_pair_sends_no_generated_bearer(served: Referenc
     assert main(["check", "--quiet", "--base-url", served.base_url, "--api-key", served.api_key, "--api-secret",
                  served.api_secret, "--test", "schema.models.get.positive", "--report-dir", str(tmp_path)]) == 0
     assert _report(tmp_path)["results"][0]["outcome"] == "passed"
+
+
+def test_the_whole_suite_against_a_served_reference_fails_nothing(served: ReferenceStack, tmp_path: Path) -> None:
+    """`aigw serve`, then the README's `aigw check --base-url ... --token ...`: exit 0, no failure."""
+    code = main(["check", "--quiet", "--base-url", served.base_url, "--token", served.token, "--model", "gpt-5",
+                 "--examples", "5", "--report-dir", str(tmp_path)])
+    report = _report(tmp_path)
+    assert code == 0 and report["summary"]["failed"] == 0, [
+        r["message"] for r in report["results"] if r["outcome"] == "failed"]
+    assert report["summary"]["passed"] > 90

@@ -64,3 +64,15 @@ def test_an_html_page_or_a_404_at_models_is_not_the_api(
     assert _check(router.root, tmp_path, "--token", ROUTER_KEY, "--model", "gpt-5") == 2
     err = capsys.readouterr().err
     assert "GET /models -> 404 'Not Found'" in err and f"--base-url {router.base_url}?" in err
+
+
+def test_the_client_gateway_base_is_checked_too(
+        served: ReferenceStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    client = ["--client-base-url", served.client_base_url]
+    assert main(["check", "--quiet", *client, "--client-token", "cgt_wrong", "--report-dir", str(tmp_path)]) == 2
+    assert "credentials refused (--client-token): POST /chat/completions -> 401" in capsys.readouterr().err
+    assert main(["check", "--quiet", "--client-base-url", served.base_url.removesuffix("/api/ai/v1"),
+                 "--client-token", served.client_token, "--report-dir", str(tmp_path)]) == 2
+    assert "is not the client gateway's base" in capsys.readouterr().err
+    assert main(["check", "--quiet", *client, "--client-token", served.client_token, "--test", "client.",
+                 "--report-dir", str(tmp_path)]) == 0  # client only: no AI API, no model discovery
