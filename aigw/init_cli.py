@@ -54,6 +54,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     init = sub.add_parser("init", help="probe a live gateway and write a starter target file")
     init.add_argument("--base-url", required=True, help="AI API base, e.g. https://host/api/ai/v1")
     init.add_argument("--client-base-url", help="client gateway base, e.g. https://host/api/client/v1")
+    init.add_argument("--client-token", help="client gateway API token, checked by the preflight (not written)")
     init.add_argument("--token", help="bearer token (used for the probes, not written to the file)")
     init.add_argument("--api-key", help="api-key (with --api-secret; not written to the file)")
     init.add_argument("--api-secret", help="api-secret (with --api-key; not written to the file)")
@@ -68,12 +69,17 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise UsageError(f"{out} exists; give --force to overwrite it, or another --out")
+    if not out.parent.is_dir():
+        raise UsageError(f"cannot write {out}: {out.parent} is not a directory")
     if (args.api_key is None) != (args.api_secret is None):
         raise UsageError("--api-key and --api-secret go together")
+    if not 0 < args.timeout_s < float("inf"):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
     try:
         target = live_target(args.base_url).with_overrides(
             base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
-            api_secret=args.api_secret, model=args.model, name=args.name, timeout_s=args.timeout_s)
+            api_secret=args.api_secret, client_token=args.client_token, model=args.model, name=args.name,
+            timeout_s=args.timeout_s)
         notes = preflight(target)
     except TargetError as error:
         raise UsageError(str(error)) from error
@@ -88,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
         findings = probe_features(Prober(target, probe, catalogue))
     finally:
         probe.close()
-    out.write_text(render(target, catalogue, findings, notes), encoding="utf-8")
+    try:
+        out.write_text(render(target, catalogue, findings, notes), encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error}") from error
     for finding in findings:
         print(f"{'yes ' if finding.supported else 'no  '} {finding.feature.value:<20} {finding.evidence}")
     print(f"\nwrote {out}; next: aigw check --target {out}" + (" --token ..." if args.token else "") + (

@@ -64,3 +64,25 @@ def test_init_runs_the_preflight(served: ReferenceStack, tmp_path: Path,
     assert main(["init", "--base-url", served.base_url, "--token", "wrong", "--out", str(out)]) == 2
     assert "credentials refused" in capsys.readouterr().err and not out.exists()
     assert main(["init", "--base-url", "http://127.0.0.1:9/v1", "--out", str(out)]) == 3
+
+
+def test_init_usage_errors_exit_2_before_any_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["init", "--base-url", "http://127.0.0.1:9/v1"]
+    assert main([*base, "--out", str(tmp_path / "missing" / "t.toml")]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "t.toml"), "--timeout", "0"]) == 2
+    assert main([*base, "--out", str(tmp_path / "t.toml"), "--api-key", "k"]) == 2
+    assert main(["init", "--base-url", "gateway.example.com", "--out", str(tmp_path / "t.toml")]) == 2
+    assert "http(s) URL" in capsys.readouterr().err
+
+
+def test_init_writes_the_client_base_after_checking_its_token(
+        served: ReferenceStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "gw.toml"
+    common = ["init", "--base-url", served.base_url, "--token", served.token, "--client-base-url",
+              served.client_base_url, "--out", str(out)]
+    assert main([*common, "--client-token", "cgt_wrong"]) == 2
+    assert "credentials refused (--client-token)" in capsys.readouterr().err
+    assert main([*common, "--client-token", served.client_token]) == 0
+    written = load_target(out)
+    assert written.client_base_url == served.client_base_url and written.client_token is None
