@@ -16,6 +16,7 @@ from aigw_conformance.suites.discovery import (
     CatalogueModel,
     discover,
     live_target,
+    parse_catalogue,
     with_discovered_models,
 )
 from aigw_conformance.suites.exchange import Probe
@@ -110,3 +111,11 @@ def test_the_whole_suite_against_a_served_reference_fails_nothing(served: Refere
     assert code == 0 and report["summary"]["failed"] == 0, [
         r["message"] for r in report["results"] if r["outcome"] == "failed"]
     assert report["summary"]["passed"] > 90
+
+
+def test_a_catalogue_without_provider_and_capabilities_is_no_catalogue() -> None:
+    litellm_like = {"object": "list", "data": [{"id": "gpt-5", "object": "model", "created": 1, "owned_by": "x"}]}
+    assert parse_catalogue(litellm_like) is None
+    assert parse_catalogue({"data": []}) is None and parse_catalogue(["gpt-5"]) is None
+    full = {"data": [{"id": "m", "provider": "openai", "capabilities": ["chat"], "max_input_tokens": 10}]}
+    assert parse_catalogue(full) == (CatalogueModel("m", "openai", frozenset({"chat"}), {"max_input_tokens": 10}),)
