@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aigw_conformance import commands, exit_codes, load_cli, mocks_cli, report_cli
+from aigw_conformance import commands, exit_codes, init_cli, load_cli, mocks_cli, report_cli
 from aigw_conformance.suites.runner import TOOL_VERSION
 from aigw_conformance.suites.selection import EmptySelection
 
@@ -21,6 +21,8 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--api-secret", help="api-secret (used with --api-key)")
     group.add_argument("--client-token", help="client gateway API token (cgt_...)")
     group.add_argument("--model", help="model ID to use for chat (overrides [models] chat)")
+    group.add_argument("--name", help="the target's name in reports (default: the target file's, else the base "
+                       "URL's host)")
     group.add_argument("--examples", type=int, help="schemathesis examples per operation and mode")
     group.add_argument("--timeout", type=float, dest="timeout_s", help="per-request timeout in seconds")
 
@@ -91,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     selftest.add_argument("--jobs", type=int, default=2, help="references run at once, one process each "
                           "(default: 2)")
     mocks_cli.add_parser(sub)
+    init_cli.add_parser(sub)
     load_cli.add_parser(sub)
     report_cli.add_parser(sub)
     return parser
@@ -101,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "serve": commands.serve, "check": commands.check, "defects": commands.defects,
         "features": commands.features, "selftest": commands.selftest,
-        "mocks": mocks_cli.run, "load": load_cli.run, "report": report_cli.run,
+        "mocks": mocks_cli.run, "load": load_cli.run, "report": report_cli.run, "init": init_cli.run,
     }
     try:
         return handlers[args.command](args)

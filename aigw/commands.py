@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import threading
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,11 @@ from aigw_conformance.check_run import nothing_run, run_checks, selected_count
 from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.defects import DEFECTS, QUIRKS
 from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.preflight import PreflightFailed, preflight, preflight_report
 from aigw_conformance.reports.writers import write_all
 from aigw_conformance.suites.conformance import TESTS
+from aigw_conformance.suites.discovery import discover, live_target, with_discovered_models
 from aigw_conformance.suites.exchange import Probe
-from aigw_conformance.suites.failures import TargetUnreachable
 from aigw_conformance.suites.features import PROFILES
 from aigw_conformance.suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
 from aigw_conformance.suites.selftest import selftest as run_selftest
@@ -35,23 +38,26 @@ class TargetDown(Exception):
 
 
 def _load(args: argparse.Namespace) -> Target:
+    for flag, url in (("--base-url", args.base_url), ("--client-base-url", args.client_base_url)):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise UsageError(f"{flag} must be an http(s) URL, e.g. https://host/api/ai/v1, got {url!r}")
+    live = not args.target and (args.base_url or args.client_base_url)  # never the reference's settings
     try:
-        target = load_target(Path(args.target) if args.target else REFERENCE_TARGET)
+        target = live_target(args.base_url or args.client_base_url) if live else load_target(
+            Path(args.target) if args.target else REFERENCE_TARGET)
     except TargetError as error:
         raise UsageError(str(error)) from error
     if (args.api_key is None) != (args.api_secret is None):
         raise UsageError("--api-key and --api-secret go together")
     if getattr(args, "examples", None) is not None and args.examples < 1:
         raise UsageError("--examples must be at least 1")
-    for flag, url in (("--base-url", args.base_url), ("--client-base-url", args.client_base_url)):
-        if url is not None and not url.startswith(("http://", "https://")):
-            raise UsageError(f"{flag} must be an http(s) URL, e.g. https://host/api/ai/v1, got {url!r}")
     if getattr(args, "timeout_s", None) is not None and not 0 < args.timeout_s < float("inf"):
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
     return _with_deep_bounds(target, args).with_overrides(
         base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
         api_secret=args.api_secret, client_token=getattr(args, "client_token", None), model=args.model,
-        examples=getattr(args, "examples", None), timeout_s=getattr(args, "timeout_s", None),
+        name=getattr(args, "name", None), examples=getattr(args, "examples", None),
+        timeout_s=getattr(args, "timeout_s", None),
     )
 
 
@@ -125,17 +131,33 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _preflight(target: Target) -> None:
-    """Exit 3 early when the AI API base does not answer at all, instead of failing every test."""
-    if not target.base_url:
-        return
-    probe = Probe(timeout_s=min(target.timeout_s, 10.0))
+def _preflight(target: Target, report_dir: Path, started_at: str) -> None:
+    """Stop before the run when it cannot be meaningful (exit 3: unreachable, 2: not the API, credentials
+    refused), writing the reports with the reason; print what is worth knowing otherwise."""
     try:
-        probe.send("ai", target.base_url, "GET", "/models")
-    except TargetUnreachable as error:
-        raise TargetDown(f"the target at {target.base_url} is unreachable: {error.reason}") from error
+        notes = preflight(target)
+    except PreflightFailed as failed:
+        written = write_all(preflight_report(target, str(failed), started_at), report_dir)
+        print(f"reports   {written['junit'].parent} (preflight failed)", file=sys.stderr)
+        raise (TargetDown if failed.exit_code == 3 else UsageError)(str(failed)) from failed
+    for note in notes:
+        print(f"note: {note}", flush=True)
+
+
+def _discovered(target: Target) -> Target:
+    probe = Probe(timeout_s=target.timeout_s)
+    try:
+        catalogue = discover(probe, target)
     finally:
         probe.close()
+    if catalogue.models is None:
+        if not target.models.get("chat"):
+            raise UsageError(f"no model catalogue to discover models from ({catalogue.evidence}): give --model, "
+                             "or write a target file (aigw init)")
+        print(f"note: {catalogue.evidence}; every model test uses --model {target.models['chat']}", flush=True)
+    else:
+        print(f"note: models discovered ({catalogue.evidence})", flush=True)
+    return with_discovered_models(target, catalogue)
 
 
 def writable_dir(path: str, flag: str = "--report-dir") -> Path:
@@ -166,7 +188,9 @@ def check(args: argparse.Namespace) -> int:
                 if args.defect or args.quirk:
                     raise UsageError("--defect and --quirk apply only when aigw starts the reference (no --base-url)")
                 selected_count(args.test, args.profile, args.deep)
-                _preflight(target)
+                _preflight(target, report_dir, datetime.now(UTC).isoformat(timespec="seconds"))
+                if not args.target and target.base_url:  # a live AI API, no target file: models from its catalogue
+                    target = _discovered(target)
                 report = run_checks(target, terminal, interrupts, **options)
             else:
                 selected_count(args.test, args.profile, args.deep)

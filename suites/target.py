@@ -147,13 +147,16 @@ def _client_options(client: dict[str, Any], where: str) -> ClientOptions:
 
 
 def _models(raw: Any, where: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    """`[models]`: each key names one model ID or a list of them (the first is the key's single model)."""
+    """`[models]`: each key names one model ID or a list of them (the first is the key's single model); an empty
+    list says no model fits the key."""
     single: dict[str, str] = {}
     lists: dict[str, tuple[str, ...]] = {}
     for key, value in (raw if isinstance(raw, dict) else {}).items():
-        if isinstance(value, list):
-            if not value or not all(isinstance(item, str) and item for item in value):
-                raise TargetError(f"{where}: [models] {key} must be a model ID or a non-empty list of them")
+        if value == []:  # no model has this capability: its tests are skipped, naming the key
+            lists[str(key)] = ()
+        elif isinstance(value, list):
+            if not all(isinstance(item, str) and item for item in value):
+                raise TargetError(f"{where}: [models] {key} must be a model ID or a list of them")
             single[str(key)], lists[str(key)] = value[0], tuple(value)
         else:
             single[str(key)] = str(value)

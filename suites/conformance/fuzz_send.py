@@ -68,10 +68,21 @@ class ProbeAdapter(BaseAdapter):
         """The probe belongs to the test run; it is closed there."""
 
 
+def _drop_generated_bearer(case: Any, headers: dict[str, str]) -> None:
+    """With an api-key pair as the target's credentials, an Authorization header generated from the spec's bearer
+    scheme (e.g. an empty `Bearer `) would replace or spoil them: the case goes without it."""
+    given = {name.lower() for name in headers}
+    if "authorization" in given or "api-key" not in given or not getattr(case, "headers", None):
+        return
+    for name in [name for name in case.headers if name.lower() == "authorization"]:
+        del case.headers[name]
+
+
 def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], what: str,
               api: str = "ai") -> Exchange:
     """`case.call` through the probe; the Exchange carries the case and schemathesis's view of the response."""
     adapter = ProbeAdapter(probe, what)
+    _drop_generated_bearer(case, headers)
     with requests.Session() as session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
