@@ -19,10 +19,18 @@ from aigw_conformance.suites.conformance import TESTS
 from aigw_conformance.suites.exchange import Probe
 from aigw_conformance.suites.failures import TargetUnreachable
 from aigw_conformance.suites.features import PROFILES
+from aigw_conformance.suites.headers import HeaderError, parse_header_lines
 from aigw_conformance.suites.runner import run
 from aigw_conformance.suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
 from aigw_conformance.suites.selftest import selftest as run_selftest
-from aigw_conformance.suites.target import REFERENCE_TARGET, Target, TargetError, load_target
+from aigw_conformance.suites.target import (
+    CREDENTIAL_VARIABLES,
+    REFERENCE_TARGET,
+    Target,
+    TargetError,
+    credentials_from_environment,
+    load_target,
+)
 
 MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 
@@ -44,11 +52,26 @@ def _load(args: argparse.Namespace) -> Target:
         raise UsageError("--api-key and --api-secret go together")
     if getattr(args, "examples", None) is not None and args.examples < 1:
         raise UsageError("--examples must be at least 1")
-    return _with_deep_bounds(target, args).with_overrides(
-        base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
-        api_secret=args.api_secret, client_token=getattr(args, "client_token", None), model=args.model,
+    try:
+        headers = parse_header_lines(getattr(args, "header", None) or [])
+    except HeaderError as error:
+        raise UsageError(str(error)) from error
+    target = _with_deep_bounds(target, args).with_overrides(
+        base_url=args.base_url, client_base_url=args.client_base_url, model=args.model, headers=headers or None,
         examples=getattr(args, "examples", None), timeout_s=getattr(args, "timeout_s", None),
     )
+    return _with_credentials(target, args)
+
+
+def _with_credentials(target: Target, args: argparse.Namespace) -> Target:
+    """The flags' credentials over the environment's (AIGW_TOKEN, ...; only for a live target) over the file's."""
+    from_env = credentials_from_environment() if target.base_url or target.client_base_url else {}
+    if ("api_key" in from_env) != ("api_secret" in from_env) and args.api_key is None:
+        raise UsageError(f"{CREDENTIAL_VARIABLES['api_key']} and {CREDENTIAL_VARIABLES['api_secret']} go together")
+    flags = {"token": args.token, "api_key": args.api_key, "api_secret": args.api_secret,
+             "client_token": getattr(args, "client_token", None)}
+    return target.with_overrides(**{key: flags[key] if flags[key] is not None else from_env.get(key)
+                                    for key in flags})
 
 
 def _with_deep_bounds(target: Target, args: argparse.Namespace) -> Target:
@@ -134,7 +157,7 @@ def _preflight(target: Target) -> None:
     """Exit 3 early when the AI API base does not answer at all, instead of failing every test."""
     if not target.base_url:
         return
-    probe = Probe(timeout_s=min(target.timeout_s, 10.0))
+    probe = Probe(timeout_s=min(target.timeout_s, 10.0), extra_headers=dict(target.headers))
     try:
         probe.send("ai", target.base_url, "GET", "/models")
     except TargetUnreachable as error:
