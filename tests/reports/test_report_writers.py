@@ -11,7 +11,7 @@ import pytest
 from aigw_conformance.reports.json_writer import load_json, write_json
 from aigw_conformance.reports.junit import write_junit
 from aigw_conformance.reports.markdown import escape_cell, write_markdown
-from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
+from aigw_conformance.reports.model import REPORT_VERSION, FailureRecord, Report, TargetInfo, TestResult
 from aigw_conformance.reports.writers import write_all
 
 
@@ -147,7 +147,7 @@ def test_markdown_summary(tmp_path: Path) -> None:
     assert "| chat.errors | error-shape | warning (inferred) | missing error.type |" in text
     assert "| stream.usage | usage \\| not<br>advertised |" in text
     assert "| chat.tools | target lacks tool calls |" in text
-    assert "Report version 1.0" in text
+    assert f"Report version {REPORT_VERSION}" in text
     assert "aigw 0.1.0" in text
     assert "duration 1.75 s" in text
 
