@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.features import Feature, profile_of
 
 F = Feature
 # Checks of the API's base contract, which every target owes whatever it declares: no feature sets them aside
@@ -49,9 +49,18 @@ def feature_of(check_name: str) -> Feature | None:
     return BY_PREFIX[max(prefixes, key=len)] if prefixes else None
 
 
-def failure_feature(check_name: str, message: str) -> Feature | None:
-    """The feature one failure of `check_name` is about: its check's, except schemathesis's header check when
-    every header it misses is an `x-error` one (the error-headers feature)."""
+def failure_feature(check_name: str, message: str, api: str = "ai") -> Feature | None:
+    """The feature one failure of `check_name` on an exchange with `api` is about: its check's, except
+    schemathesis's header check when every header it misses is an `x-error` one (the error-headers feature); on the
+    client gateway an AI API feature's check (chat shape, SSE, tools) belongs to client-chat or client-streaming."""
+    feature = _feature_of_failure(check_name, message)
+    if api != "client" or feature is None or profile_of(feature).api == "client":
+        return feature
+    streaming = feature in (F.CHAT_STREAMING, F.STREAM_USAGE) or check_name.startswith("tools.stream_")
+    return F.CLIENT_STREAMING if streaming else F.CLIENT_CHAT
+
+
+def _feature_of_failure(check_name: str, message: str) -> Feature | None:
     if check_name == "schema.response_headers_conformance":
         titles = message.split("\n  reproduce:")[0].split(" → ", 1)[-1].split("; ")  # one per schemathesis failure
         named = [name.lower() for title in titles for name in _NAMED.findall(title.partition(_MISSING)[2])]

@@ -94,14 +94,14 @@ class TestContext:
         self.exchanges += 1
         for outcome in run_checks(exchange, explicit):
             self.checks_run.add(outcome.check.name)
-            if outcome.failure is None or self._set_aside(outcome.check, outcome.failure):
+            if outcome.failure is None or self._set_aside(outcome.check, outcome.failure, exchange.api):
                 continue
             self.failures.append(FailureRecord(
                 outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred
             ))
 
-    def _set_aside(self, check: Check, failure: str) -> bool:
-        feature = failure_feature(check.name, failure)
+    def _set_aside(self, check: Check, failure: str, api: str) -> bool:
+        feature = failure_feature(check.name, failure, api)
         reason = self.target.skip_reason(feature) if feature is not None else None
         if reason is None or feature is None:
             return False

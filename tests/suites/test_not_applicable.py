@@ -65,6 +65,27 @@ def test_schemathesis_missing_only_x_error_headers_belongs_to_error_headers() ->
     assert failure_feature(check_name, other) == Feature.SCHEMA_FUZZING
 
 
+def test_on_the_client_gateway_chat_and_stream_checks_belong_to_the_client_features() -> None:
+    assert failure_feature("sse.done_last", "", "ai") == Feature.CHAT_STREAMING
+    assert failure_feature("sse.done_last", "", "client") == Feature.CLIENT_STREAMING
+    assert failure_feature("chat.response_shape", "", "client") == Feature.CLIENT_CHAT
+    assert failure_feature("client.x_request_id", "", "client") == Feature.CLIENT_REQUEST_ID
+    assert failure_feature("errors.envelope", "", "client") is None
+
+
+def test_a_client_gateway_only_target_still_fails_a_broken_client_stream(tmp_path: Path) -> None:
+    client_only = reference_file(tmp_path, (r'^    "models", "chat", "chat-streaming", "stream-usage", .*$',
+                                            '    "client-chat", "client-streaming", "client-request-id",'),
+                                 (r'^    "bearer-auth", "api-key-auth", .*$', ""),
+                                 (r'^    "client-chat", "client-streaming", "client-request-id", "guardrails", .*$',
+                                  ""),
+                                 (r'^    "seed-determinism", "tools", .*$', ""),
+                                 (r'^    "upstream-journal", "upstream-faults", .*$', ""))
+    code, report = check(tmp_path, client_only, "--defect", "no-done", "--test", "client.stream.basic")
+    result = by_id(report)["client.stream.basic"]
+    assert code == 1 and "sse.done_last" in {failure["check"] for failure in result["failures"]}
+
+
 def test_x_error_failures_of_other_tests_are_not_applicable_when_error_headers_is_exempt(tmp_path: Path) -> None:
     code, report = check(tmp_path, REFERENCE_TARGET, "--defect", "no-x-error", *selection(*X_ERROR_TESTS))
     assert code == 1 and {r["outcome"] for r in report["results"]} == {"failed"}  # the defect, declared support
