@@ -18,7 +18,7 @@ NO_ROUTE = json.dumps({"message": "no route for this request"}).encode()
 
 class RouteRequired:
     """Passes a request with `x-route: <value>` to `app`; answers any other with a bare 404 (no x-error), the
-    way a gateway answers traffic its router cannot place. `seen` counts the requests that had no route."""
+    way a gateway answers traffic its router cannot place. `unrouted` counts the requests that had no route."""
 
     def __init__(self, app: Any, value: str = ROUTE_VALUE) -> None:
         self.app, self.value, self.unrouted = app, value.encode(), 0
