@@ -16,10 +16,13 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--target", type=str, help="TOML target file (default: the bundled reference's)")
     group.add_argument("--base-url", help="AI API base, e.g. https://host/api/ai/v1")
     group.add_argument("--client-base-url", help="client gateway base, e.g. https://host/api/client/v1")
-    group.add_argument("--token", help="bearer token")
-    group.add_argument("--api-key", help="api-key (used with --api-secret)")
-    group.add_argument("--api-secret", help="api-secret (used with --api-key)")
-    group.add_argument("--client-token", help="client gateway API token (cgt_...)")
+    group.add_argument("--token", help="bearer token (default: $AIGW_TOKEN, then [auth] token)")
+    group.add_argument("--api-key", help="api-key, used with --api-secret (default: $AIGW_API_KEY)")
+    group.add_argument("--api-secret", help="api-secret, used with --api-key (default: $AIGW_API_SECRET)")
+    group.add_argument("--client-token", help="client gateway API token, cgt_... (default: $AIGW_CLIENT_TOKEN)")
+    group.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                       help="send this header on every request (routing: provider, upstream host, virtual key; "
+                            "adds to and overrides [headers]); never written to the reports; repeatable")
     group.add_argument("--model", help="model ID to use for chat (overrides [models] chat)")
     group.add_argument("--name", help="the target's name in reports (default: the target file's, else the base "
                        "URL's host)")

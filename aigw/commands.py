@@ -23,9 +23,17 @@ from aigw_conformance.suites.conformance import TESTS
 from aigw_conformance.suites.discovery import discover, live_target, with_discovered_models
 from aigw_conformance.suites.exchange import Probe
 from aigw_conformance.suites.features import PROFILES
+from aigw_conformance.suites.headers import HeaderError, parse_header_lines
 from aigw_conformance.suites.selftest import SelfTestRow, mutation_score, pointed_at, reference_stack
 from aigw_conformance.suites.selftest import selftest as run_selftest
-from aigw_conformance.suites.target import REFERENCE_TARGET, Target, TargetError, load_target
+from aigw_conformance.suites.target import (
+    CREDENTIAL_VARIABLES,
+    REFERENCE_TARGET,
+    Target,
+    TargetError,
+    credentials_from_environment,
+    load_target,
+)
 from aigw_conformance.terminal import Terminal
 
 
@@ -53,12 +61,27 @@ def _load(args: argparse.Namespace) -> Target:
         raise UsageError("--examples must be at least 1")
     if getattr(args, "timeout_s", None) is not None and not 0 < args.timeout_s < float("inf"):
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
-    return _with_deep_bounds(target, args).with_overrides(
-        base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
-        api_secret=args.api_secret, client_token=getattr(args, "client_token", None), model=args.model,
+    try:
+        headers = parse_header_lines(getattr(args, "header", None) or [])
+    except HeaderError as error:
+        raise UsageError(str(error)) from error
+    target = _with_deep_bounds(target, args).with_overrides(
+        base_url=args.base_url, client_base_url=args.client_base_url, model=args.model, headers=headers or None,
         name=getattr(args, "name", None), examples=getattr(args, "examples", None),
         timeout_s=getattr(args, "timeout_s", None),
     )
+    return _with_credentials(target, args)
+
+
+def _with_credentials(target: Target, args: argparse.Namespace) -> Target:
+    """The flags' credentials over the environment's (AIGW_TOKEN, ...; only for a live target) over the file's."""
+    from_env = credentials_from_environment() if target.base_url or target.client_base_url else {}
+    if ("api_key" in from_env) != ("api_secret" in from_env) and args.api_key is None:
+        raise UsageError(f"{CREDENTIAL_VARIABLES['api_key']} and {CREDENTIAL_VARIABLES['api_secret']} go together")
+    flags = {"token": args.token, "api_key": args.api_key, "api_secret": args.api_secret,
+             "client_token": getattr(args, "client_token", None)}
+    return target.with_overrides(**{key: flags[key] if flags[key] is not None else from_env.get(key)
+                                    for key in flags})
 
 
 def _with_deep_bounds(target: Target, args: argparse.Namespace) -> Target:
@@ -145,7 +168,7 @@ def _preflight(target: Target, report_dir: Path, started_at: str) -> None:
 
 
 def _discovered(target: Target) -> Target:
-    probe = Probe(timeout_s=target.timeout_s)
+    probe = Probe(timeout_s=target.timeout_s, extra_headers=dict(target.headers))
     try:
         catalogue = discover(probe, target)
     finally:

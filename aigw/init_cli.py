@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     except PreflightFailed as failed:
         raise (TargetDown if failed.exit_code == 3 else UsageError)(str(failed)) from failed
-    probe = Probe(timeout_s=target.timeout_s)
+    probe = Probe(timeout_s=target.timeout_s, extra_headers=dict(target.headers))
     try:
         catalogue = discover(probe, target)
         if catalogue.models is None and not args.model:

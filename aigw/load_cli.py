@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import socket
 import time
 import uuid
@@ -17,6 +18,7 @@ from aigw_conformance import exit_codes
 from aigw_conformance.commands import TargetDown, UsageError, writable_dir
 from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.suites.headers import HeaderError, parse_header_lines
 from aigw_conformance.suites.load import error_gate, launch, overhead, slo, summary
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.sse_timing import TimedClient
@@ -28,7 +30,10 @@ def add_parser(sub: Any) -> None:
     load.add_argument("profile", choices=sorted(PROFILES), help="what to send")
     load.add_argument("--base-url", help="any OpenAI-compatible base (http://host/v1, .../api/ai/v1); "
                       "default: start the bundled reference on 127.0.0.1")
-    load.add_argument("--token", default="", help="bearer token (default: the reference's)")
+    load.add_argument("--token", default="", help="bearer token (default: $AIGW_TOKEN with --base-url, else the "
+                      "reference's)")
+    load.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                      help="send this header on every request to the gateway (routing headers); repeatable")
     load.add_argument("--model", default="gpt-5-mini", help="chat model ID")
     load.add_argument("--embedding-model", default="text-embedding-3-small", help="embeddings model ID")
     load.add_argument("--users", type=int, default=10, help="concurrent users: the fixed concurrency, or with "
@@ -78,7 +83,8 @@ def _warm_up(run: launch.LoadRun) -> None:
     """A few unmeasured requests (each kind once), so neither side of an overhead comparison pays start-up."""
     factory = RequestFactory(weights_for(run.profile, run.mix), model=run.model, max_tokens=run.max_tokens,
                              seed=run.seed + 1, embedding_model=run.embedding_model)
-    client = TimedClient(run.host, {"authorization": f"Bearer {run.token}"} if run.token else {}, timeout_s=30)
+    client = TimedClient(run.host, {**dict(run.headers), **({"authorization": f"Bearer {run.token}"} if run.token
+                                                           else {})}, timeout_s=30)
     for index in range(3):
         request = factory.build(index)
         client.post(request.kind, request.path, request.body, request.headers)
@@ -126,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-error-rate must be between 0 and 1, got {args.max_error_rate}")
     try:
         weights = weights_for(args.profile, args.mix)
+        headers = tuple(parse_header_lines(args.header).items())
         thresholds = slo.load(args.thresholds) if args.thresholds else None
-    except ValueError as exc:
+    except (ValueError, HeaderError) as exc:
         raise UsageError(str(exc)) from None
     if args.overhead and args.base_url and not args.direct_base_url:
         raise UsageError("--overhead with --base-url needs --direct-base-url (the gateway's upstream)")
@@ -136,17 +143,18 @@ def run(args: argparse.Namespace) -> int:
     interrupts = Interrupts(graceful=False)
     with interrupts.armed():
         try:
-            return _run(args, weights, thresholds, max_error_rate, interrupts)
+            return _run(args, weights, thresholds, max_error_rate, interrupts, headers)
         except Abort:  # before or between the locust runs: nothing was measured
             print("aigw load: interrupted before the load run; nothing measured")
             return interrupts.code
 
 
 def _run(args: argparse.Namespace, weights: dict[str, float], thresholds: slo.Thresholds | None,
-         max_error_rate: float, interrupts: Interrupts) -> int:
+         max_error_rate: float, interrupts: Interrupts, headers: tuple[tuple[str, str], ...]) -> int:
     with contextlib.ExitStack() as cleanup:
         stack = None if args.base_url else cleanup.enter_context(ReferenceStack())
-        base, token = (args.base_url, args.token) if stack is None else (stack.base_url, args.token or stack.token)
+        base, token = ((args.base_url, args.token or os.environ.get("AIGW_TOKEN", "")) if stack is None
+                       else (stack.base_url, args.token or stack.token))
         _reachable(base)
         mix = args.mix
         embeddings = stack is not None and bool(weights.get("embeddings"))
@@ -161,14 +169,14 @@ def _run(args: argparse.Namespace, weights: dict[str, float], thresholds: slo.Th
             host=base, profile=args.profile, report_dir=out, run_id=run_id, duration_s=args.duration,
             users=args.users, rate=args.rate, token=token, model=args.model, embedding_model=args.embedding_model,
             mix=mix, max_tokens=args.max_tokens, seed=args.seed, mock_ttft_ms=args.mock_ttft_ms,
-            mock_itl_ms=args.mock_itl_ms, request_timeout_s=args.timeout, workers=args.workers,
+            mock_itl_ms=args.mock_itl_ms, request_timeout_s=args.timeout, workers=args.workers, headers=headers,
         )
         if not args.overhead:
             return _execute(gateway, thresholds, args.quiet, max_error_rate, interrupts)[1]
         direct_url = stack.mock_url("openai") + "/v1" if stack else args.direct_base_url
         direct_token = stack.settings.upstream_api_key if stack else args.direct_token
         _reachable(direct_url)
-        direct = replace(gateway, host=direct_url, token=direct_token, report_dir=out / "direct")
+        direct = replace(gateway, host=direct_url, token=direct_token, report_dir=out / "direct", headers=())
         for target in (direct, gateway):
             _warm_up(target)
         direct_summary, direct_status = _execute(direct, None, args.quiet, max_error_rate, interrupts)

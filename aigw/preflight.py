@@ -131,7 +131,7 @@ def _candidates(base: str) -> list[str]:
 def preflight(target: Target) -> list[str]:
     """Check each given base before the run; PreflightFailed (exit 3 or 2) when it cannot be meaningful, else
     notes worth printing (e.g. no model catalogue)."""
-    probe = Probe(timeout_s=min(target.timeout_s, PREFLIGHT_TIMEOUT_S))
+    probe = Probe(timeout_s=min(target.timeout_s, PREFLIGHT_TIMEOUT_S), extra_headers=dict(target.headers))
     checks = Preflight(target, probe, [])
     try:
         if target.base_url:

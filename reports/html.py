@@ -127,6 +127,20 @@ def _deep(deep: DeepRun) -> list[str]:
     return [*rows, "</tbody></table>"]
 
 
+def _not_applicable(report: Report) -> list[str]:
+    applicable = report.not_applicable()
+    if not applicable:
+        return []
+    rows = ["<h2>Not applicable</h2>", "<p>Checks that would have failed on a feature the target does not declare "
+            "or exempts: not the gateway's failures, and they do not fail the run.</p>",
+            "<table><thead><tr><th>Test</th><th>Check</th><th>Reason</th><th>Times</th><th>First</th></tr></thead>"
+            "<tbody>"]
+    rows += [f'<tr><td>{esc(result.id)}</td><td>{esc(record.check)}</td><td>{esc(record.reason)}</td>'
+             f'<td class="n">{record.count}</td><td><span class="msg">{esc(record.message)}</span></td></tr>'
+             for result, record in applicable]
+    return [*rows, "</tbody></table>"]
+
+
 _FILTER = ('<p><label>Show <select id="outcome" onchange="aigwFilter()"><option value="">all</option>'
            '<option value="failed">failed</option><option value="inferred">failed (inferred)</option>'
            '<option value="skipped">skipped</option><option value="passed">passed</option></select></label> '
@@ -144,6 +158,7 @@ def render_html(report: Report) -> str:
                  "<p>These tests failed only on spec elements the documents are silent on (marked "
                  "<code>inferred</code>); they do not fail the run unless <code>aigw check --strict</code>.</p>",
                  *_results_table(inferred, filterable=False)]
+    body += _not_applicable(report)
     body += ["<h2>Results</h2>", _FILTER, *_results_table(report.results, filterable=True)]
     return page(f"Conformance report: {report.target.name} — {report.verdict()}", body, SCRIPT)
 

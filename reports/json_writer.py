@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance.reports.model import REPORT_VERSION, DeepRun, FailureRecord, Report, TargetInfo, TestResult
+from aigw_conformance.reports.model import (
+    REPORT_VERSION,
+    DeepRun,
+    FailureRecord,
+    NotApplicable,
+    Report,
+    TargetInfo,
+    TestResult,
+)
 
 _OUTCOMES = ("passed", "failed", "skipped")
 
@@ -39,6 +47,14 @@ def _failure_from_dict(data: dict[str, Any], where: str) -> FailureRecord:
     )
 
 
+def _not_applicable_from_dict(data: dict[str, Any], where: str) -> NotApplicable:
+    return NotApplicable(
+        check=str(_require(data, "check", where)), feature=str(data.get("feature", "")),
+        reason=str(_require(data, "reason", where)), message=str(data.get("message", "")),
+        count=int(data.get("count", 1)),
+    )
+
+
 def _result_from_dict(data: Any, index: int) -> TestResult:
     where = f"results[{index}]."
     if not isinstance(data, dict):
@@ -60,6 +76,10 @@ def _result_from_dict(data: Any, index: int) -> TestResult:
             for position, failure in enumerate(failures)
         ),
         duration_s=float(data.get("duration_s", 0.0)),
+        not_applicable=tuple(
+            _not_applicable_from_dict(record, f"{where}not_applicable[{position}].")
+            for position, record in enumerate(data.get("not_applicable", []))
+        ),
     )
 
 

@@ -95,6 +95,14 @@ def render_markdown(report: Report) -> str:
                   "they do not fail the run unless `aigw check --strict` is given.", ""]
         lines += _failure_table(inferred)
 
+    if applicable := report.not_applicable():
+        lines += ["", "## Not applicable", "",
+                  "Checks that would have failed on a feature the target does not declare or exempts: not the "
+                  "gateway's failures, and they do not fail the run.", "",
+                  _row("Test", "Check", "Reason", "Times", "First"), "| --- | --- | --- | ---: | --- |"]
+        lines += [_row(result.id, record.check, record.reason, str(record.count), record.message)
+                  for result, record in applicable]
+
     lines += ["", "## Skipped", ""]
     skipped = [result for result in report.results if result.outcome == "skipped"]
     if skipped:

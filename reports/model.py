@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-REPORT_VERSION = "1.1"  # 1.1: `interrupted`
+REPORT_VERSION = "1.1"  # 1.1: `interrupted`, results[].not_applicable (readers of 1.0 ignore both)
 
 Outcome = Literal["passed", "failed", "skipped"]
 ProfileStatus = Literal["success", "partial", "failure"]
@@ -20,6 +20,18 @@ class FailureRecord:
     severity: str
     message: str
     inferred: bool = False
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A check that would have failed, on a feature the target does not declare or exempts: not the gateway's
+    failure. `count` exchanges tripped it; `message` is the first one's failure."""
+
+    check: str
+    feature: str
+    reason: str
+    message: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class TestResult:
     checks: tuple[str, ...] = ()
     failures: tuple[FailureRecord, ...] = ()
     duration_s: float = 0.0
+    not_applicable: tuple[NotApplicable, ...] = ()
 
     @property
     def inferred_only(self) -> bool:
@@ -128,6 +141,10 @@ class Report:
     def verdict(self, strict: bool = False) -> str:
         return "FAIL" if self.gate_failed(strict) else "PASS"
 
+    def not_applicable(self) -> list[tuple[TestResult, NotApplicable]]:
+        """Every check outcome set aside as not applicable, with its test."""
+        return [(result, record) for result in self.results for record in result.not_applicable]
+
     def failed_checks(self) -> set[str]:
         return {failure.check for result in self.results for failure in result.failures}
 
@@ -166,6 +183,7 @@ class Report:
                     "description": result.description,
                     "checks": list(result.checks),
                     "failures": [asdict(failure) for failure in result.failures],
+                    "not_applicable": [asdict(record) for record in result.not_applicable],
                     "duration_s": round(result.duration_s, 3),
                 }
                 for result in self.results

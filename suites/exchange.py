@@ -13,6 +13,7 @@ import httpx
 from aigw_conformance.suites import sse
 from aigw_conformance.suites.deadline import DeadlineTransport, deadline
 from aigw_conformance.suites.failures import TargetUnreachable
+from aigw_conformance.suites.headers import with_extra
 from aigw_conformance.suites.transfer import Progress, decode_body, describe_timeout, describe_transport_error
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -99,12 +100,18 @@ class Probe:
     """Sends requests with hard limits on time and size so a hostile target cannot hang the run.
 
     `timeout_s` bounds the whole request, from connecting to the last body byte; `max_body_bytes` bounds
-    the body as sent and as decoded; `max_stream_lines` bounds an event stream's lines (tiny-event floods)."""
+    the body as sent and as decoded; `max_stream_lines` bounds an event stream's lines (tiny-event floods).
+    `extra_headers` (`--header`, `[headers]`: routing headers) go with every request that does not set them itself."""
 
     timeout_s: float = 30.0
     max_body_bytes: int = MAX_BODY_BYTES
     max_stream_lines: int = MAX_STREAM_LINES
     client: httpx.Client = field(default_factory=_default_client)
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    def with_extra(self, headers: dict[str, str]) -> dict[str, str]:
+        """`headers` plus the extra headers it does not set itself: what `fetch` sends, for an Exchange's record."""
+        return with_extra(headers, self.extra_headers)
 
     def fetch(
         self, method: str, url: str, *, headers: dict[str, str] | httpx.Headers, content: bytes | None = None,
@@ -112,6 +119,11 @@ class Probe:
     ) -> Reply:
         """Send one request and read the whole response, or raise TargetUnreachable naming `what` went wrong."""
         what = what or f"{method} {url}"
+        if self.extra_headers:
+            headers = httpx.Headers(headers)
+            for name, value in self.extra_headers.items():
+                if name not in headers:
+                    headers[name] = value
         timeout = httpx.Timeout(self.timeout_s, connect=min(5.0, self.timeout_s))
         started = time.perf_counter()
         progress = Progress(what, url, self.timeout_s)
@@ -170,7 +182,7 @@ class Probe:
         context: dict[str, Any] | None = None,
     ) -> Exchange:
         url = base_url.rstrip("/") + path
-        sent_headers = dict(headers or {})
+        sent_headers = self.with_extra(dict(headers or {}))
         if json_body is not None and content is None:
             content = json.dumps(json_body).encode()
             sent_headers.setdefault("content-type", "application/json")

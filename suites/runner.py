@@ -14,6 +14,7 @@ from aigw_conformance.suites.conformance.fuzz_deep import DEEP_TEST_ID, RoundCal
 from aigw_conformance.suites.exchange import Probe
 from aigw_conformance.suites.failures import Severity, TargetUnreachable, TestSkipped
 from aigw_conformance.suites.features import Feature, profile_of
+from aigw_conformance.suites.masking import masker_for
 from aigw_conformance.suites.selection import selected
 from aigw_conformance.suites.target import Target
 
@@ -50,6 +51,7 @@ def run_test(test: ConformanceTest, target: Target, probe: Probe) -> TestResult:
             checks=tuple(sorted(context.checks_run)) if context else (),
             failures=tuple(context.failures) if context else (),
             duration_s=time.perf_counter() - started,
+            not_applicable=tuple(context.not_applicable.values()) if context else (),
         )
 
     if reason := _skip_reason(test, target):
@@ -115,21 +117,23 @@ def run(
         target=TargetInfo(target.name, target.base_url, target.client_base_url),
         started_at=started_at, duration_s=0.0, tool_version=TOOL_VERSION,
     )
-    probe = Probe(timeout_s=target.timeout_s)
+    probe = Probe(timeout_s=target.timeout_s, extra_headers=dict(target.headers))
+    mask = masker_for(target)  # every writer and the progress line get results with the target's secrets masked
     try:
         for test in select(TESTS.values(), only, profiles):
             if should_stop and should_stop():
                 break
             if on_start:
                 on_start(test.id)
-            outcome = run_test(test, target, probe)
+            outcome = mask.result(run_test(test, target, probe))
             report.results.append(outcome)
             if progress:
                 progress(outcome)
         if deep and deep_selected(only, profiles) and not (should_stop and should_stop()):
             if on_start:
                 on_start(DEEP_TEST_ID)
-            outcome = _deep(report, target, probe, deep_progress)
+            outcome = mask.result(_deep(report, target, probe, deep_progress))
+            report.deep = mask.deep(report.deep) if report.deep is not None else None
             report.results.append(outcome)
             if progress:
                 progress(outcome)

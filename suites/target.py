@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from aigw_conformance.suites.deep_options import DeepOptions, deep_options
+from aigw_conformance.suites.envexpand import MissingVariable, expand
 from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.headers import HeaderError, header_table, merged_over
 from aigw_conformance.suites.restricted import Restrictions, RestrictionsError, restrictions
 from aigw_conformance.suites.target_schema import problems, refusal
 
@@ -16,6 +19,9 @@ ALL = "*"
 REFERENCE_TARGET = Path(__file__).with_name("targets") / "reference.toml"
 UPSTREAM_MOCKS = ("openai", "anthropic", "gemini", "selfhosted")
 """The mock providers a target can name in `[upstream]` (each key's value is that mock's root URL)."""
+CREDENTIAL_VARIABLES = {"token": "AIGW_TOKEN", "api_key": "AIGW_API_KEY", "api_secret": "AIGW_API_SECRET",
+                        "client_token": "AIGW_CLIENT_TOKEN"}
+"""The environment variables that give a live target's credentials (a flag overrides them, they the file)."""
 
 
 class TargetError(ValueError):
@@ -58,12 +64,16 @@ class Target:
     supported: frozenset[Feature] = frozenset(Feature)
     exempt: dict[Feature, str] = field(default_factory=dict)
     upstream: dict[str, str] = field(default_factory=dict)  # `[upstream]`: mock provider → its root URL
+    headers: dict[str, str] = field(default_factory=dict)  # `[headers]` and `--header`: sent on every request
     timeout_s: float = 30.0
     examples: int = 25
     deep: DeepOptions = field(default_factory=DeepOptions)  # `[fuzz.deep]`: bounds of `aigw check --deep`
 
     def model_for(self, capability: str) -> str | None:
-        """The model ID to use for `capability` (e.g. "chat", "stream"), falling back to "chat"."""
+        """The model ID to use for `capability` (e.g. "chat", "stream"), falling back to "chat"; none when the
+        target lists no model for it (`[models] n = []`: no model honours `n`)."""
+        if self.model_lists.get(capability) == ():
+            return None
         return self.models.get(capability) or self.models.get("chat")
 
     def models_for(self, capability: str, *, fallback: bool = True) -> tuple[str, ...]:
@@ -108,6 +118,8 @@ class Target:
     def with_overrides(self, **overrides: Any) -> Target:
         """Apply CLI overrides; `None` values leave the file's setting in place."""
         given = {key: value for key, value in overrides.items() if value is not None}
+        if "headers" in given:
+            given["headers"] = merged_over(self.headers, given["headers"])
         if "model" in given:
             given["models"] = {**self.models, "chat": given.pop("model")}
             given["model_lists"] = {key: ids for key, ids in self.model_lists.items() if key != "chat"}
@@ -148,16 +160,16 @@ def _client_options(client: dict[str, Any], where: str) -> ClientOptions:
 
 def _models(raw: Any, where: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """`[models]`: each key names one model ID or a list of them (the first is the key's single model); an empty
-    list says no model fits the key."""
+    list says no model has the capability."""
     single: dict[str, str] = {}
     lists: dict[str, tuple[str, ...]] = {}
     for key, value in (raw if isinstance(raw, dict) else {}).items():
-        if value == []:  # no model has this capability: its tests are skipped, naming the key
-            lists[str(key)] = ()
-        elif isinstance(value, list):
+        if isinstance(value, list):
             if not all(isinstance(item, str) and item for item in value):
                 raise TargetError(f"{where}: [models] {key} must be a model ID or a list of them")
-            single[str(key)], lists[str(key)] = value[0], tuple(value)
+            lists[str(key)] = tuple(value)
+            if value:
+                single[str(key)] = value[0]
         else:
             single[str(key)] = str(value)
     return single, lists
@@ -189,12 +201,30 @@ def _upstream(raw: Any, where: str) -> dict[str, str]:
     return {str(name): str(url).rstrip("/") for name, url in raw.items()}
 
 
-def load_target(path: Path) -> Target:
-    """Read a TOML target file (see suites/targets/reference.toml for every key)."""
+def _headers(raw: Any, where: str) -> dict[str, str]:
+    try:
+        return header_table(raw, where)
+    except HeaderError as error:
+        raise TargetError(str(error)) from error
+
+
+def credentials_from_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The credentials CREDENTIAL_VARIABLES give (empty values are ignored), by Target field."""
+    environ = dict(os.environ) if environ is None else environ
+    return {key: environ[name] for key, name in CREDENTIAL_VARIABLES.items() if environ.get(name)}
+
+
+def load_target(path: Path, environ: dict[str, str] | None = None) -> Target:
+    """Read a TOML target file (see suites/targets/reference.toml for every key); `${VAR}` in any string is
+    replaced by that environment variable (`environ`, default os.environ), a missing one is a TargetError."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TargetError(f"cannot read target file {path}: {exc}") from exc
+    try:
+        data = expand(data, dict(os.environ) if environ is None else environ)
+    except MissingVariable as error:
+        raise TargetError(f"{path}: {error}") from error
     if found := problems(data):
         raise TargetError(refusal(str(path), found))
     api, client, auth = data.get("api", {}), data.get("client", {}), data.get("auth", {})
@@ -223,6 +253,7 @@ def load_target(path: Path) -> Target:
         supported=_features(list(features.get("supported", [ALL])), str(path)),
         exempt=exempt,
         upstream=_upstream(data.get("upstream", {}), str(path)),
+        headers=_headers(data.get("headers", {}), str(path)),
         timeout_s=float(data.get("timeouts", {}).get("request_s", 30.0)),
         examples=int(data.get("fuzz", {}).get("examples", 25)),
         deep=_deep(data.get("fuzz", {}).get("deep", {}), str(path)),

@@ -40,9 +40,9 @@ POSITIVE_INT = Value("a positive integer", lambda v: isinstance(v, int) and not 
 INT = Value("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
 POSITIVE_NUMBER = Value("a positive number (seconds)", lambda v: _number(v) and v > 0)
 STRINGS = Value("a list of strings", lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v))
-MODEL = Value('a model ID or a non-empty list of them, e.g. "gpt-5" or ["gpt-5", "gemini-3-flash"]',
-              lambda v: isinstance(v, str) or (isinstance(v, list) and bool(v) and all(
-                  isinstance(i, str) and i for i in v)))
+MODEL = Value('a model ID or a list of them (empty: no model has the capability), e.g. "gpt-5" or '
+              '["gpt-5", "gemini-3-flash"]',
+              lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) and i for i in v)))
 CREDENTIALS: Section = {"token": NONEMPTY, "api_key": NONEMPTY, "api_secret": NONEMPTY}
 
 TARGET_SCHEMA: Section = {
@@ -58,6 +58,7 @@ TARGET_SCHEMA: Section = {
         "restricted_models": {"token": NONEMPTY, "allowed": NONEMPTY, "denied": NONEMPTY},
     },
     "models": Table(MODEL, "a table of capability = model ID(s)"),
+    "headers": Table(STRING, "a table of header = value"),
     "upstream": {name: URL for name in ("openai", "anthropic", "gemini", "selfhosted")},
     "features": {"supported": STRINGS, "exempt": Table(STRING, "a table of feature = reason")},
     "timeouts": {"request_s": POSITIVE_NUMBER},
@@ -67,8 +68,7 @@ TARGET_SCHEMA: Section = {
                  "batch": POSITIVE_INT, "seed": INT},
     },
 }
-"""Every key a target file may hold. Another key is one more entry here, e.g. `TARGET_SCHEMA["headers"] =
-Table(STRING, "a table of header = value")`."""
+"""Every key a target file may hold. Another key is one more entry here, e.g. `"headers": Table(STRING, ...)`."""
 
 
 def _type_name(value: Any) -> str:

@@ -178,6 +178,7 @@ def _result(lanes: list[_Lane], failures: list[FailureRecord], deep: DeepRun) ->
         outcome="failed" if failures else "passed", message=message, description=DEEP_DESCRIPTION,
         checks=tuple(sorted({name for lane in lanes for name in lane.context.checks_run})),
         failures=tuple(failures), duration_s=deep.duration_s,
+        not_applicable=tuple(record for lane in lanes for record in lane.context.not_applicable.values()),
     )
 
 

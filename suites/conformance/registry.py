@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from aigw_conformance.reports.model import FailureRecord
-from aigw_conformance.suites.checks.registry import run_checks
+from aigw_conformance.reports.model import FailureRecord, NotApplicable
+from aigw_conformance.suites.checks.ownership import failure_feature
+from aigw_conformance.suites.checks.registry import Check, run_checks
 from aigw_conformance.suites.exchange import Exchange, Probe
 from aigw_conformance.suites.failures import TestSkipped
 from aigw_conformance.suites.features import Feature, Profile, profile_of
@@ -25,6 +26,7 @@ class TestContext:
     checks_run: set[str] = field(default_factory=set)
     failures: list[FailureRecord] = field(default_factory=list)
     exchanges: int = 0
+    not_applicable: dict[str, NotApplicable] = field(default_factory=dict)  # by check: failures set aside
 
     def base_url(self, api: str) -> str:
         url = self.target.base_url if api == "ai" else self.target.client_base_url
@@ -41,6 +43,8 @@ class TestContext:
     def models(self, capability: str, *, fallback: bool = True) -> tuple[str, ...]:
         """Every model the target lists for `capability` (see `Target.models_for`), or skip naming the key."""
         models = self.target.models_for(capability, fallback=fallback)
+        if not models and self.target.model_lists.get(capability) == ():
+            raise TestSkipped(f"the target lists no model with capability '{capability}' ([models] {capability} = [])")
         if not models:
             raise TestSkipped(f"the target names no model for capability '{capability}' ([models] {capability})")
         return models
@@ -84,13 +88,27 @@ class TestContext:
         return exchange
 
     def apply(self, exchange: Exchange, explicit: Iterable[str] = ()) -> None:
+        """Run the checks on `exchange`; the failure of a check that belongs to a feature the target does not
+        declare or exempts (never the test's own: the test would have been skipped) is set aside as not
+        applicable, with the reason."""
         self.exchanges += 1
         for outcome in run_checks(exchange, explicit):
             self.checks_run.add(outcome.check.name)
-            if outcome.failure is not None:
-                self.failures.append(FailureRecord(
-                    outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred
-                ))
+            if outcome.failure is None or self._set_aside(outcome.check, outcome.failure, exchange.api):
+                continue
+            self.failures.append(FailureRecord(
+                outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred
+            ))
+
+    def _set_aside(self, check: Check, failure: str, api: str) -> bool:
+        feature = failure_feature(check.name, failure, api)
+        reason = self.target.skip_reason(feature) if feature is not None else None
+        if reason is None or feature is None:
+            return False
+        known = self.not_applicable.get(check.name)
+        self.not_applicable[check.name] = (replace(known, count=known.count + 1) if known else
+                                           NotApplicable(check.name, feature.value, reason, failure))
+        return True
 
     def skip(self, reason: str) -> TestSkipped:
         return TestSkipped(reason)

@@ -82,7 +82,8 @@ class CapturingTransport(httpx.BaseTransport):
         except ValueError:
             request_json = None
         self.captured.append(Exchange(
-            api="ai", operation=operation, method=request.method, url=url, request_headers=headers,
+            api="ai", operation=operation, method=request.method, url=url,
+            request_headers=self.t.probe.with_extra(headers),
             request_json=request_json, status=reply.status, headers=reply.headers, body=reply.body,
             elapsed_s=reply.elapsed_s, chunk_times_s=reply.chunk_times_s,
         ))

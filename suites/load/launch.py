@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ from pathlib import Path
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STARTUP_GRACE_S = 30.0
 TOKEN_ENV = "AIGW_LOAD_TOKEN"  # the token travels in the environment, never on a command line
+HEADERS_ENV = "AIGW_LOAD_HEADERS"  # so do the extra headers (`aigw load --header`), as a JSON object
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class LoadRun:
     stop_timeout_s: float = 5.0
     workers: int = 0
     extra: tuple[str, ...] = field(default=())
+    headers: tuple[tuple[str, str], ...] = ()  # sent on every request (routing headers: `--header`)
 
     def options(self) -> list[str]:
         """Our locustfile's options (a master forwards them to its workers)."""
@@ -108,7 +111,7 @@ def execute(run: LoadRun) -> tuple[int | None, list[Path]]:
     """Run it; returns the main (or master) process's exit code, None if it was killed at the time limit,
     and the log files (`locust-main.log`, `locust-worker-N.log` in the report directory)."""
     run.report_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, TOKEN_ENV: run.token, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, TOKEN_ENV: run.token, HEADERS_ENV: json.dumps(dict(run.headers)), "PYTHONUNBUFFERED": "1"}
     port = free_port() if run.workers else None
     logs = [run.report_dir / "locust-main.log"]
     logs += [run.report_dir / f"locust-worker-{i}.log" for i in range(run.workers)]

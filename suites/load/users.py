@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from locust import User, constant, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from aigw_conformance.suites.load.launch import TOKEN_ENV
+from aigw_conformance.suites.load.launch import HEADERS_ENV, TOKEN_ENV
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.samples import Sample, SampleWriter, sample_path, worker_id
 from aigw_conformance.suites.load.shapes import Shape, for_process
@@ -32,6 +33,8 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--max-tokens", type=int, default=64, help="max_completion_tokens of chat requests")
     group.add_argument("--seed", type=int, default=0, help="prompts, kinds and the `seed` field derive from it")
     group.add_argument("--token", default="", env_var=TOKEN_ENV, is_secret=True, help="bearer token")
+    group.add_argument("--extra-headers", default="", env_var=HEADERS_ENV, is_secret=True,
+                       help="a JSON object of headers sent on every request (routing headers)")
     group.add_argument("--mock-ttft-ms", type=int, default=None, help="send x-mock-ttft-ms (mock targets)")
     group.add_argument("--mock-itl-ms", type=int, default=None, help="send x-mock-itl-ms (mock targets)")
     group.add_argument("--request-timeout", type=float, default=60.0, help="per-request socket timeout, s")
@@ -83,7 +86,8 @@ def start(environment: Environment) -> None:
     PLAN = Plan(
         factory=factory, shape=for_process(options.rate or None, workers=workers, worker_index=index),
         path=str(sample_path(options.report_dir, options.run_id)),
-        headers={"authorization": f"Bearer {options.token}"} if options.token else {},
+        headers={**json.loads(options.extra_headers or "{}"),
+                 **({"authorization": f"Bearer {options.token}"} if options.token else {})},
         timeout_s=options.request_timeout, indices=itertools.count(index, workers),
     )
 

@@ -139,6 +139,6 @@ def test_model_lists_load_and_fall_back(tmp_path: Path) -> None:
     assert target.models_for("tools") == ("c",) and target.models_for("vision") == ("a",)
     assert target.models_for("count", fallback=False) == () and target.models_for("uncountable") == ("d",)
     assert target.with_overrides(model="z").models_for("chat") == ("z",)
-    path.write_text("[models]\nchat = []\n")
-    with pytest.raises(TargetError, match="non-empty list"):
+    path.write_text('[models]\nchat = ["a", ""]\n')
+    with pytest.raises(TargetError, match="a model ID or a list of them"):
         load_target(path)
