@@ -10,7 +10,7 @@ import pytest
 from aigw_conformance.reports.junit import _failure_text as findings_text
 from aigw_conformance.reports.model import TestResult
 from aigw_conformance.suites.conformance import TESTS, ConformanceTest
-from aigw_conformance.suites.features import PROFILES, Feature
+from aigw_conformance.suites.features import PROFILES
 
 if TYPE_CHECKING:
     from aigw_conformance.pytest_session import AigwSession
@@ -19,18 +19,16 @@ SUITE_NODE_ID = "aigw"
 ALONE_GROUP = "aigw-alone"  # the pytest-xdist group (`--dist loadgroup`) of the tests that must run alone
 
 
-def marker_name(kind: str, value: str) -> str:
-    """`aigw_profile_ai_streaming`, `aigw_feature_chat_streaming`: a `-m` expression names it as it is."""
-    return f"aigw_{kind}_{value.replace('-', '_')}"
-
-
 def register_markers(config: pytest.Config) -> None:
-    """Declare every marker the items carry, so `--strict-markers` accepts them."""
-    lines = ["aigw(id, profile, features, api): an aigw-conformance test (select them all with -m aigw)",
+    """Declare every marker the items carry, so `--strict-markers` accepts them. Profiles and features are keyword
+    arguments, not parts of marker names, so `-k stream` does not pick `upstream-journal`'s tests up."""
+    lines = ["aigw(id, profile, api, features): an aigw-conformance test (all of them: -m aigw)",
+             "aigw_profile(name): the test's profile, e.g. -m \"aigw_profile(name='ai-streaming')\" "
+             f"({', '.join(profile.name for profile in PROFILES)})",
+             "aigw_feature(name): one of the test's features, e.g. -m \"aigw_feature(name='chat-streaming')\" "
+             "(see `aigw features`)",
              "aigw_alone: changes what other requests meet (a fault rule, a used-up limit, an open breaker): "
-             f"runs with no other aigw test at the same time (xdist group {ALONE_GROUP!r})"]
-    lines += [f"{marker_name('profile', p.name)}: aigw conformance tests of profile {p.name}" for p in PROFILES]
-    lines += [f"{marker_name('feature', f.value)}: aigw conformance tests of feature {f.value}" for f in Feature]
+             f"runs with no other aigw test at the same time (pytest-xdist group {ALONE_GROUP!r})"]
     for line in lines:
         config.addinivalue_line("markers", line)
 
@@ -38,9 +36,9 @@ def register_markers(config: pytest.Config) -> None:
 def _marks(test: ConformanceTest) -> Iterable[pytest.MarkDecorator]:
     yield pytest.mark.aigw(id=test.id, profile=test.profile.name, api=test.api,
                            features=tuple(feature.value for feature in test.features))
-    yield getattr(pytest.mark, marker_name("profile", test.profile.name))
+    yield pytest.mark.aigw_profile(name=test.profile.name)
     for feature in test.features:
-        yield getattr(pytest.mark, marker_name("feature", feature.value))
+        yield pytest.mark.aigw_feature(name=feature.value)
     if test.alone:
         yield pytest.mark.aigw_alone
         yield pytest.mark.xdist_group(ALONE_GROUP)
