@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,12 +144,13 @@ class AigwSession:
         node.workerinput[GATE_INPUT] = self.gate_directory
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector) -> Iterator[None]:
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[
+            None, pytest.CollectReport, pytest.CollectReport]:
         """The conformance tests join whatever else the session collects."""
-        report: pytest.CollectReport = yield  # type: ignore[misc]
+        report = yield
         if isinstance(collector, pytest.Session) and report.passed:
             report.result.append(conformance_suite(collector))
-        return report  # type: ignore[return-value]
+        return report
 
     def run(self, test: ConformanceTest) -> TestResult:
         if self.target is None:
@@ -162,11 +163,12 @@ class AigwSession:
             return run_test(test, self.target, self.probe)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        report: pytest.TestReport = yield  # type: ignore[misc]
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[
+            None, pytest.TestReport, pytest.TestReport]:
+        report = yield
         if isinstance(item, ConformanceItem) and call.when == "call" and item.result is not None:
             setattr(report, RESULT_ATTRIBUTE, encode(item.result))
-        return report  # type: ignore[return-value]
+        return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if (text := getattr(report, RESULT_ATTRIBUTE, None)) is not None:

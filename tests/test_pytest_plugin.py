@@ -82,7 +82,36 @@ def test_tests_that_script_faults_or_use_up_limits_are_marked_alone() -> None:
     assert {"translation.upstream_500", "client.errors.breaker_open"} <= scripting
 
 
+# Loaded by every worker of the run below: records when each conformance test ran (the real runner runs it).
+SPAN_RECORDER = """
+import json, os, time
+from aigw_conformance import pytest_session
+real_run_test = pytest_session.run_test
+def timed(test, target, probe):
+    started = time.monotonic()
+    if test.alone:
+        time.sleep(2)  # widens the window in which a test on the other worker would overlap without the gate
+    try:
+        return real_run_test(test, target, probe)
+    finally:
+        with open(f"spans-{os.getpid()}.jsonl", "a") as spans:
+            spans.write(json.dumps([test.id, test.alone, started, time.monotonic()]) + "\\n")
+pytest_session.run_test = timed
+"""
+
+
+def assert_alone_tests_ran_alone(directory: Path) -> None:
+    spans = [json.loads(line) for path in directory.glob("spans-*.jsonl") for line in path.read_text().splitlines()]
+    assert len(list(directory.glob("spans-*.jsonl"))) == 2  # both workers ran tests
+    for test_id, alone, started, ended in spans:
+        if alone:
+            overlapping = [other for other, _, start, end in spans
+                           if other != test_id and start < ended and end > started]
+            assert overlapping == [], f"{test_id} ran alongside {overlapping}"
+
+
 def test_two_workers_run_the_streaming_tests_against_one_reference_as_aigw_check_judges_them(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(SPAN_RECORDER)
     run = pytest_in(tmp_path, "--aigw", "-n", "2", "--dist", "loadgroup", "-k", "stream", "--strict-markers",
                     "-W", "error", "--junitxml", "junit.xml", "--aigw-report-dir", "reports")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -91,6 +120,7 @@ def test_two_workers_run_the_streaming_tests_against_one_reference_as_aigw_check
     assert {name for name in grouped if "@" in name} == {f"{test.id}@aigw-alone" for test in TESTS.values()
                                                          if "stream" in test.id and test.alone} != set()
     outcomes = {name.split("@")[0]: verdict for name, verdict in grouped.items()}
+    assert_alone_tests_ran_alone(tmp_path)
     assert sorted(outcomes) == sorted(test_id for test_id in TESTS if "stream" in test_id)
     assert set(outcomes.values()) == {"passed"}
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
