@@ -95,17 +95,18 @@ def timed(test, target, probe):
         return real_run_test(test, target, probe)
     finally:
         with open(f"spans-{os.getpid()}.jsonl", "a") as spans:
-            spans.write(json.dumps([test.id, test.alone, started, time.monotonic()]) + "\\n")
+            spans.write(json.dumps([test.id, test.alone, started, time.monotonic(), target.base_url]) + "\\n")
 pytest_session.run_test = timed
 """
 
 
-def assert_alone_tests_ran_alone(directory: Path) -> None:
+def assert_alone_tests_ran_alone_against_one_reference(directory: Path, base_url: str) -> None:
     spans = [json.loads(line) for path in directory.glob("spans-*.jsonl") for line in path.read_text().splitlines()]
     assert len(list(directory.glob("spans-*.jsonl"))) == 2  # both workers ran tests
-    for test_id, alone, started, ended in spans:
+    assert {span[-1] for span in spans} == {base_url}  # the reference the controller started, no other
+    for test_id, alone, started, ended, _ in spans:
         if alone:
-            overlapping = [other for other, _, start, end in spans
+            overlapping = [other for other, _, start, end, _ in spans
                            if other != test_id and start < ended and end > started]
             assert overlapping == [], f"{test_id} ran alongside {overlapping}"
 
@@ -120,7 +121,8 @@ def test_two_workers_run_the_streaming_tests_against_one_reference_as_aigw_check
     assert {name for name in grouped if "@" in name} == {f"{test.id}@aigw-alone" for test in TESTS.values()
                                                          if "stream" in test.id and test.alone} != set()
     outcomes = {name.split("@")[0]: verdict for name, verdict in grouped.items()}
-    assert_alone_tests_ran_alone(tmp_path)
+    started = next(line for line in run.stdout.splitlines() if "started the reference gateway at" in line)
+    assert_alone_tests_ran_alone_against_one_reference(tmp_path, started.split(" at ")[1].split()[0])
     assert sorted(outcomes) == sorted(test_id for test_id in TESTS if "stream" in test_id)
     assert set(outcomes.values()) == {"passed"}
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
