@@ -29,6 +29,8 @@ def register_markers(config: pytest.Config) -> None:
              "(see `aigw features`)",
              "aigw_alone: changes what other requests meet (a fault rule, a used-up limit, an open breaker): "
              f"runs with no other aigw test at the same time (pytest-xdist group {ALONE_GROUP!r})"]
+    if not config.pluginmanager.hasplugin("xdist"):  # the items carry its group mark even when it is not loaded
+        lines.append("xdist_group(name): pytest-xdist's group (--dist loadgroup); pytest-xdist is not loaded")
     for line in lines:
         config.addinivalue_line("markers", line)
 

@@ -65,8 +65,10 @@ def test_markers_select_by_profile_feature_and_alone_under_strict_markers(tmp_pa
     assert streaming_elsewhere == [f"aigw::{test.id}" for test in TESTS.values()
                                    if "chat-streaming" in test.features and test.profile.name != "ai-streaming"]
     assert len(streaming_elsewhere) >= 3
-    assert collected(tmp_path, "--aigw", "--strict-markers", "-m", "aigw(api='client') and aigw_alone") == [
-        f"aigw::{test.id}" for test in TESTS.values() if test.api == "client" and test.alone]
+    client_alone = [f"aigw::{test.id}" for test in TESTS.values() if test.api == "client" and test.alone]
+    assert collected(tmp_path, "--aigw", "--strict-markers", "-m", "aigw(api='client') and aigw_alone") == client_alone
+    assert collected(tmp_path, "--aigw", "--strict-markers", "-W", "error", "-p", "no:xdist", "-m",
+                     "aigw(api='client') and aigw_alone") == client_alone
     assert collected(tmp_path, "--aigw", "--strict-markers", "-k", "stream") == [
         f"aigw::{test_id}" for test_id in TESTS if "stream" in test_id]
 
