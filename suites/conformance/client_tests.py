@@ -212,7 +212,7 @@ def non_llm(t: TestContext) -> None:
 # The tests below leave the target limited for a while (a used-up window or quota, an open breaker): they run last.
 
 
-@conformance_test("client.errors.rate_limit", features=(Feature.CLIENT_ERRORS,), api="client")
+@conformance_test("client.errors.rate_limit", features=(Feature.CLIENT_ERRORS,), api="client", alone=True)
 def rate_limit(t: TestContext) -> None:
     """The request past a token's rate limit gives 429 with `Retry-After`."""
     options = t.target.client
@@ -232,7 +232,7 @@ def rate_limit(t: TestContext) -> None:
          expect=("client.rate_limited_429",), context={"attempt": limit + 1, "limit": limit})
 
 
-@conformance_test("client.errors.quota", features=(Feature.CLIENT_ERRORS,), api="client")
+@conformance_test("client.errors.quota", features=(Feature.CLIENT_ERRORS,), api="client", alone=True)
 def quota(t: TestContext) -> None:
     """A request with a token whose quota is used up gives 429 with `Retry-After`."""
     token = t.target.client.quota_token
@@ -244,7 +244,7 @@ def quota(t: TestContext) -> None:
          expect=("client.quota_exceeded_429",))
 
 
-@conformance_test("client.errors.breaker_open", features=(Feature.CLIENT_ERRORS,), api="client")
+@conformance_test("client.errors.breaker_open", features=(Feature.CLIENT_ERRORS,), api="client", alone=True)
 def breaker_open(t: TestContext) -> None:
     """After `breaker_threshold` provider failures in a row the provider's circuit breaker is open: 503."""
     options = t.target.client

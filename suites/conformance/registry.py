@@ -119,7 +119,9 @@ TestFunction = Callable[[TestContext], None]
 
 @dataclass(frozen=True)
 class ConformanceTest:
-    """A scenario with a short ID, the features it exercises, and the API it needs."""
+    """A scenario with a short ID, the features it exercises, and the API it needs. `alone`: it changes what other
+    requests meet while it runs or after (a fault rule on a mock, a used-up limit, an open breaker), so a parallel
+    run (`pytest --aigw -n 2`) runs it with no other test at the same time."""
 
     __test__ = False
 
@@ -128,6 +130,7 @@ class ConformanceTest:
     features: tuple[Feature, ...]
     api: str
     function: TestFunction
+    alone: bool = False
 
     @property
     def profile(self) -> Profile:
@@ -138,7 +141,7 @@ TESTS: dict[str, ConformanceTest] = {}
 
 
 def conformance_test(
-    test_id: str, *, features: tuple[Feature, ...], api: str = "ai"
+    test_id: str, *, features: tuple[Feature, ...], api: str = "ai", alone: bool = False
 ) -> Callable[[TestFunction], TestFunction]:
     """Register a conformance test; its docstring's first line is its description."""
 
@@ -146,7 +149,7 @@ def conformance_test(
         if test_id in TESTS:
             raise ValueError(f"conformance test {test_id!r} is registered twice")
         description = (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else test_id
-        TESTS[test_id] = ConformanceTest(test_id, description, features, api, function)
+        TESTS[test_id] = ConformanceTest(test_id, description, features, api, function, alone)
         return function
 
     return decorate

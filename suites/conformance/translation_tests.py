@@ -173,7 +173,8 @@ def routing(t: TestContext) -> None:
         t.apply(exchange, ["http.success", "translation.routed_to_provider"])
 
 
-@conformance_test("translation.upstream_500", features=(Feature.UPSTREAM_FAULTS, Feature.UPSTREAM_JOURNAL))
+@conformance_test("translation.upstream_500", features=(Feature.UPSTREAM_FAULTS, Feature.UPSTREAM_JOURNAL),
+                  alone=True)
 def upstream_500(t: TestContext) -> None:
     """A provider's 500 gives the documented 500 with the error contract, whole and streamed (000, 001)."""
     upstream = Upstream.of(t.target, t.probe)
@@ -184,7 +185,8 @@ def upstream_500(t: TestContext) -> None:
                     f"provider answers 500{', streamed' if stream else ''}", ["translation.upstream_500"])
 
 
-@conformance_test("translation.content_filter", features=(Feature.UPSTREAM_FAULTS, Feature.UPSTREAM_JOURNAL))
+@conformance_test("translation.content_filter", features=(Feature.UPSTREAM_FAULTS, Feature.UPSTREAM_JOURNAL),
+                  alone=True)
 def content_filter(t: TestContext) -> None:
     """A provider's content-filter finish comes back as finish_reason content_filter, whole and streamed (000)."""
     upstream = Upstream.of(t.target, t.probe)
