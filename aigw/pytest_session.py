@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from aigw_conformance import cli, commands
 from aigw_conformance.mocks.reference.stack import ReferenceStack
+from aigw_conformance.preflight import PreflightFailed, preflight
 from aigw_conformance.pytest_gate import Gate
 from aigw_conformance.pytest_items import ConformanceItem, conformance_suite
 from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
@@ -32,9 +32,7 @@ from aigw_conformance.suites.target import Target
 CHECK_FLAGS = {"aigw_target": "--target", "aigw_base_url": "--base-url", "aigw_client_base_url": "--client-base-url",
                "aigw_token": "--token", "aigw_api_key": "--api-key", "aigw_api_secret": "--api-secret",
                "aigw_client_token": "--client-token", "aigw_model": "--model", "aigw_examples": "--examples",
-               "aigw_timeout": "--timeout"}
-ENVIRONMENT = {"aigw_token": "AIGW_TOKEN", "aigw_api_key": "AIGW_API_KEY", "aigw_api_secret": "AIGW_API_SECRET",
-               "aigw_client_token": "AIGW_CLIENT_TOKEN"}
+               "aigw_timeout": "--timeout", "aigw_name": "--name"}
 # What pointing a target at the started reference changes (suites.selftest.pointed_at); sent to xdist workers.
 POINTED_FIELDS = ("base_url", "client_base_url", "token", "api_key", "api_secret", "client_token", "second_token",
                   "upstream")
@@ -43,15 +41,14 @@ RESULT_ATTRIBUTE = "aigw_result"  # on a test report: the TestResult as JSON (it
 
 
 def check_arguments(config: pytest.Config) -> argparse.Namespace:
-    """The `aigw check` arguments the pytest options stand for (a credential's flag, else its environment
-    variable)."""
+    """The `aigw check` arguments the pytest options stand for (credentials not given fall back to the environment
+    variables of `aigw check`, which its own loading reads)."""
     argv = ["check"]
     for option, flag in CHECK_FLAGS.items():
         value = config.getoption(option)
-        if value is None and option in ENVIRONMENT:
-            value = os.environ.get(ENVIRONMENT[option]) or None
         if value is not None:
             argv.append(f"{flag}={value}")
+    argv += [f"--header={line}" for line in config.getoption("aigw_header")]
     argv += [f"--defect={name}" for name in config.getoption("aigw_defect")]
     argv += [f"--quirk={name}" for name in config.getoption("aigw_quirk")]
     try:
@@ -116,9 +113,17 @@ class AigwSession:
                 raise pytest.UsageError("aigw: --aigw-defect and --aigw-quirk apply only when the reference is "
                                         "started (no --aigw-base-url)")
             try:
-                commands._preflight(target)
-            except commands.TargetDown as error:
-                pytest.exit(f"aigw: {error}", returncode=3)
+                for note in preflight(target):
+                    print(f"aigw: note: {note}")
+            except PreflightFailed as failed:  # unreachable: 3, as `aigw check`; refused or not the API: usage
+                if failed.exit_code == 3:
+                    pytest.exit(f"aigw: {failed}", returncode=3)
+                raise pytest.UsageError(f"aigw: {failed}") from failed
+            if not args.target and target.base_url:  # as `aigw check`: models from the live catalogue
+                try:
+                    return commands._discovered(target)
+                except commands.UsageError as error:
+                    raise pytest.UsageError(f"aigw: {error}") from error
             return target
         try:
             self.stack = commands._reference_for(target, args.defect, args.quirk).start()
