@@ -6,12 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from aigw_conformance.commands import TargetDown, UsageError
+from aigw_conformance.commands import TargetDown, UsageError, _with_credentials
 from aigw_conformance.init_probes import Finding, Prober, probe_features
 from aigw_conformance.preflight import PreflightFailed, preflight
 from aigw_conformance.suites.discovery import KEY_RULES, Catalogue, discover, live_target, with_discovered_models
 from aigw_conformance.suites.exchange import Probe
 from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.headers import HeaderError, parse_header_lines
 from aigw_conformance.suites.target import Target, TargetError
 
 # Features no probe decides: the documented contract, or tests that skip by themselves without their keys.
@@ -37,7 +38,8 @@ CLIENT_KEYS = """\
 # breaker_threshold = 5        # provider failures in a row that open the circuit breaker
 """
 AUTH_KEYS = """\
-# Credentials are not written here: give them to aigw check (--token, or --api-key and --api-secret).
+# Credentials are not written here: give them to aigw check (--token, or --api-key and --api-secret), or as
+# $AIGW_TOKEN / $AIGW_API_KEY + $AIGW_API_SECRET, or here as token = "${MY_TOKEN_VARIABLE}".
 # Not detectable by a probe (the tests that need them are skipped, naming the key, while unset):
 # [auth.second_tenant]      # another tenant's token (data-store isolation)
 # token = "..."
@@ -60,6 +62,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     init.add_argument("--api-secret", help="api-secret (with --api-key; not written to the file)")
     init.add_argument("--model", help="chat model when the gateway has no model catalogue (GET /models)")
     init.add_argument("--name", help="the target's name in reports (default: the base URL's host)")
+    init.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                      help="extra header on every probe (routing headers; not written to the file: give them to "
+                           "aigw check too, or in its [headers] table); repeatable")
     init.add_argument("--out", default="aigw-target.toml", help="file to write (default: aigw-target.toml)")
     init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     init.add_argument("--timeout", type=float, dest="timeout_s", default=30.0, help="per-request timeout (s)")
@@ -76,12 +81,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.timeout_s < float("inf"):
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout_s}")
     try:
-        target = live_target(args.base_url).with_overrides(
-            base_url=args.base_url, client_base_url=args.client_base_url, token=args.token, api_key=args.api_key,
-            api_secret=args.api_secret, client_token=args.client_token, model=args.model, name=args.name,
-            timeout_s=args.timeout_s)
+        target = _with_credentials(live_target(args.base_url).with_overrides(
+            base_url=args.base_url, client_base_url=args.client_base_url, model=args.model, name=args.name,
+            timeout_s=args.timeout_s, headers=parse_header_lines(args.header) or None), args)
         notes = preflight(target)
-    except TargetError as error:
+    except (TargetError, HeaderError) as error:
         raise UsageError(str(error)) from error
     except PreflightFailed as failed:
         raise (TargetDown if failed.exit_code == 3 else UsageError)(str(failed)) from failed

@@ -220,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check-timeout", type=float, default=1200.0, help="seconds for `aigw check`")
     parser.add_argument("--report-dir", type=Path, default=HERE / "report")
     parser.add_argument("--keep-logs", action="store_true", help="keep the temporary logs and rendered config")
+    parser.add_argument("--init", action="store_true", help="the auditor's path instead of target.toml: `aigw init` "
+                        "writes the target file from probes of LiteLLM, then `aigw check --target` runs on it as "
+                        "written (the master key only in $AIGW_TOKEN; no [upstream] table)")
     args = parser.parse_args(argv)
 
     litellm = args.litellm_venv / "bin" / "litellm"
@@ -260,10 +263,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"LiteLLM ready at {base} after {time.monotonic() - started:.1f}s")
 
         args.report_dir.mkdir(parents=True, exist_ok=True)
-        check_argv = [aigw, "check", "--base-url", f"{base}/v1", "--token", MASTER_KEY,
-                      "--target", str(target), "--report-dir", str(args.report_dir)]
+        check_env = None
+        if args.init:  # the auditor's three commands: init, check, read the report
+            target, check_env = args.report_dir / "init-target.toml", {**os.environ, "AIGW_TOKEN": MASTER_KEY}
+            init_started = time.monotonic()
+            init = Child("aigw init", [aigw, "init", "--base-url", f"{base}/v1", "--out", str(target), "--force"],
+                         work / "init.log", env=check_env, cwd=REPO)
+            children.append(init)
+            init_code = init.wait(args.check_timeout)
+            print(init.log_path.read_text(encoding="utf-8", errors="replace"), end="", flush=True)
+            if init_code != 0:
+                log(f"aigw init exited {init_code}")
+                return init_code if init_code is not None else 124
+            check_argv = [aigw, "check", "--target", str(target), "--report-dir", str(args.report_dir)]
+        else:
+            check_argv = [aigw, "check", "--base-url", f"{base}/v1", "--token", MASTER_KEY,
+                          "--target", str(target), "--report-dir", str(args.report_dir)]
         log("running: " + " ".join(check_argv).replace(MASTER_KEY, "$MASTER_KEY"))
-        check = Child("aigw check", check_argv, work / "check.log", cwd=REPO)
+        check = Child("aigw check", check_argv, work / "check.log", env=check_env, cwd=REPO)
         children.append(check)
         code = check.wait(args.check_timeout)
         print(check.log_path.read_text(encoding="utf-8", errors="replace"), end="", flush=True)
@@ -278,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             + f"; {len(outbound)} remote-fetch line(s) in LiteLLM's log")
         log(f"aigw check exited {code} (0: all passed, 1: failures found, 2: usage, 3: unreachable); "
             f"reports in {args.report_dir}")
+        if args.init:
+            log(f"from aigw init to the report: {time.monotonic() - init_started:.1f}s")
         return code
     except (RuntimeError, TimeoutError) as error:
         log(f"FAILED to start: {error}")
