@@ -267,7 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.init:  # the auditor's three commands: init, check, read the report
             target, check_env = args.report_dir / "init-target.toml", {**os.environ, "AIGW_TOKEN": MASTER_KEY}
             init_started = time.monotonic()
-            init = Child("aigw init", [aigw, "init", "--base-url", f"{base}/v1", "--out", str(target), "--force"],
+            init = Child("aigw init", [aigw, "init", "--base-url", f"{base}/v1", "--model", "gpt-5",
+                                       "--out", str(target), "--force"],
                          work / "init.log", env=check_env, cwd=REPO)
             children.append(init)
             init_code = init.wait(args.check_timeout)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aigw_conformance.reports.model import FailureRecord, NotApplicable
-from aigw_conformance.suites.checks.ownership import failure_feature
+from aigw_conformance.suites.checks.ownership import failure_feature, operation_feature
 from aigw_conformance.suites.checks.registry import Check, run_checks
 from aigw_conformance.suites.exchange import Exchange, Probe
 from aigw_conformance.suites.failures import TestSkipped
@@ -94,15 +94,19 @@ class TestContext:
         self.exchanges += 1
         for outcome in run_checks(exchange, explicit):
             self.checks_run.add(outcome.check.name)
-            if outcome.failure is None or self._set_aside(outcome.check, outcome.failure, exchange.api):
+            if outcome.failure is None or self._set_aside(outcome.check, outcome.failure, exchange):
                 continue
             self.failures.append(FailureRecord(
                 outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred
             ))
 
-    def _set_aside(self, check: Check, failure: str, api: str) -> bool:
-        feature = failure_feature(check.name, failure, api)
-        reason = self.target.skip_reason(feature) if feature is not None else None
+    def _set_aside(self, check: Check, failure: str, exchange: Exchange) -> bool:
+        feature, reason = None, None
+        for candidate in (operation_feature(exchange.api, exchange.operation),
+                          failure_feature(check.name, failure, exchange.api)):
+            if candidate is not None and (reason := self.target.skip_reason(candidate)) is not None:
+                feature = candidate
+                break
         if reason is None or feature is None:
             return False
         known = self.not_applicable.get(check.name)

@@ -47,10 +47,12 @@ class PassThroughRouter:
     """The router and its mock OpenAI provider (which takes only ROUTER_KEY) on 127.0.0.1."""
 
     def __init__(self) -> None:
-        # An upstream that takes every parameter 000's table lists for OpenAI (`stop` on gpt-5 included): these
-        # tests are about discovery and preflight. Over the real-API refusals (the mock's default), a router that
-        # forwards `stop` to gpt-5 fails chat.stop, rightly: 000 lists `stop` as supported for OpenAI.
-        self.provider = ServerThread(load("openai").create_app(api_key=ROUTER_KEY, reasoning_limits=False),
+        # An upstream that takes every parameter 000's table lists for OpenAI (`stop` on gpt-5 included) and refuses
+        # unknown models with 404, as OpenAI does: these tests are about discovery and preflight. Over the real-API
+        # refusals (the mock's default), a router forwarding `stop` to gpt-5 fails chat.stop, rightly: 000 lists
+        # `stop` as supported for OpenAI.
+        self.provider = ServerThread(load("openai").create_app(api_key=ROUTER_KEY, reasoning_limits=False,
+                                                               strict_models=True),
                                      name="router-upstream")
         self.router: ServerThread | None = None
 

@@ -40,11 +40,17 @@ def test_init_against_a_router_without_catalogue_exempts_what_is_absent(
     assert "without x-error" in exempt["error-headers"]
     assert {"embeddings", "audio", "voices", "data-store"} <= set(exempt)
     assert "chat-streaming" not in exempt and "stream-usage" not in exempt
+    # ai-auth and ai-sdk read the (absent) catalogue on the way: with `models` exempt those lookups' 404s are not
+    # applicable (suites/checks/ownership.py OPERATIONS), not failures of the auth and SDK tests.
     assert main(["check", "--quiet", "--target", str(out), "--token", ROUTER_KEY, "--profile", "ai-core",
-                 "--profile", "ai-streaming", "--profile", "ai-extended", "--report-dir", str(tmp_path / "r")]) == 0
+                 "--profile", "ai-streaming", "--profile", "ai-extended", "--profile", "ai-auth", "--profile",
+                 "ai-sdk", "--report-dir", str(tmp_path / "r")]) == 0
     results = {r["id"]: r for r in json.loads((tmp_path / "r" / "report.json").read_text())["results"]}
     assert results["models.list"]["message"].startswith("feature 'models' is exempt for this target: GET /models")
     assert results["chat.simple"]["outcome"] == results["stream.include_usage"]["outcome"] == "passed"
+    assert results["auth.wrong_bearer"]["outcome"] == results["sdk.models"]["outcome"] == "passed"
+    set_aside = {na["feature"] for na in results["auth.wrong_bearer"]["not_applicable"]}
+    assert set_aside == {"models"}
 
 
 def test_init_refuses_to_overwrite_and_needs_a_model_without_catalogue(
