@@ -35,10 +35,13 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(USAGE, "usage or configuration error", {
         "all": "a bad flag or value, a target or thresholds file that cannot be read or has a wrong key or type "
                "(the message names the file, the key and the expected type), an unknown defect or feature, a "
-               "--report-dir that cannot be written; nothing was run",
+               "--report-dir that cannot be written, an unset ${VAR} of a target file; for check and init also "
+               "credentials the gateway refused (401/403 at the preflight, with an excerpt of the answer) and a base "
+               "that is not the API (naming a nearby one that is); no test was run",
     }),
     ExitCode(UNREACHABLE, "the target could not be reached", {
-        "check": "the AI API base did not answer at all (checked before the run)",
+        "check": "the AI API base did not answer at all (checked before the run; the reports are still written, "
+                 "with one failed `preflight` test)",
         "load": "the connect before the run failed, or every request failed before a response",
     }),
     ExitCode(RUN_FAILED, "the load run itself failed", {
