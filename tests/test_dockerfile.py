@@ -95,7 +95,7 @@ def test_what_the_dockerfile_copies_builds_a_complete_wheel(tmp_path: Path) -> N
         "aigw_conformance"}
     for module in ("cli.py", "pytest_plugin.py", "spec/openapi.yaml", "suites/targets/reference.toml"):
         assert f"aigw_conformance/{module}" in names
-    assert "aigw = aigw_conformance.cli:main" in entry_points
+    assert "aigw = aigw_conformance.interrupt:main" in entry_points
     assert "[pytest11]" in entry_points and "aigw = aigw_conformance.pytest_plugin" in entry_points
 
 

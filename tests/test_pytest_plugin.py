@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from aigw_conformance.cli import main
+from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.suites.conformance import TESTS
 
 HANG_GUARD_S = 600  # only against a hung run, never a speed assertion
@@ -179,9 +180,15 @@ def test_skips_carry_the_runners_reason(tmp_path: Path) -> None:
                        "chat.simple": "target 'partial' does not declare support for feature 'chat'"}
 
 
-def test_credentials_come_from_the_environment_variables_of_aigw_check(tmp_path: Path) -> None:
-    run = pytest_in(tmp_path, "--aigw", "-k", "models.list", env={"AIGW_TOKEN": "not-the-reference-token"})
-    assert run.returncode == 1 and "401" in run.stdout
+def test_credentials_come_from_the_environment_variables_of_aigw_check(
+        tmp_path: Path, reference: ReferenceStack) -> None:
+    """As for `aigw check`, AIGW_TOKEN gives a live target's token (never the bundled reference's: see
+    `commands._with_credentials`): a wrong one is refused at the preflight, the right one runs."""
+    live = ("--aigw", "--aigw-base-url", reference.base_url, "--aigw-model", "gpt-5", "-k", "models.list")
+    refused = pytest_in(tmp_path, *live, env={"AIGW_TOKEN": "not-the-reference-token"})
+    assert refused.returncode == 4 and "credentials refused" in refused.stdout + refused.stderr
+    accepted = pytest_in(tmp_path, *live, env={"AIGW_TOKEN": reference.token})
+    assert accepted.returncode == 0, accepted.stdout[-3000:]
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

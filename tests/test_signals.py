@@ -223,8 +223,8 @@ def test_the_first_ctrl_c_lets_the_running_test_finish_and_a_second_one_stops_it
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     base = f"http://127.0.0.1:{server.server_address[1]}/api/ai/v1"
-    process = _aigw(["check", "--base-url", base, "--token", "t", "--test", "chat.simple", "--timeout",
-                     str(REQUEST_TIMEOUT_S), "--report-dir", str(tmp_path / "out")], tmp_path)
+    process = _aigw(["check", "--base-url", base, "--model", "gpt-5", "--token", "t", "--test", "chat.simple",
+                     "--timeout", str(REQUEST_TIMEOUT_S), "--report-dir", str(tmp_path / "out")], tmp_path)
     try:
         assert _StallingGateway.posted.wait(STARTUP_S), "chat.simple never sent its request"
         process.send_signal(signal.SIGINT)  # chat.simple is now waiting on its held request

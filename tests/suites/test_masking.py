@@ -61,7 +61,8 @@ def test_every_credential_and_header_value_of_a_target_is_masked() -> None:
 
 
 def test_an_echoed_token_is_masked_in_every_report_file(echoing: str, tmp_path: Path) -> None:
-    code = main(["check", "--quiet", "--base-url", echoing, "--token", TOKEN, "--header", f"x-route: {ROUTE}",
+    code = main(["check", "--quiet", "--base-url", echoing, "--model", "gpt-5", "--token", TOKEN, "--header",
+                 f"x-route: {ROUTE}",
                  "--test", "models.list", "--test", "chat.simple", "--report-dir", str(tmp_path)])
     assert code == 1
     report = json.loads((tmp_path / "report.json").read_text())
