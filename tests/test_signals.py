@@ -44,16 +44,30 @@ def _wait_for_line(process: subprocess.Popen[str], wanted: tuple[str, ...]) -> l
 
     def pump() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith(wanted):
-                found.set()
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith(wanted):
+                    found.set()
+        except (ValueError, OSError):  # communicate() or _stop() closed the pipe under this reader
+            pass
         found.set()
 
     threading.Thread(target=pump, daemon=True).start()
     assert found.wait(STARTUP_S), f"no progress line within {STARTUP_S}s: {lines[-5:]}"
     assert process.poll() is None, f"the run ended before it could be interrupted: {lines[-5:]}"
     return lines
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Kill the run if it is still going and close its pipes (an unclosed pipe is a ResourceWarning in a later
+    test)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=30)
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _descendants(pid: int) -> set[int]:
@@ -95,9 +109,7 @@ def test_a_signal_stops_check_writes_the_partial_report_and_exits_with_its_code(
         process.send_signal(signum)
         _, err = process.communicate(timeout=STARTUP_S)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+        _stop(process)
     assert process.returncode == code, err
     assert "Traceback" not in err
     report = json.loads((tmp_path / "out" / "report.json").read_text())
@@ -119,9 +131,7 @@ def test_a_signal_in_the_first_second_prints_no_traceback(reference: ReferenceSt
         results = [process.communicate(timeout=STARTUP_S) for process in processes]
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=30)
+            _stop(process)
     for delay, process, (_, err) in zip(delays, processes, results, strict=True):
         assert process.returncode == 130, (delay, err)
         assert "Traceback" not in err and "KeyboardInterrupt" not in err, (delay, err)
@@ -153,9 +163,7 @@ def test_a_signal_stops_load_and_every_locust_process_and_keeps_the_partial_summ
         process.send_signal(signum)
         stdout, err = process.communicate(timeout=STARTUP_S)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+        _stop(process)
     assert process.returncode == code, err
     assert "Traceback" not in err
     assert not [pid for pid in children if _alive(pid)], "a process of the load run outlived it"
@@ -182,9 +190,7 @@ def test_sigterm_before_the_first_test_still_writes_a_report_that_says_interrupt
             process.send_signal(signal.SIGTERM)
             _, err = process.communicate(timeout=STARTUP_S)
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=30)
+            _stop(process)
     assert process.returncode == 143, err
     assert "Traceback" not in err
     report = json.loads((tmp_path / "out" / "report.json").read_text())
@@ -234,9 +240,7 @@ def test_the_first_ctrl_c_lets_the_running_test_finish_and_a_second_one_stops_it
         out, err = process.communicate(timeout=REQUEST_TIMEOUT_S / 2)  # well before the held request times out
     finally:
         _StallingGateway.release.set()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+        _stop(process)
         server.shutdown()
         server.server_close()
         serving.join(timeout=10)
