@@ -20,6 +20,12 @@ class FailureRecord:
     severity: str
     message: str
     inferred: bool = False
+    # The grounds of this failure (issue 15): "documented" (a seed document's sentence: `source` is the seed file,
+    # `quote` its verbatim words) or "convention" (an inferred spec element or an OpenAI convention: `source`
+    # names it, `quote` gives the reason). Empty in reports written before grounds were recorded.
+    grounds: str = ""
+    source: str = ""
+    quote: str = ""
 
 
 @dataclass(frozen=True)
