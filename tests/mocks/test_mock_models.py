@@ -32,6 +32,22 @@ def served(app: Any) -> Iterator[httpx.Client]:
         yield http
 
 
+@contextmanager
+def openai_served(app: Any, name: str) -> Iterator[openai.OpenAI]:
+    """The app on loopback and an OpenAI SDK client of it, both closed on exit."""
+    with ServerThread(app, name=name) as server, openai.OpenAI(
+            base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10) as client:
+        yield client
+
+
+@contextmanager
+def anthropic_served(app: Any, name: str) -> Iterator[anthropic.Anthropic]:
+    """The app on loopback and an Anthropic SDK client of it, both closed on exit."""
+    with ServerThread(app, name=name) as server, anthropic.Anthropic(
+            base_url=server.base_url, api_key="k", max_retries=0, timeout=10) as client:
+        yield client
+
+
 def openai_chat(http: httpx.Client, **body: Any) -> httpx.Response:
     return http.post("/v1/chat/completions", json={"messages": HI, **body}, headers={"authorization": "Bearer k"})
 
@@ -84,8 +100,7 @@ REFUSED = [
 @pytest.mark.parametrize(("extra", "param", "code", "message"), REFUSED, ids=[r[1] for r in REFUSED])
 def test_openai_reasoning_models_refuse_what_openai_refuses(extra: dict[str, Any], param: str, code: str,
                                                            message: str) -> None:
-    with ServerThread(create_openai_app(), name="openai-reasoning") as server:
-        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+    with openai_served(create_openai_app(), "openai-reasoning") as client:
         for model in ("gpt-5", "gpt-5-mini", "o3"):
             with pytest.raises(openai.BadRequestError) as caught:
                 client.chat.completions.create(model=model, messages=HI, extra_body=extra)  # type: ignore[arg-type]
@@ -105,16 +120,14 @@ def test_reasoning_limits_switch_off_and_selfhosted_never_refuses() -> None:
 
 
 def test_anthropic_serves_real_names_with_the_default_limit() -> None:
-    with ServerThread(create_anthropic_app(), name="anthropic-models") as server:
-        client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0, timeout=10)
+    with anthropic_served(create_anthropic_app(), "anthropic-models") as client:
         reply = client.messages.create(model="claude-3-7-sonnet-20250219", max_tokens=16, messages=HI)  # type: ignore[arg-type]
         assert reply.model == "claude-3-7-sonnet-20250219"
         with pytest.raises(anthropic.BadRequestError):  # the default output limit applies to unlisted names
             client.messages.create(model="claude-sonnet-4", max_tokens=64_001, messages=HI)  # type: ignore[arg-type]
         assert "claude-sonnet-4" not in [m.id for m in client.models.list()]
-    with ServerThread(create_anthropic_app(strict_models=True, models=[ModelOption("claude-sonnet-4", 50)]),
-                      name="anthropic-strict") as server:
-        client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0, timeout=10)
+    strict = create_anthropic_app(strict_models=True, models=[ModelOption("claude-sonnet-4", 50)])
+    with anthropic_served(strict, "anthropic-strict") as client:
         with pytest.raises(anthropic.NotFoundError):
             client.messages.create(model="claude-haiku-4-5", max_tokens=16, messages=HI)  # type: ignore[arg-type]
         with pytest.raises(anthropic.BadRequestError):
@@ -177,15 +190,13 @@ def test_serve_flags_reach_every_provider() -> None:
 
 
 def test_openai_embeddings_and_audio_take_unlisted_models_unless_strict() -> None:
-    with ServerThread(create_openai_app(), name="openai-unlisted") as server:
-        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+    with openai_served(create_openai_app(), "openai-unlisted") as client:
         vector = client.embeddings.create(model="embed-unlisted", input="hi").data[0].embedding
         assert len(vector) == 1536  # text-embedding-3-small's size
         wav = client.audio.speech.create(model="tts-unlisted", voice="alloy", input="hello", response_format="wav")
         text = client.audio.transcriptions.create(model="stt-unlisted", file=("a.wav", wav.content)).text
         assert text == client.audio.transcriptions.create(model="whisper-1", file=("a.wav", wav.content)).text
-    with ServerThread(create_openai_app(strict_models=True), name="openai-listed") as server:
-        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+    with openai_served(create_openai_app(strict_models=True), "openai-listed") as client:
         with pytest.raises(openai.NotFoundError):
             client.embeddings.create(model="embed-unlisted", input="hi")
         with pytest.raises(openai.NotFoundError):
@@ -194,8 +205,7 @@ def test_openai_embeddings_and_audio_take_unlisted_models_unless_strict() -> Non
 
 def test_claude_4_5_refuses_temperature_with_top_p_unless_lenient() -> None:
     both = {"max_tokens": 16, "messages": HI, "extra_body": {"temperature": 0.5, "top_p": 0.9}}
-    with ServerThread(create_anthropic_app(), name="anthropic-sampling") as server:
-        client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0, timeout=10)
+    with anthropic_served(create_anthropic_app(), "anthropic-sampling") as client:
         with pytest.raises(anthropic.BadRequestError) as caught:
             client.messages.create(model="claude-sonnet-4-5", **both)  # type: ignore[arg-type]
         assert caught.value.body == {"type": "error", "error": {
@@ -204,8 +214,7 @@ def test_claude_4_5_refuses_temperature_with_top_p_unless_lenient() -> None:
         client.messages.create(model="claude-sonnet-4-5", max_tokens=16, messages=HI,  # type: ignore[arg-type]
                                extra_body={"top_p": 0.9})
         client.messages.create(model="claude-3-7-sonnet-20250219", **both)  # type: ignore[arg-type]
-    with ServerThread(create_anthropic_app(reasoning_limits=False), name="anthropic-lenient") as server:
-        client = anthropic.Anthropic(base_url=server.base_url, api_key="k", max_retries=0, timeout=10)
+    with anthropic_served(create_anthropic_app(reasoning_limits=False), "anthropic-lenient") as client:
         client.messages.create(model="claude-sonnet-4-5", **both)  # type: ignore[arg-type]
     lenient = mocks_cli._app_options(registry.load("anthropic"), _namespace("--lenient-reasoning"))
     assert lenient == {"strict_models": False, "reasoning_limits": False}

@@ -44,8 +44,10 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="x", max_retries=0, timeout=10)
+def client(base_url: str) -> Iterator[openai.OpenAI]:
+    """Closed at the end: an unclosed client leaves its pooled socket to the GC, which fails a later test."""
+    with openai.OpenAI(base_url=f"{base_url}/v1", api_key="x", max_retries=0, timeout=10) as sdk:
+        yield sdk
 
 
 def post(base_url: str, body: dict[str, Any]) -> httpx.Response:

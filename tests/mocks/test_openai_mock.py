@@ -31,8 +31,10 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def client(base_url: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{base_url}/v1", api_key="test-key", max_retries=0, timeout=10)
+def client(base_url: str) -> Iterator[openai.OpenAI]:
+    """Closed at the end: an unclosed client leaves its pooled socket to the GC, which fails a later test."""
+    with openai.OpenAI(base_url=f"{base_url}/v1", api_key="test-key", max_retries=0, timeout=10) as sdk:
+        yield sdk
 
 
 def post(base_url: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -127,8 +129,8 @@ def test_same_request_and_seed_give_identical_bytes(base_url: str, stream: bool)
 
 
 def test_unknown_model_is_404_model_not_found_with_strict_models() -> None:
-    with ServerThread(create_app(strict_models=True), name="openai-mock-strict") as server:
-        client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10)
+    with ServerThread(create_app(strict_models=True), name="openai-mock-strict") as server, openai.OpenAI(
+            base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10) as client:
         with pytest.raises(openai.NotFoundError) as caught:
             client.chat.completions.create(model="gpt-nope", messages=MESSAGES)
         assert caught.value.code == "model_not_found" and caught.value.type == "invalid_request_error"
@@ -147,11 +149,11 @@ def test_auth_is_bearer_and_optionally_a_fixed_key() -> None:
     with ServerThread(create_app(api_key="secret"), name="openai-mock-auth") as server:
         url = f"{server.base_url}/v1"
         wrong = openai.OpenAI(base_url=url, api_key="wrong", max_retries=0, timeout=10)
-        with pytest.raises(openai.AuthenticationError) as caught:
+        with wrong, pytest.raises(openai.AuthenticationError) as caught:
             wrong.chat.completions.create(model="gpt-5", messages=MESSAGES)
         assert caught.value.code == "invalid_api_key"
-        right = openai.OpenAI(base_url=url, api_key="secret", max_retries=0, timeout=10)
-        assert right.chat.completions.create(model="gpt-5", messages=MESSAGES).choices
+        with openai.OpenAI(base_url=url, api_key="secret", max_retries=0, timeout=10) as right:
+            assert right.chat.completions.create(model="gpt-5", messages=MESSAGES).choices
         missing = httpx.post(f"{url}/chat/completions", json={"model": "gpt-5", "messages": MESSAGES})
         assert missing.status_code == 401
         assert set(missing.json()["error"]) == {"message", "type", "param", "code"}
