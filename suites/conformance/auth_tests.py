@@ -13,10 +13,17 @@ WRONG = "aigw-conformance-wrong-credential"
 
 
 def operations(t: TestContext) -> Iterator[tuple[str, str, Any]]:
-    """The implemented AI API operations, each with a valid request (model IDs from the target)."""
+    """The documented AI API operations (001: GET /models; 000: POST /chat/completions), then every other one the
+    target declares (token counting, embeddings), each with a valid request (model IDs from the target). 000's
+    authentication section applies to every endpoint; GET /models/{id}, which the documents never name, is not
+    among them."""
     yield "GET", "/models", None
-    yield "GET", f"/models/{t.model()}", None
     yield "POST", "/chat/completions", chat_body(t, max_completion_tokens=8)
+    if t.target.skip_reason(Feature.TOKEN_COUNTING) is None:
+        yield "POST", "/chat/count", {"model": t.model(), "messages": [{"role": "user", "content": "Hello"}]}
+    embedding = t.target.models_for("embedding", fallback=False)
+    if t.target.skip_reason(Feature.EMBEDDINGS) is None and embedding:
+        yield "POST", "/embeddings", {"model": embedding[0], "input": "Hello"}
 
 
 def _each(t: TestContext, headers: dict[str, str], label: str, check: str) -> None:

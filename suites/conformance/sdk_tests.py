@@ -12,11 +12,11 @@ import json
 import warnings
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, cast
-from urllib.parse import quote
 
 import httpx
 
 from aigw_conformance.suites.checks.sdk import SdkCall
+from aigw_conformance.suites.conformance.catalogue import listed_record, require_retrieve
 from aigw_conformance.suites.conformance.models_tests import UNKNOWN_MODEL
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.exchange import ACCEPT_ENCODING, Exchange
@@ -163,10 +163,12 @@ class Sdk:
 
 @conformance_test("sdk.models", features=(Feature.SDK_PROBES,))
 def models(t: TestContext) -> None:
-    """The openai SDK lists the catalogue (`client.models.list()`) and retrieves the chat model."""
+    """The openai SDK lists the catalogue (`client.models.list()`) and retrieves the chat model where the gateway
+    has GET /models/{id} (an inferred path: skipped, with the reason, where it does not)."""
     with Sdk(t) as sdk:
         sdk.call("client.models.list()", lambda: list(sdk.client.models.list()), ["http.success", "sdk.parses_models"])
         model = t.model()
+        require_retrieve(t, model)
         sdk.call(f"client.models.retrieve({model!r})", lambda: sdk.client.models.retrieve(model),
                  ["http.success", "sdk.parses_models"])
 
@@ -205,13 +207,8 @@ def stream(t: TestContext) -> None:
 
 
 def _capabilities(t: TestContext, model: str) -> list[Any] | None:
-    """The model's `capabilities` per GET /models/{id}, or None when the target does not list them."""
-    exchange = t.send("GET", f"/models/{quote(model, safe='')}", label=f"capabilities of {model}",
-                      expect=["http.success"])
-    try:
-        record = exchange.json
-    except ValueError:
-        return None
+    """The model's `capabilities` per its GET /models entry (001), or None when the catalogue does not give them."""
+    record = listed_record(t, model, f"capabilities of {model}")
     capabilities = record.get("capabilities") if isinstance(record, dict) else None
     return capabilities if isinstance(capabilities, list) else None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from aigw_conformance.suites.checks.output import as_dict
+from aigw_conformance.suites.conformance.catalogue import listed
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import TestSkipped
@@ -46,12 +46,7 @@ NATIVE_FILTER = {"openai": 'finish_reason "content_filter"', "selfhosted": 'fini
 
 def catalogue(t: TestContext) -> dict[str, dict[str, Any]]:
     """The gateway's models by ID (GET /models)."""
-    exchange = t.send("GET", "/models", label="catalogue for the translation tests", expect=["http.success"])
-    try:
-        listed = as_dict(exchange.json).get("data")
-    except ValueError:
-        listed = None
-    return {str(m["id"]): m for m in listed or [] if isinstance(m, dict) and "id" in m}
+    return listed(t, "catalogue for the translation tests")
 
 
 def provider_of(t: TestContext, upstream: Upstream, model: str, entry: dict[str, Any]) -> str | None:

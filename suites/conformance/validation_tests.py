@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aigw_conformance.suites.conformance.catalogue import listed_record
 from aigw_conformance.suites.conformance.chat_tests import chat_body
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.features import Feature
@@ -83,10 +84,10 @@ for _range in RANGES:
 @conformance_test("validation.max_completion_tokens", features=(Feature.PARAMETER_VALIDATION,))
 def max_completion_tokens_limit(t: TestContext) -> None:
     """max_completion_tokens up to the model's documented maximum is accepted; above it gives 400."""
-    model = t.send("GET", f"/models/{t.model()}", expect=["http.success"])
-    limit = model.json.get("max_completion_tokens") if model.status == 200 and isinstance(model.json, dict) else None
+    record = listed_record(t, t.model(), f"the catalogue entry of {t.model()}") or {}
+    limit = record.get("max_completion_tokens")  # 001: GET /models gives each model's max_completion_tokens
     if not isinstance(limit, int):
-        raise t.skip("the model record has no integer max_completion_tokens to test against")
+        raise t.skip("the model's GET /models entry has no integer max_completion_tokens to test against")
     t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=limit),
            label=f"max_completion_tokens={limit} (the model's maximum)", expect=["validation.accepts_in_range"])
     t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=limit + 1),

@@ -50,11 +50,13 @@ class LiteralApp:
     def __init__(self, upstream: str, providers: dict[str, str], *, drop_error_headers: bool = False) -> None:
         self.upstream, self.providers, self.drop_error_headers = upstream, providers, drop_error_headers
         self.client = httpx.AsyncClient(timeout=120, trust_env=False)
+        self.requests: list[str] = []  # "METHOD /path" of every request received, in order
 
     async def forward(self, request: Request) -> Response:
         path = bytes(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
         query = request.scope.get("query_string", b"").decode("latin-1")
         url = self.upstream + path + (f"?{query}" if query else "")
+        self.requests.append(f"{request.method} {request.url.path}")
         headers = [(name, value) for name, value in request.headers.raw if name.decode().lower() not in DROPPED_HEADERS]
         if request.method == "GET" and path.startswith(AI + "/models/"):
             # No GET /models/{id}: 001 shows only `curl -X GET 'https://apis.threatwinds.com/api/ai/v1/models'`.
@@ -122,11 +124,18 @@ class LiteralGateway:
         self.stack = ReferenceStack(**reference_settings(load_target(TARGET_FILE)))
         self.drop_error_headers = drop_error_headers
         self.server: ServerThread | None = None
+        self.app: LiteralApp | None = None
 
     @property
     def root(self) -> str:
         assert self.server is not None
         return self.server.base_url
+
+    @property
+    def requests(self) -> list[str]:
+        """"METHOD /path" of every request the literal gateway received."""
+        assert self.app is not None
+        return self.app.requests
 
     @property
     def base_url(self) -> str:
@@ -140,8 +149,8 @@ class LiteralGateway:
         self.stack.start()
         try:
             providers = {entry.id: entry.provider for entry in available(self.stack.settings.upstreams)}
-            app = LiteralApp(self.stack.gateway_url, providers, drop_error_headers=self.drop_error_headers)
-            self.server = ServerThread(app.starlette(), name="literal-gateway")
+            self.app = LiteralApp(self.stack.gateway_url, providers, drop_error_headers=self.drop_error_headers)
+            self.server = ServerThread(self.app.starlette(), name="literal-gateway")
             self.server.start()
         except BaseException:
             self.stack.stop()
