@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
 import yaml
 from jsonschema.exceptions import ValidationError
@@ -99,10 +99,11 @@ def operation_pointer(api: str, operation: str) -> str | None:
     method, _, path = operation.partition(" ")
     if api not in API_PREFIXES:
         return None
-    matched = match_operation(cast(ApiName, api), method, path)
+    known: ApiName = api
+    matched = match_operation(known, method, path)
     if matched is None:
         return None
-    full = API_PREFIXES[cast(ApiName, api)] + ("" if matched[0] == "/" else matched[0])
+    full = API_PREFIXES[known] + ("" if matched[0] == "/" else matched[0])
     return f"#/paths/{_escape(full)}/{method.lower()}"
 
 
@@ -145,7 +146,8 @@ def schema_error_grounds(root: Any, error: ValidationError) -> Grounds | None:
         if (provenance := _provenance(node)) is not None:
             found = (where, provenance)
     if path and path[-1] == "required" and isinstance(node, dict) and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+        required: Any = error.validator_value
+        missing = [name for name in required if name not in error.instance]
         judged = [grounds for name in missing if (grounds := _property_grounds(node, where, name)) is not None]
         if judged:
             return next((grounds for grounds in judged if not grounds.inferred), judged[0])
