@@ -130,6 +130,8 @@ class Terminal:
                 out.append(self.paint(f"{title} ({len(failed)}):", "bold"))
                 for result in failed:
                     out += [f"  {self.paint('FAIL', 'failed')} {result.id}", self._wrapped(result.message)]
+                    grounds = dict.fromkeys(f"{failure.check}: {failure.grounds_text()}" for failure in result.failures)
+                    out += [self._wrapped(text, indent="        ") for text in grounds]
                 out.append("")
         verdict = self.paint(report.verdict(strict), "failed" if report.gate_failed(strict) else "passed")
         interrupted = self.paint("  (interrupted: partial report)", "failed") if report.interrupted else ""

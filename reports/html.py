@@ -58,7 +58,19 @@ def profile_cell(summary: ProfileSummary) -> str:
 def _failure_item(failure: FailureRecord) -> str:
     badge = '<span class="badge inferred">inferred</span>' if failure.inferred else ""
     return (f"<li><code>{esc(failure.check)}</code> <em>[{esc(failure.severity)}]</em>{badge} "
-            f'<span class="msg">{esc(failure.message)}</span></li>')
+            f'<span class="msg">{esc(failure.message)}</span>{_grounds(failure)}</li>')
+
+
+def _grounds(failure: FailureRecord) -> str:
+    """The failure's grounds: the seed file and its quote in a blockquote, or the convention and its reason."""
+    if failure.grounds == "documented":
+        return (f'<div class="grounds">documented, <code>{esc(failure.source)}</code>:'
+                f"<blockquote>{esc(failure.quote)}</blockquote></div>")
+    if failure.grounds == "convention":
+        return (f'<div class="grounds">convention (<code>{esc(failure.source)}</code>): '
+                f"{esc(failure.quote)}</div>")
+    return f'<div class="grounds">{esc(failure.grounds_text())}</div>'
+
 
 
 def _message(result: TestResult) -> str:

@@ -44,6 +44,9 @@ def _failure_from_dict(data: dict[str, Any], where: str) -> FailureRecord:
         severity=str(_require(data, "severity", where)),
         message=str(_require(data, "message", where)),
         inferred=bool(data.get("inferred", False)),
+        grounds=str(data.get("grounds", "")),
+        source=str(data.get("source", "")),
+        quote=str(data.get("quote", "")),
     )
 
 

@@ -26,7 +26,8 @@ def _failure_text(result: TestResult) -> str:
     lines = []
     for failure in result.failures:
         inferred = " (inferred)" if failure.inferred else ""
-        lines.append(f"[{failure.severity}] {failure.check}{inferred}: {failure.message}")
+        lines.append(f"[{failure.severity}] {failure.check}{inferred}: {failure.message}\n"
+                     f"  grounds: {failure.grounds_text(width=1000)}")
     return "\n".join(lines)
 
 

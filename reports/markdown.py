@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from aigw_conformance.reports.model import DeepRun, Report, TestResult
+from aigw_conformance.reports.model import DeepRun, FailureRecord, Report, TestResult
 
 
 def escape_cell(text: str) -> str:
@@ -14,18 +15,39 @@ def escape_cell(text: str) -> str:
     return "<br>".join(line.strip() for line in text.split("\n")) or " "
 
 
-def _row(*cells: str) -> str:
-    return "| " + " | ".join(escape_cell(cell) for cell in cells) + " |"
+def escape_inline(text: str) -> str:
+    """Make ``text`` (a quote or a reason) render literally inside a table cell: Markdown's emphasis, code, link and
+    HTML characters backslash-escaped, then as `escape_cell` (pipes, newlines)."""
+    text = _INLINE_SPECIALS.sub(r"\\\1", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "<br>".join(line.strip() for line in text.split("\n")) or " "
+
+
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>|~#!&])")
+
+
+def _grounds_cell(failure: FailureRecord) -> str:
+    """`documented (000_….txt): "quote"` or `convention (element): reason`, already escaped."""
+    if failure.grounds in ("documented", "convention"):
+        quote = escape_inline(failure.quote)
+        what = f'"{quote}"' if failure.grounds == "documented" else quote
+        return f"{failure.grounds} ({escape_inline(failure.source)}): {what}"
+    return escape_inline(failure.grounds_text())
+
+
+def _row(*cells: str, escaped: tuple[str, ...] = ()) -> str:
+    """A table row of `cells` (escaped here) and then `escaped` cells (escaped by the caller)."""
+    return "| " + " | ".join([*(escape_cell(cell) for cell in cells), *escaped]) + " |"
 
 
 def _failure_table(failed: list[TestResult]) -> list[str]:
-    lines = [_row("Test", "Check", "Severity", "Message"), "| --- | --- | --- | --- |"]
+    lines = [_row("Test", "Check", "Severity", "Message", "Grounds"), "| --- | --- | --- | --- | --- |"]
     for result in failed:
         if not result.failures:
-            lines.append(_row(result.id, "", "", result.message))
+            lines.append(_row(result.id, "", "", result.message, ""))
         for failure in result.failures:
             severity = f"{failure.severity} (inferred)" if failure.inferred else failure.severity
-            lines.append(_row(result.id, failure.check, severity, failure.message))
+            lines.append(_row(result.id, failure.check, severity, failure.message, escaped=(_grounds_cell(failure),)))
     return lines
 
 

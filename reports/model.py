@@ -6,7 +6,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-REPORT_VERSION = "1.1"  # 1.1: `interrupted`, results[].not_applicable (readers of 1.0 ignore both)
+# 1.1: `interrupted`, results[].not_applicable (readers of 1.0 ignore both).
+# 1.2: results[].failures[].grounds, .source, .quote: every failure's grounds (readers of 1.1 ignore them; `inferred`
+# stays, derived: grounds == "convention").
+REPORT_VERSION = "1.2"
 
 Outcome = Literal["passed", "failed", "skipped"]
 ProfileStatus = Literal["success", "partial", "failure"]
@@ -26,6 +29,22 @@ class FailureRecord:
     grounds: str = ""
     source: str = ""
     quote: str = ""
+
+    def grounds_text(self, width: int = 160) -> str:
+        """`documented (000: "…")`, `convention: the reason`, or what an older report (or a failure of the run
+        itself: transport, harness, preflight) recorded."""
+        return describe_grounds(self.grounds, self.source, self.quote, width, inferred=self.inferred)
+
+
+def describe_grounds(grounds: str, source: str, quote: str, width: int = 160, *, inferred: bool = False) -> str:
+    """One line naming a failure's grounds; the quote or reason is whitespace-collapsed and cut to `width`."""
+    text = " ".join(quote.split())
+    text = text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    if grounds == "documented":
+        return f'documented ({source.split("_")[0]}: "{text}")'
+    if grounds == "convention":
+        return f"convention: {text}"
+    return "convention (grounds not recorded)" if inferred else "no spec element (grounds not recorded)"
 
 
 @dataclass(frozen=True)

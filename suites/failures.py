@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
+
+from aigw_conformance.reports.model import describe_grounds
+
+GroundsKind = Literal["documented", "convention"]
 
 
 class Severity(StrEnum):
@@ -14,12 +21,46 @@ class Severity(StrEnum):
     LOW = "low"
 
 
-class CheckFailed(AssertionError):
-    """Raised by a check; the registry attaches the check's name and severity."""
+@dataclass(frozen=True)
+class Grounds:
+    """Why a failure is one. `documented`: `source` is the seed file and `quote` its verbatim sentence.
+    `convention`: an inferred spec element or an OpenAI convention; `source` names it, `quote` gives the reason."""
 
-    def __init__(self, message: str) -> None:
+    kind: GroundsKind
+    source: str
+    quote: str
+
+    @classmethod
+    def documented(cls, source: str, quote: str) -> Grounds:
+        return cls("documented", source, quote)
+
+    @classmethod
+    def convention(cls, reason: str, source: str = "convention") -> Grounds:
+        return cls("convention", source, reason)
+
+    @property
+    def inferred(self) -> bool:
+        return self.kind == "convention"
+
+    def describe(self, width: int = 160) -> str:
+        """`documented (000: "…")` or `convention: the reason`, the quote or reason cut to `width` characters."""
+        return describe_grounds(self.kind, self.source, self.quote, width)
+
+
+FailurePart = tuple[str, Grounds | None]  # one failure's message and its grounds (None: the check's own)
+
+
+class CheckFailed(AssertionError):
+    """Raised by a check; the registry attaches the check's name, severity and (unless given) grounds.
+
+    `parts` holds several failures of one check with their own grounds (e.g. a schema violation on a documented
+    element and one on an inferred element); by default the one `message` with `grounds`."""
+
+    def __init__(self, message: str, grounds: Grounds | None = None, *, parts: Sequence[FailurePart] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.grounds = grounds
+        self.parts: tuple[FailurePart, ...] = tuple(parts) or ((message, grounds),)
 
 
 class TestSkipped(Exception):

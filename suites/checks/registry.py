@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from aigw_conformance.suites.exchange import Exchange
-from aigw_conformance.suites.failures import CheckFailed, Severity
+from aigw_conformance.suites.failures import CheckFailed, Grounds, Severity
+from aigw_conformance.suites.grounds import check_grounds, exchange_grounds
 
 CheckFunction = Callable[[Exchange], None]
 Precondition = Callable[[Exchange], bool]
@@ -22,16 +23,27 @@ class Check:
     function: CheckFunction
     preconditions: tuple[Precondition, ...]
     auto: bool
-    inferred: bool
+    inferred: bool  # declared: its default grounds are a convention
+    grounds: Grounds | None = None  # stated at registration; else resolved from spec/traceability.yaml
 
     def applies_to(self, exchange: Exchange) -> bool:
         return all(condition(exchange) for condition in self.preconditions)
+
+    @property
+    def default_grounds(self) -> Grounds:
+        """The grounds of its failures unless one states its own: stated, or from the traceability items."""
+        return self.grounds or check_grounds(self.name, self.inferred)
+
+    def grounds_on(self, exchange: Exchange) -> Grounds:
+        """The default grounds on one exchange (the items about its operation first, see `suites.grounds`)."""
+        return self.grounds or exchange_grounds(self.name, self.inferred, exchange.api, exchange.operation)
 
 
 @dataclass(frozen=True)
 class CheckOutcome:
     check: Check
-    failure: str | None  # None when the check passed
+    failure: str | None  # None when the check passed; else the first failure's message
+    failures: tuple[tuple[str, Grounds], ...] = ()  # every failure with its grounds (a check may fail on both kinds)
 
 
 CHECKS: dict[str, Check] = {}
@@ -49,11 +61,13 @@ def requires(condition: Precondition) -> Callable[[CheckFunction], CheckFunction
 
 
 def check(
-    name: str, *, severity: Severity = Severity.HIGH, auto: bool = True, inferred: bool = False
+    name: str, *, severity: Severity = Severity.HIGH, auto: bool = True, inferred: bool = False,
+    grounds: Grounds | None = None,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under `name`; its docstring's first line is its description.
 
-    `inferred` marks checks of spec elements the documents are silent on (reported apart).
+    Its failures' grounds: `grounds` when given, else the traceability items that list it (`inferred` marks a check
+    of spec elements the documents are silent on: convention); a failure may state its own (`fail(..., grounds=)`).
     """
 
     def decorate(function: CheckFunction) -> CheckFunction:
@@ -66,16 +80,17 @@ def check(
             function=function,
             preconditions=getattr(function, "__aigw_preconditions__", ()),
             auto=auto,
-            inferred=inferred,
+            inferred=inferred or (grounds is not None and grounds.inferred),
+            grounds=grounds,
         )
         return function
 
     return decorate
 
 
-def fail(message: str) -> CheckFailed:
-    """Build the failure a check raises: `raise fail("...")`."""
-    return CheckFailed(message)
+def fail(message: str, grounds: Grounds | None = None) -> CheckFailed:
+    """Build the failure a check raises: `raise fail("...")`; `grounds` overrides the check's for this failure."""
+    return CheckFailed(message, grounds)
 
 
 def run_checks(exchange: Exchange, explicit: Iterable[str] = ()) -> list[CheckOutcome]:
@@ -92,7 +107,10 @@ def run_checks(exchange: Exchange, explicit: Iterable[str] = ()) -> list[CheckOu
         try:
             chosen.function(exchange)
         except CheckFailed as failure:
-            outcomes.append(CheckOutcome(chosen, f"{exchange.describe()}: {failure.message}"))
+            where = exchange.describe()
+            parts = tuple((f"{where}: {message}", grounds or chosen.grounds_on(exchange))
+                          for message, grounds in failure.parts)
+            outcomes.append(CheckOutcome(chosen, parts[0][0], parts))
         else:
             outcomes.append(CheckOutcome(chosen, None))
     return outcomes

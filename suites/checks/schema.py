@@ -7,11 +7,13 @@ from typing import Any
 
 from schemathesis.checks import not_a_server_error as _not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from aigw_conformance.suites.checks.registry import check, fail, requires
+from aigw_conformance.suites.checks.registry import check, requires
+from aigw_conformance.suites.checks.shapes import response_component, schema_violations
 from aigw_conformance.suites.exchange import Exchange
-from aigw_conformance.suites.failures import Severity
+from aigw_conformance.suites.failures import CheckFailed, Grounds, Severity
 
 
 def is_fuzzed(exchange: Exchange) -> bool:
@@ -19,14 +21,38 @@ def is_fuzzed(exchange: Exchange) -> bool:
     return "case" in exchange.context and "response" in exchange.context
 
 
-def _run(exchange: Exchange, function: Callable[..., Any]) -> None:
+def _run(exchange: Exchange, function: Callable[..., Any], classify: bool = False) -> None:
+    """Run one schemathesis check; with `classify`, its schema violations are split by grounds (a violation of
+    inferred elements only is a convention failure, apart from the documented ones)."""
     case, response = exchange.context["case"], exchange.context["response"]
     try:
         case.validate_response(response, checks=[function], headers=exchange.request_headers)
     except (AssertionError, FailureGroup) as error:
         failures = list(error.exceptions) if isinstance(error, FailureGroup) else [error]
-        titles = "; ".join(_describe(failure) for failure in failures)
-        raise fail(f"{titles}\n  reproduce: {case.as_curl_command(headers=exchange.request_headers)}") from None
+        reproduce = f"\n  reproduce: {case.as_curl_command(headers=exchange.request_headers)}"
+        groups: dict[Grounds | None, list[str]] = {}
+        for failure in failures:
+            groups.setdefault(_grounds(exchange, failure) if classify else None, []).append(_describe(failure))
+        ordered = sorted(groups.items(), key=lambda pair: pair[0] is not None and pair[0].inferred)
+        parts = [("; ".join(titles) + reproduce, grounds) for grounds, titles in ordered]
+        raise CheckFailed(parts[0][0], parts[0][1], parts=parts) from None
+
+
+def _grounds(exchange: Exchange, failure: BaseException) -> Grounds | None:
+    """A body schema violation's grounds: the violated element's provenance, found by validating the body against
+    the operation's component schema at the violation's path (None: the check's own grounds)."""
+    if not isinstance(failure, JsonSchemaError):
+        return None
+    component = response_component(exchange, "application/json")
+    try:
+        body = exchange.json
+    except ValueError:
+        return None
+    if component is None:
+        return None
+    at = list(failure.instance_path)
+    judged = [grounds for message, grounds in schema_violations(component, body, at=at) if grounds is not None]
+    return next((grounds for grounds in judged if not grounds.inferred), judged[0] if judged else None)
 
 
 def _describe(failure: BaseException) -> str:
@@ -67,7 +93,7 @@ def response_headers_conformance(exchange: Exchange) -> None:
 @requires(is_fuzzed)
 def response_schema_conformance(exchange: Exchange) -> None:
     """The body matches the documented schema for its status and content type."""
-    _run(exchange, openapi_checks.response_schema_conformance)
+    _run(exchange, openapi_checks.response_schema_conformance, classify=True)
 
 
 @check("schema.negative_data_rejection", severity=Severity.HIGH)

@@ -7,6 +7,8 @@ from typing import Any, cast
 from aigw_conformance.spec.loader import ApiName, component_validator, load_spec, match_operation
 from aigw_conformance.suites.checks.registry import fail
 from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import CheckFailed, Grounds
+from aigw_conformance.suites.grounds import schema_error_grounds
 
 
 def json_body(exchange: Exchange) -> Any:
@@ -18,19 +20,38 @@ def json_body(exchange: Exchange) -> Any:
 
 def schema_errors(component: str, instance: Any, limit: int = 3) -> list[str]:
     """Human-readable violations of `#/components/schemas/<component>`, at most `limit`."""
+    return [message for message, _ in schema_violations(component, instance)[:limit]]
+
+
+def schema_violations(component: str, instance: Any, at: list[Any] | None = None) -> list[tuple[str, Grounds | None]]:
+    """Every violation of `#/components/schemas/<component>` with its grounds (the violated element's provenance);
+    with `at`, only those at that instance path."""
     validator = component_validator(component)
     errors = sorted(validator.iter_errors(instance), key=lambda error: list(error.absolute_path))
-    messages = []
-    for error in errors[:limit]:
+    errors = [error for error in errors if at is None or list(error.absolute_path) == at]
+    violations = []
+    for error in errors:
         where = "/".join(str(part) for part in error.absolute_path) or "(root)"
-        messages.append(f"{where}: {error.message[:200]}")
-    return messages
+        violations.append((f"{where}: {error.message[:200]}", schema_error_grounds(validator.schema, error)))
+    return violations
+
+
+def schema_failure(what: str, violations: list[tuple[str, Grounds | None]], limit: int = 3) -> CheckFailed:
+    """One failure per kind of grounds: the violations of documented elements (with the first one's quote) apart
+    from those of inferred elements only (convention), so the convention ones never fail the default gate."""
+    groups: dict[str, list[tuple[str, Grounds | None]]] = {}
+    for message, grounds in violations:
+        groups.setdefault(grounds.kind if grounds else "", []).append((message, grounds))
+    parts = [(f"{what}: " + "; ".join(message for message, _ in group[:limit])
+              + (f" (and {len(group) - limit} more)" if len(group) > limit else ""), group[0][1])
+             for kind in ("documented", "", "convention") if (group := groups.get(kind))]
+    return CheckFailed(parts[0][0], parts[0][1], parts=parts)
 
 
 def require_schema(component: str, instance: Any, what: str) -> None:
-    problems = schema_errors(component, instance)
-    if problems:
-        raise fail(f"{what} does not match the spec's {component} schema: " + "; ".join(problems))
+    violations = schema_violations(component, instance)
+    if violations:
+        raise schema_failure(f"{what} does not match the spec's {component} schema", violations)
 
 
 def _deref(node: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 from aigw_conformance.suites.checks.chat import FINISH_REASONS, check_usage_arithmetic
 from aigw_conformance.suites.checks.preconditions import has_sse_events, is_stream_reply
 from aigw_conformance.suites.checks.registry import check, fail, requires
-from aigw_conformance.suites.checks.shapes import require_component, schema_errors
+from aigw_conformance.suites.checks.shapes import require_component, schema_failure, schema_violations
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import Severity
 
@@ -69,9 +69,9 @@ def chunk_schema(exchange: Exchange) -> None:
     """Every chunk matches its API's chunk schema (ChatCompletionChunk, ClientChatCompletionChunk)."""
     component = require_component(exchange, "text/event-stream")
     for number, chunk in enumerate(chunks(exchange)):
-        problems = schema_errors(component, chunk)
-        if problems:
-            raise fail(f"chunk #{number} does not match {component}: " + "; ".join(problems))
+        violations = schema_violations(component, chunk)
+        if violations:
+            raise schema_failure(f"chunk #{number} does not match {component}", violations)
 
 
 def _same_everywhere(exchange: Exchange, key: str) -> None:

@@ -7,7 +7,7 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import schemathesis
@@ -134,14 +134,13 @@ def collapse_failures(t: TestContext, first_new: int, examples: int, label: str 
     """One failure per check, with how many generated requests tripped it, instead of one per request."""
     fresh = t.failures[first_new:]
     del t.failures[first_new:]
-    grouped: dict[str, list[FailureRecord]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[FailureRecord]] = defaultdict(list)
     for failure in fresh:
-        grouped[failure.check].append(failure)
-    for check_name, failures in grouped.items():
+        grouped[failure.check, failure.grounds].append(failure)  # documented and convention failures stay apart
+    for failures in grouped.values():
         first = failures[0]
-        t.failures.append(FailureRecord(
-            check_name, first.severity,
-            f"{label}{len(failures)} of {examples} generated requests failed; first: {first.message}", first.inferred,
+        t.failures.append(replace(
+            first, message=f"{label}{len(failures)} of {examples} generated requests failed; first: {first.message}",
         ))
 
 

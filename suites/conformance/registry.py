@@ -10,7 +10,7 @@ from aigw_conformance.reports.model import FailureRecord, NotApplicable
 from aigw_conformance.suites.checks.ownership import failure_feature, operation_feature
 from aigw_conformance.suites.checks.registry import Check, run_checks
 from aigw_conformance.suites.exchange import Exchange, Probe
-from aigw_conformance.suites.failures import TestSkipped
+from aigw_conformance.suites.failures import Grounds, TestSkipped
 from aigw_conformance.suites.features import Feature, Profile, profile_of
 from aigw_conformance.suites.target import Target
 
@@ -94,11 +94,9 @@ class TestContext:
         self.exchanges += 1
         for outcome in run_checks(exchange, explicit):
             self.checks_run.add(outcome.check.name)
-            if outcome.failure is None or self._set_aside(outcome.check, outcome.failure, exchange):
-                continue
-            self.failures.append(FailureRecord(
-                outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred
-            ))
+            for message, grounds in outcome.failures:
+                if not self._set_aside(outcome.check, message, exchange):
+                    self.failures.append(failure_record(outcome.check, message, grounds))
 
     def _set_aside(self, check: Check, failure: str, exchange: Exchange) -> bool:
         feature, reason = None, None
@@ -116,6 +114,12 @@ class TestContext:
 
     def skip(self, reason: str) -> TestSkipped:
         return TestSkipped(reason)
+
+
+def failure_record(check: Check, message: str, grounds: Grounds) -> FailureRecord:
+    """One failure of `check` with its grounds; `inferred` is derived (a convention failure)."""
+    return FailureRecord(check.name, check.severity.value, message, inferred=grounds.inferred, grounds=grounds.kind,
+                         source=grounds.source, quote=grounds.quote)
 
 
 TestFunction = Callable[[TestContext], None]

@@ -6,7 +6,7 @@ import secrets
 import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -311,13 +311,12 @@ def collapse(t: TestContext, first_new: int, runs: int, what: str) -> None:
     """One failure per check, with how many of the `runs` tripped it, instead of one per exchange."""
     fresh = t.failures[first_new:]
     del t.failures[first_new:]
-    grouped: dict[str, list[FailureRecord]] = {}
+    grouped: dict[tuple[str, str], list[FailureRecord]] = {}
     for failure in fresh:
-        grouped.setdefault(failure.check, []).append(failure)
-    for check_name, failures in grouped.items():
+        grouped.setdefault((failure.check, failure.grounds), []).append(failure)  # the grounds' kinds stay apart
+    for failures in grouped.values():
         first = failures[0]
-        t.failures.append(FailureRecord(check_name, first.severity, f"{len(failures)} failures in {runs} {what}; "
-                                        f"first: {first.message}", first.inferred))
+        t.failures.append(replace(first, message=f"{len(failures)} failures in {runs} {what}; first: {first.message}"))
 
 
 @conformance_test("store.tenant_isolation", features=(Feature.DATA_STORE,))
