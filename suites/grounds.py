@@ -55,7 +55,10 @@ def provenance_grounds(pointer: str, provenance: dict[str, Any]) -> Grounds:
 
 
 def item_grounds(item: Item) -> Grounds:
-    """A documented item: its spec element's quote; an inferred item: convention with the element's reason."""
+    """A documented item: its own `quote` (verbatim from its `source`) when it gives one, else its spec element's;
+    an inferred item: convention with the element's reason."""
+    if not item.get("inferred") and "quote" in item:
+        return Grounds.documented(str(item["source"]), str(item["quote"]))
     found = nearest_provenance(item["spec"])
     if not item.get("inferred") and found is not None:
         return provenance_grounds(*found)
@@ -72,7 +75,7 @@ def items_listing(check_name: str) -> tuple[Item, ...]:
 def _decide(items: Iterable[Item], inferred: bool) -> tuple[Grounds, Item] | None:
     """The first documented item's grounds (none counts when the check declares itself inferred), else the first
     inferred item's."""
-    judged = [(item_grounds(item), item) for item in items]
+    judged = sorted(((item_grounds(item), item) for item in items), key=lambda pair: "quote" not in pair[1])
     documented = [pair for pair in judged if not pair[0].inferred]
     conventions = [pair for pair in judged if pair[0].inferred]
     if documented and not inferred:
@@ -112,7 +115,8 @@ def exchange_grounds(check_name: str, inferred: bool, api: str, operation: str) 
     """A check's grounds on one exchange: the items about the exchange's operation when some list the check; when
     the check's grounds are an item about another endpoint, the operation's own provenance; else the default."""
     pointer = operation_pointer(api, operation)
-    if pointer is None:
+    quoted = [item for item in items_listing(check_name) if "quote" in item and not item.get("inferred")]
+    if pointer is None or (quoted and not inferred):  # an item quoting its own sentence holds on every operation
         return check_grounds(check_name, inferred)
     path_pointer = pointer.rsplit("/", 1)[0]
     items = items_listing(check_name)

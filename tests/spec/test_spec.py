@@ -559,8 +559,11 @@ def test_every_traceability_item_is_well_formed_and_resolves() -> None:
     problems = []
     for item in trace_items():
         ident = item.get("id")
-        if set(item) - {"id", "item", "source", "spec", "checks", "pending", "inferred"}:
-            problems.append(f"{ident}: unexpected keys {sorted(set(item) - {'id', 'item', 'source', 'spec'})}")
+        known = {"id", "item", "source", "spec", "checks", "pending", "inferred", "quote"}
+        if set(item) - known:
+            problems.append(f"{ident}: unexpected keys {sorted(set(item) - known)}")
+        if "quote" in item and normalise(str(item["quote"])) not in normalise(seed_text(str(item.get("source")))):
+            problems.append(f"{ident}: its quote is not verbatim in {item.get('source')}")
         if not isinstance(item.get("item"), str) or not item["item"].strip():
             problems.append(f"{ident}: no item text")
         if item.get("source") not in {S000, S001, S002}:
