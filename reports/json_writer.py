@@ -44,6 +44,8 @@ def _failure_from_dict(data: dict[str, Any], where: str) -> FailureRecord:
         severity=str(_require(data, "severity", where)),
         message=str(_require(data, "message", where)),
         inferred=bool(data.get("inferred", False)),
+        request=str(data.get("request", "")),  # report 1.2: the failing exchange; empty in older reports
+        status=str(data.get("status", "")),
     )
 
 

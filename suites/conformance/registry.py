@@ -97,7 +97,8 @@ class TestContext:
             if outcome.failure is None or self._set_aside(outcome.check, outcome.failure, exchange):
                 continue
             self.failures.append(FailureRecord(
-                outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred
+                outcome.check.name, outcome.check.severity.value, outcome.failure, outcome.check.inferred,
+                request=exchange.describe().rsplit(" → ", 1)[0], status=str(exchange.status),
             ))
 
     def _set_aside(self, check: Check, failure: str, exchange: Exchange) -> bool:
