@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aigw_conformance.reports.markdown import escape_cell
 from aigw_conformance.reports.findings import Finding
+from aigw_conformance.reports.markdown import escape_cell
 from aigw_conformance.reports.model import Report, TestResult
 
 
