@@ -118,11 +118,32 @@ class Terminal:
         return textwrap.fill(text, self.width - 1, initial_indent=indent, subsequent_indent=indent,
                              break_long_words=True, break_on_hyphens=False)
 
+    def findings(self, report: Report, *, strict: bool) -> list[str]:
+        """`N findings` and one entry per finding (severity, check, tests broken, grounds, an example exchange and
+        what failed, the quote), wrapped not cut; nothing when no test failed."""
+        findings = report.findings()
+        if not findings:
+            return []
+        convention = not strict and any(f.grounds == "convention" for f in findings)
+        lenient = "; convention findings do not fail the run without --strict" if convention else ""
+        failed = report.counts()["failed"]
+        head = (f"{len(findings)} finding{'' if len(findings) == 1 else 's'} (distinct deviations behind {failed} "
+                f"failed test{'' if failed == 1 else 's'}, most severe first{lenient}):")
+        out = [self.paint(textwrap.fill(head, self.width - 1, break_on_hyphens=False), "bold")]
+        for number, f in enumerate(findings, 1):
+            example = f"{f.exchange} ({f.test})" if f.exchange else f.test
+            entry = (f"{number}. [{f.severity or '?'}] {f.check}: {f.count} test{'' if f.count == 1 else 's'}, "
+                     f"{f.grounds_note()}. e.g. {example}: {f.excerpt()}")
+            out.append(textwrap.fill(entry, self.width - 1, initial_indent="  ", subsequent_indent="     ",
+                                     break_long_words=True, break_on_hyphens=False))
+        return [*out, ""]
+
     def summary(self, report: Report, written: Mapping[str, Path], *, strict: bool) -> None:
-        """Counts, profiles, the deep run, every failed test with its reason in full, and the files written."""
+        """Counts, profiles, the deep run, the findings, every failed test with its reason in full, and the files
+        written."""
         self.close()
         counts = report.counts()
-        out = [""]
+        out = ["", *self.findings(report, strict=strict)]
         documented, inferred = report.split_failed()
         for title, failed in (("Failed", documented), ("Failed on inferred elements only" + (
                 "" if strict else " (does not fail the run without --strict)"), inferred)):
@@ -135,8 +156,10 @@ class Terminal:
                 out.append("")
         verdict = self.paint(report.verdict(strict), "failed" if report.gate_failed(strict) else "passed")
         interrupted = self.paint("  (interrupted: partial report)", "failed") if report.interrupted else ""
+        found = len(report.findings())
+        found_text = f"; {found} finding{'' if found == 1 else 's'}" if found else ""
         out.append(f"{verdict}  {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped "
-                   f"in {report.duration_s:.1f}s{interrupted}")
+                   f"in {report.duration_s:.1f}s{found_text}{interrupted}")
         for profile in report.profiles():
             out.append(f"  {profile.name:<14} {profile.status:<8} passed {profile.passed}, failed {profile.failed}, "
                        f"skipped {profile.skipped}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from aigw_conformance.reports.findings import Finding
 from aigw_conformance.reports.markdown import escape_cell
 from aigw_conformance.reports.model import Report, TestResult
 
@@ -30,6 +31,7 @@ class ReportDiff:
     new_tests: list[Change] = field(default_factory=list)
     removed_tests: list[Change] = field(default_factory=list)
     changed_skips: list[Change] = field(default_factory=list)
+    findings: list[FindingChange] = field(default_factory=list)  # findings new, resolved, or breaking more/fewer
 
     def gate_failed(self, strict: bool = False) -> bool:
         """A regression fails the gate; one only on inferred spec elements only with ``strict``."""
@@ -41,7 +43,38 @@ class ReportDiff:
             "base_target": self.base_target,
             "new_target": self.new_target,
             **{name: [{**asdict(c), "checks": list(c.checks)} for c in getattr(self, name)] for name in sections},
+            "findings": [{**asdict(c), "change": c.change} for c in self.findings],
         }
+
+
+@dataclass(frozen=True)
+class FindingChange:
+    """A finding (check and grounds) whose number of broken tests differs: 0 on one side is new or resolved."""
+
+    check: str
+    grounds: str
+    severity: str
+    base_tests: int
+    new_tests: int
+
+    @property
+    def change(self) -> str:
+        if not self.base_tests:
+            return "new"
+        if not self.new_tests:
+            return "resolved"
+        return "more tests" if self.new_tests > self.base_tests else "fewer tests"
+
+
+def diff_findings(base: list[Finding], new: list[Finding]) -> list[FindingChange]:
+    """The findings whose test count changed, in the new report's order (most severe first), then resolved ones."""
+    before = {(f.check, f.grounds): f for f in base}
+    after = {(f.check, f.grounds): f for f in new}
+    changes = [FindingChange(f.check, f.grounds, f.severity, before[key].count if key in before else 0, f.count)
+               for key, f in after.items()]
+    changes += [FindingChange(f.check, f.grounds, f.severity, f.count, 0) for key, f in before.items()
+                if key not in after]
+    return [change for change in changes if change.base_tests != change.new_tests]
 
 
 def _failing(result: TestResult) -> dict[str, bool]:
@@ -92,6 +125,7 @@ def diff_reports(base: Report, new: Report) -> ReportDiff:
     for test_id, before in olds.items():
         if test_id not in news:
             diff.removed_tests.append(Change(test_id, before.outcome, "absent", before.message))
+    diff.findings = diff_findings(base.findings(), new.findings())
     return diff
 
 
@@ -127,4 +161,14 @@ def render_diff_markdown(diff: ReportDiff, strict: bool = False) -> str:
         else:
             lines += [_row("Test", "Base", "New", "Message"), "| --- | --- | --- | --- |"]
             lines += [_row(c.id, c.base, c.new, c.message) for c in changes]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_findings_section(diff.findings)]) + "\n"
+
+
+def _findings_section(changes: list[FindingChange]) -> list[str]:
+    lines = ["", "## Findings", ""]
+    if not changes:
+        return [*lines, "No finding changed (same checks failing, on as many tests)."]
+    lines += [_row("Check", "Grounds", "Severity", "Base tests", "New tests", "Change"),
+              "| --- | --- | --- | ---: | ---: | --- |"]
+    return lines + [_row(c.check, c.grounds, c.severity, str(c.base_tests), str(c.new_tests), c.change)
+                    for c in changes]

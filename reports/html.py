@@ -6,7 +6,7 @@ import html
 import re
 from pathlib import Path
 
-from aigw_conformance.reports.markdown import deep_summary
+from aigw_conformance.reports.markdown import deep_summary, findings_lead
 from aigw_conformance.reports.model import DeepRun, FailureRecord, ProfileSummary, Report, TestResult
 
 # Code points HTML must not carry (NUL, C0 controls but tab/newline/CR, lone surrogates, noncharacters).
@@ -153,6 +153,31 @@ def _not_applicable(report: Report) -> list[str]:
     return [*rows, "</tbody></table>"]
 
 
+def _findings(report: Report) -> list[str]:
+    """The run's distinct deviations first: each with the tests it broke, one example exchange and its grounds."""
+    findings = report.findings()
+    rows = ["<h2>Findings</h2>", f"<p>{esc(findings_lead(report))}</p>"]
+    if not findings:
+        return rows
+    rows.append("<table><thead><tr><th>#</th><th>Severity</th><th>Check</th><th>Grounds</th><th>Tests</th>"
+                "<th>Example</th><th>Failure</th><th>Quote</th></tr></thead><tbody>")
+    for number, f in enumerate(findings, 1):
+        kind = "failed" if f.grounds == "documented" else "inferred"
+        example = f"<code>{esc(f.test)}</code>" + (f"<br><code>{esc(f.exchange)}</code>" if f.exchange else "")
+        rows.append(f'<tr><td class="n">{number}</td><td class="{kind}">{esc(f.severity)}</td>'
+                    f"<td><code>{esc(f.check)}</code></td><td>{esc(f.grounds)}</td>"
+                    f'<td class="n" title="{esc(", ".join(f.tests))}">{f.count}</td><td>{example}</td>'
+                    f'<td><span class="msg">{esc(f.excerpt())}</span></td>'
+                    f'<td><span class="msg">{esc(f.quoted() or "—")}</span></td></tr>')
+    return [*rows, "</tbody></table>"]
+
+
+def failures_first(results: list[TestResult]) -> list[TestResult]:
+    """Failed tests (documented, then inferred only), then skipped, then passed; run order within each."""
+    rank = {"failed": 0, "skipped": 2, "passed": 3}
+    return sorted(results, key=lambda result: rank[result.outcome] + result.inferred_only)
+
+
 _FILTER = ('<p><label>Show <select id="outcome" onchange="aigwFilter()"><option value="">all</option>'
            '<option value="failed">failed</option><option value="inferred">failed (inferred)</option>'
            '<option value="skipped">skipped</option><option value="passed">passed</option></select></label> '
@@ -162,7 +187,7 @@ _FILTER = ('<p><label>Show <select id="outcome" onchange="aigwFilter()"><option 
 def render_html(report: Report) -> str:
     """Render ``report`` as a self-contained HTML document."""
     _, inferred = report.split_failed()
-    body = [*_header(report), *_profiles(report)]
+    body = [*_header(report), *_findings(report), *_profiles(report)]
     if report.deep is not None:
         body += _deep(report.deep)
     if inferred:
@@ -171,7 +196,7 @@ def render_html(report: Report) -> str:
                  "<code>inferred</code>); they do not fail the run unless <code>aigw check --strict</code>.</p>",
                  *_results_table(inferred, filterable=False)]
     body += _not_applicable(report)
-    body += ["<h2>Results</h2>", _FILTER, *_results_table(report.results, filterable=True)]
+    body += ["<h2>Results</h2>", _FILTER, *_results_table(failures_first(report.results), filterable=True)]
     return page(f"Conformance report: {report.target.name} — {report.verdict()}", body, SCRIPT)
 
 

@@ -47,6 +47,8 @@ def _failure_from_dict(data: dict[str, Any], where: str) -> FailureRecord:
         grounds=str(data.get("grounds", "")),
         source=str(data.get("source", "")),
         quote=str(data.get("quote", "")),
+        request=str(data.get("request", "")),  # report 1.2: the failing exchange; empty in older reports
+        status=str(data.get("status", "")),
     )
 
 

@@ -51,6 +51,29 @@ def _failure_table(failed: list[TestResult]) -> list[str]:
     return lines
 
 
+def findings_lead(report: Report) -> str:
+    """`2 findings (distinct deviations) behind 77 failed tests, most severe first.`, or that there are none."""
+    findings, failed = report.findings(), report.counts()["failed"]
+    if not findings:
+        return "No findings: no test failed."
+    plural = "finding" if len(findings) == 1 else "findings"
+    return (f"{len(findings)} {plural} (distinct deviations: failures grouped by check and grounds) behind "
+            f"{failed} failed test{'' if failed == 1 else 's'}, most severe first.")
+
+
+def _findings_section(report: Report) -> list[str]:
+    """The run's distinct deviations, each with the tests it broke, one example exchange and its grounds."""
+    lines = ["", "## Findings", "", findings_lead(report)]
+    findings = report.findings()
+    if findings:
+        lines += ["", _row("#", "Severity", "Check", "Grounds", "Tests", "Example", "Failure", "Quote"),
+                  "| ---: | --- | --- | --- | ---: | --- | --- | --- |"]
+        lines += [_row(str(number), f.severity, f.check, f.grounds, str(f.count),
+                       f"{f.test}: {f.exchange}" if f.exchange else f.test, f.excerpt(), f.quoted() or "—")
+                  for number, f in enumerate(findings, 1)]
+    return lines
+
+
 def deep_summary(deep: DeepRun) -> str:
     """One sentence on a deep run: requests against the goal, time, why it stopped, 5xx and undocumented."""
     verdict = "goal reached" if deep.complete else "INCOMPLETE: goal not reached"
@@ -85,6 +108,7 @@ def render_markdown(report: Report) -> str:
         lines += ["", "**Interrupted:** the run was stopped before every selected test ran; this report is partial."]
     if report.target.base_url:
         lines += ["", f"Target base URL: `{report.target.base_url}`"]
+    lines += _findings_section(report)
 
     lines += ["", "## Profiles", ""]
     profiles = report.profiles()

@@ -6,9 +6,13 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from aigw_conformance.reports.findings import Finding, findings_of
+
 # 1.1: `interrupted`, results[].not_applicable (readers of 1.0 ignore both).
-# 1.2: results[].failures[].grounds, .source, .quote: every failure's grounds (readers of 1.1 ignore them; `inferred`
-# stays, derived: grounds == "convention").
+# 1.2: results[].failures[].grounds, .source, .quote: every failure's grounds (`inferred` stays, derived: grounds ==
+# "convention"); `findings` (the failures grouped by check and grounds, computed from `results`, most severe first)
+# and results[].failures[].request, .status (the failing exchange). Readers of 1.1 ignore them, and a 1.1 report's
+# findings are computed on load (the request and status parsed from each failure's message).
 REPORT_VERSION = "1.2"
 
 Outcome = Literal["passed", "failed", "skipped"]
@@ -29,6 +33,10 @@ class FailureRecord:
     grounds: str = ""
     source: str = ""
     quote: str = ""
+    # The failing exchange (issue 15): its request line (`POST /chat/completions (label)`) and response status;
+    # empty when the failure had no exchange (transport, harness) or the report predates them.
+    request: str = ""
+    status: str = ""
 
     def grounds_text(self, width: int = 160) -> str:
         """`documented (000: "…")`, `convention: the reason`, or what an older report (or a failure of the run
@@ -170,6 +178,10 @@ class Report:
         """Every check outcome set aside as not applicable, with its test."""
         return [(result, record) for result in self.results for record in result.not_applicable]
 
+    def findings(self) -> list[Finding]:
+        """The distinct deviations: failures grouped by check and grounds, most severe first (see findings.py)."""
+        return findings_of(self.results)
+
     def failed_checks(self) -> set[str]:
         return {failure.check for result in self.results for failure in result.failures}
 
@@ -189,6 +201,7 @@ class Report:
             "duration_s": round(self.duration_s, 3),
             "interrupted": self.interrupted,
             "summary": {**self.counts(), "total": len(self.results)},
+            "findings": [finding.to_dict() for finding in self.findings()],
             "profiles": {
                 summary.name: {
                     "passed": summary.passed,

@@ -35,7 +35,8 @@ class Masker:
             return result
         return replace(
             result, message=self.text(result.message),
-            failures=tuple(replace(f, message=self.text(f.message)) for f in result.failures),
+            failures=tuple(replace(f, message=self.text(f.message), request=self.text(f.request))
+                           for f in result.failures),
             not_applicable=tuple(replace(n, message=self.text(n.message)) for n in result.not_applicable),
         )
 

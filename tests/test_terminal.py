@@ -9,7 +9,7 @@ import re
 import select
 from pathlib import Path
 
-from aigw_conformance.reports.model import Report, TargetInfo, TestResult
+from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
 from aigw_conformance.terminal import Terminal
 
 ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -112,3 +112,39 @@ def test_the_live_line_never_outgrows_the_terminal() -> None:
     terminal.close()
     last = ESCAPE.sub("", stream.getvalue().split("\r")[-2])
     assert 0 < len(last) <= 50 and last.endswith("…")
+
+
+def _two_defects() -> Report:
+    done = FailureRecord("sse.done_last", "critical", LONG_REASON.removeprefix("[sse.done_last] "),
+                         request="POST /chat/completions", status="200")
+    error_id = FailureRecord("errors.x_error_id", "high", "GET /models (wrong bearer) → 401: the `x-error-id` header "
+                             "is missing or empty; 001 says all error responses include it")
+    results = [TestResult(f"stream.t{i}", "streaming", "ai-streaming", "failed", "m", failures=(done,))
+               for i in range(3)]
+    results += [TestResult(f"auth.t{i}", "auth", "ai-auth", "failed", "m", failures=(error_id, error_id))
+                for i in range(5)]
+    return _report(*results, _result("chat.simple", "passed"))
+
+
+def test_a_failing_run_ends_with_its_findings_one_entry_each_wrapped_not_cut_before_the_tests() -> None:
+    for quiet in (False, True):
+        stream = io.StringIO()
+        Terminal(stream, quiet=quiet, environ={}, width=80).summary(_two_defects(), {}, strict=False)
+        out = stream.getvalue()
+        head, _, tests = out.partition("Failed (8):")
+        assert "2 findings (distinct deviations behind 8 failed tests, most severe first):" in " ".join(head.split())
+        assert "FAIL stream.t0" in tests and "1. [critical]" not in tests  # findings first, then the tests
+        entries = " ".join(head.split()).split(" 2. ")
+        assert entries[0].split(" 1. ")[1].startswith("[critical] sse.done_last: 3 tests, documented. e.g. "
+                                                      "POST /chat/completions → 200 (stream.t0): the stream ended")
+        assert re.search(r" word\d+ …$", entries[0])  # the excerpt ends at a whole word, the line is not cut
+        assert entries[1].startswith("[high] errors.x_error_id: 5 tests, documented. e.g. GET /models (wrong "
+                                     "bearer) → 401 (auth.t0): the `x-error-id` header is missing")
+        assert all(len(line) <= 79 for line in head.splitlines())
+        assert "8 failed, 0 skipped in 2.0s; 2 findings" in tests
+
+
+def test_a_passing_run_prints_no_findings() -> None:
+    stream = io.StringIO()
+    Terminal(stream, environ={}, width=80).summary(_report(_result("chat.simple", "passed")), {}, strict=False)
+    assert "finding" not in stream.getvalue()

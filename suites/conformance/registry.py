@@ -96,7 +96,7 @@ class TestContext:
             self.checks_run.add(outcome.check.name)
             for message, grounds in outcome.failures:
                 if not self._set_aside(outcome.check, message, exchange):
-                    self.failures.append(failure_record(outcome.check, message, grounds))
+                    self.failures.append(failure_record(outcome.check, message, grounds, exchange))
 
     def _set_aside(self, check: Check, failure: str, exchange: Exchange) -> bool:
         feature, reason = None, None
@@ -116,10 +116,12 @@ class TestContext:
         return TestSkipped(reason)
 
 
-def failure_record(check: Check, message: str, grounds: Grounds) -> FailureRecord:
-    """One failure of `check` with its grounds; `inferred` is derived (a convention failure)."""
+def failure_record(check: Check, message: str, grounds: Grounds, exchange: Exchange | None = None) -> FailureRecord:
+    """One failure of `check` with its grounds (`inferred` is derived: a convention failure) and, when known, the
+    failing exchange's request line and status."""
+    request, status = (exchange.describe().rsplit(" → ", 1)[0], str(exchange.status)) if exchange else ("", "")
     return FailureRecord(check.name, check.severity.value, message, inferred=grounds.inferred, grounds=grounds.kind,
-                         source=grounds.source, quote=grounds.quote)
+                         source=grounds.source, quote=grounds.quote, request=request, status=status)
 
 
 TestFunction = Callable[[TestContext], None]

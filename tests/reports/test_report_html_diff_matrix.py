@@ -155,7 +155,7 @@ def test_html_report_is_self_contained_escaped_and_complete() -> None:
     assert text.count("inferred") >= 3  # the badges and the section
     assert "Inferred (documents silent)" in text
     rows = [attrs.get("data-outcome") for tag, attrs in page.tags if tag == "tr" and "data-outcome" in attrs]
-    assert rows == ["inferred", "passed", "failed", "inferred", "skipped"]  # inferred section, then all
+    assert rows == ["inferred", "failed", "inferred", "skipped", "passed"]  # inferred section, then all, failures first
 
 
 def test_html_with_no_results_and_illegal_characters_still_parses() -> None:
