@@ -68,8 +68,9 @@ def _findings_section(report: Report) -> list[str]:
     if findings:
         lines += ["", _row("#", "Severity", "Check", "Grounds", "Tests", "Example", "Failure", "Quote"),
                   "| ---: | --- | --- | --- | ---: | --- | --- | --- |"]
-        lines += [_row(str(number), f.severity, f.check, f.grounds, str(f.count),
-                       f"{f.test}: {f.exchange}" if f.exchange else f.test, f.excerpt(), f.quoted() or "—")
+        lines += [_row(str(number), f.severity, f.check, f.grounds, str(f.count), escaped=(
+                       escape_inline(f"{f.test}: {f.exchange}" if f.exchange else f.test), escape_inline(f.excerpt()),
+                       escape_inline(f.quoted()) if f.quoted() else "—"))
                   for number, f in enumerate(findings, 1)]
     return lines
 

@@ -56,12 +56,14 @@ def test_junit_names_the_grounds_in_the_failure_text() -> None:
 
 def test_markdown_shows_the_grounds_with_the_quote_escaped() -> None:
     text = render_markdown(_report(DOCUMENTED, CONVENTION))
-    row = next(line for line in text.splitlines() if "chat.response_shape" in line)
+    row = next(line for line in text.splitlines() if line.startswith("| chat.basic | chat.response_shape"))
     assert row.count(" | ") == 4 and row.endswith(" |")  # five cells: the quote's pipe is escaped
     assert escape_inline(QUOTE) in row and "*Generated*" not in row and "<b>" not in row
     assert r"\*Generated\* \| response \`choices\` \[x\](http://e) \<b\>" in row
     assert 'documented (000\\_3222256926808af7.txt): "' in row
     assert "convention (\\#/components/schemas/ErrorResponse): OpenAI's error.param" in text
+    finding = next(line for line in text.splitlines() if line.startswith("| 1 | high | chat.response_shape"))
+    assert "<b>" not in finding and "*Generated*" not in finding and r"\<b\>" in finding  # the findings row too
 
 
 def test_html_shows_the_quote_and_the_reason_escaped() -> None:
