@@ -17,8 +17,8 @@ from aigw_conformance.mocks.reference.audio import without_audio_parts
 from aigw_conformance.mocks.reference.auth import authenticate, authorize_model
 from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
 from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
-from aigw_conformance.mocks.reference.path_defects import padded_messages
 from aigw_conformance.mocks.reference.exchange import fetch
+from aigw_conformance.mocks.reference.path_defects import padded_messages
 from aigw_conformance.mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
 from aigw_conformance.mocks.reference.state import GatewayState
 from aigw_conformance.mocks.reference.streaming import CoalescedStreamingResponse, relay

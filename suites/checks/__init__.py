@@ -31,6 +31,6 @@ from aigw_conformance.suites.checks.registry import CHECKS, Check, CheckOutcome,
 
 __all__ = ["CHECKS", "Check", "CheckOutcome", "access", "answers", "audio", "auth", "chat", "client", "dedicated",
            "embeddings",
-           "errors", "http", "identity", "models", "output", "provider_limits", "streaming_pace",
-           "run_checks", "schema", "sdk", "store", "stream", "tools", "translation", "validation",
+           "errors", "http", "identity", "models", "output", "provider_limits",
+           "run_checks", "schema", "sdk", "store", "stream", "streaming_pace", "tools", "translation", "validation",
            "voices"]
