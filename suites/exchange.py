@@ -38,6 +38,7 @@ class Exchange:
     label: str = ""
     chunk_times_s: list[float] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
+    chunk_ends: list[int] = field(default_factory=list)  # the body's size after each read (as sent, undecoded)
 
     @property
     def content_type(self) -> str:
@@ -80,6 +81,7 @@ class Reply:
     body: bytes
     elapsed_s: float
     chunk_times_s: list[float]
+    chunk_ends: list[int] = field(default_factory=list)
 
 
 def _default_client() -> httpx.Client:
@@ -146,7 +148,7 @@ class Probe:
             raise TargetUnreachable(describe_transport_error(progress, exc)) from exc
         body = decode_body(b"".join(chunks), reply_headers.get("content-encoding", ""), self.max_body_bytes, progress)
         return Reply(status, reason, version, reply_headers, body, time.perf_counter() - started,
-                     progress.chunk_times_s)
+                     progress.chunk_times_s, progress.chunk_ends)
 
     def _refuse_declared_size(self, headers: httpx.Headers, progress: Progress) -> None:
         declared = str(headers.get("content-length", "")).strip()
@@ -203,6 +205,7 @@ class Probe:
             label=label,
             chunk_times_s=reply.chunk_times_s,
             context=dict(context or {}),
+            chunk_ends=reply.chunk_ends,
         )
 
     def close(self) -> None:

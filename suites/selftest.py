@@ -119,6 +119,11 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "assistant-reasoning-refused": ("reasoning.assistant_accepted",),
     "client-tool-call-id-dropped": ("client.tool_result_answered",),
     "client-bare-tool-message-500": ("client.tool_message_handled",),
+    "upstream-id-passed-through": ("identity.unique_id", "identity.created_recent"),
+    "model-reported-sibling": ("identity.model_requested",),
+    "client-upstream-429-as-502": ("client.provider_429_relayed",),
+    "stream-buffered": ("sse.incremental_delivery",),
+    "empty-messages-gemini-padded": ("http.bad_request_400",),
 }
 
 # Legal variations of the wire format: the suite must pass the reference with each of them on.

@@ -25,10 +25,12 @@ class Progress:
     size: int = 0
     lines: int = 0
     chunk_times_s: list[float] = field(default_factory=list)
+    chunk_ends: list[int] = field(default_factory=list)  # the body's size (bytes as sent) after each read
 
     def add(self, chunk: bytes, at_s: float) -> None:
         self.size += len(chunk)
         self.chunk_times_s.append(at_s)
+        self.chunk_ends.append(self.size)
 
     def fail(self, problem: str) -> str:
         return f"{self.what}: {problem}"

@@ -18,6 +18,7 @@ from aigw_conformance.mocks.reference.auth import authenticate, authorize_model
 from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
 from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
 from aigw_conformance.mocks.reference.exchange import fetch
+from aigw_conformance.mocks.reference.path_defects import padded_messages
 from aigw_conformance.mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
 from aigw_conformance.mocks.reference.state import GatewayState
 from aigw_conformance.mocks.reference.streaming import CoalescedStreamingResponse, relay
@@ -65,7 +66,7 @@ class ChatEndpoint:
         """The completion to answer with as JSON, or the response (a stream); `read` gives the body's JSON."""
         settings = self.state.settings
         authenticate(headers, settings)
-        body = check_schema(await read(), settings)
+        body = check_schema(padded_messages(await read(), settings), settings)
         entry = check_semantics(body, settings)
         if settings.has("input-audio-dropped"):
             body = without_audio_parts(body)
@@ -127,7 +128,7 @@ class ChatEndpoint:
         except ValueError:
             parsed = None
         status = adapter.upstream_status(reply.status_code, parsed)
-        return provider_error(entry.provider, _upstream_message(reply), status)
+        return provider_error(entry.provider, _upstream_message(reply), status, reply.headers.get("retry-after"))
 
     async def _complete(self, body: dict[str, Any], entry: ModelEntry, upstream: Prepared) -> Response:
         return JSONResponse(await self._completion(body, entry, upstream))
@@ -175,4 +176,5 @@ class ChatEndpoint:
         media_type = "application/json" if json_type else "text/event-stream"
         chunks = upstream.adapter.chunks(reply.aiter_lines())
         return CoalescedStreamingResponse(relay(reply, chunks, rewriter, settings, entry.provider), reply.stream,
-                                          headers=SSE_HEADERS, media_type=media_type)
+                                          headers=SSE_HEADERS, media_type=media_type,
+                                          buffered=settings.has("stream-buffered"))

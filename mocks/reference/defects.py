@@ -148,6 +148,18 @@ DEFECTS: dict[str, str] = {
     "client-tool-call-id-dropped": "client gateway messages are cut to role and content before forwarding: "
                                    "tool_call_id and tool_calls are lost and the provider refuses the tool result",
     "client-bare-tool-message-500": "a client gateway tool message without tool_call_id crashes the handler (500)",
+    # False negatives found by running every provider path (suites/checks/identity.py, streaming_pace.py,
+    # provider_limits.py, conformance/provider_path_tests.py).
+    "upstream-id-passed-through": "the upstream's `id` and `created` are passed through: the mock providers derive "
+                                  "them from the request body, so identical requests share one id and OpenAI-path "
+                                  "answers carry a 2025 `created`",
+    "model-reported-sibling": "answers name another model of the same provider than the one requested (gpt-5 -> "
+                              "gpt-5-mini: a cost router's substitution, reported)",
+    "client-upstream-429-as-502": "a provider's 429 (its rate limit) reaches the client gateway's caller as the 502 "
+                                  "provider error, its Retry-After dropped",
+    "stream-buffered": "streamed answers are buffered whole and delivered in one write when the upstream stream ends",
+    "empty-messages-gemini-padded": "`messages: []` for a Gemini model is padded with a blank user turn and answered "
+                                    "200 (every other provider's path refuses it with 400)",
 }
 
 # The data store's and the voices list's defects, a view of DEFECTS (they were once kept apart from it).

@@ -38,7 +38,8 @@ class GatewayError(Exception):
 
     def __init__(
         self, status: int, message: str, *, code: str | None = None, param: str | None = None,
-        error_type: str | None = None, headers: dict[str, str] | None = None,
+        error_type: str | None = None, headers: dict[str, str] | None = None, upstream_status: int | None = None,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(message)
         kind, default_code = ERROR_TYPES.get(status, ERROR_TYPES[500 if status >= 500 else 400])
@@ -48,15 +49,19 @@ class GatewayError(Exception):
         self.param = param
         self.error_type = error_type or kind
         self.headers = headers or {}
+        # A provider's answer: its status and `Retry-After`, for the client gateway, whose 002 documents 429.
+        self.upstream_status, self.retry_after = upstream_status, retry_after
 
 
-def provider_error(provider: str, message: str, upstream_status: int | None = None) -> GatewayError:
-    """A failure of the upstream provider, mapped onto a documented gateway status."""
+def provider_error(provider: str, message: str, upstream_status: int | None = None,
+                   retry_after: str | None = None) -> GatewayError:
+    """A failure of the upstream provider, mapped onto a documented gateway status (the AI API documents no 429:
+    a provider's rate limit is 000/001's "500 ... Provider error"); `retry_after` is the provider's header."""
     status = UPSTREAM_STATUS.get(upstream_status or 0, PROVIDER_ERROR_STATUS)
     where = f"{provider} returned {upstream_status}" if upstream_status else f"{provider} unreachable"
     if status == PROVIDER_ERROR_STATUS:
         return GatewayError(status, f"provider error: {where}: {message}", code="provider_error",
-                            error_type="provider_error")
+                            error_type="provider_error", upstream_status=upstream_status, retry_after=retry_after)
     return GatewayError(status, f"{where}: {message}", code="upstream_rejected")
 
 

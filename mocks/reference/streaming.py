@@ -74,16 +74,18 @@ class CoalescedStreamingResponse(StreamingResponse):
     """A StreamingResponse that sends the events of one upstream read as one ASGI message (one write to the
     client) instead of one message per event: the same bytes, flushed whenever the upstream body is about to
     read again (`transport.Body.before_read`), so no event waits for the network. An upstream body that cannot
-    say so (not the gateway's transport) gets one message per event, as StreamingResponse sends them."""
+    say so (not the gateway's transport) gets one message per event, as StreamingResponse sends them.
+    `buffered` (the stream-buffered defect): nothing is flushed before the upstream stream ends, one write."""
 
     def __init__(self, content: AsyncIterator[bytes], upstream: object, *, headers: dict[str, str],
-                 media_type: str) -> None:
+                 media_type: str, buffered: bool = False) -> None:
         super().__init__(content, headers=headers, media_type=media_type)
         self.upstream = upstream if isinstance(upstream, Body) else None
+        self.buffered = buffered
 
     async def stream_response(self, send: Send) -> None:
         upstream = self.upstream
-        if upstream is None:
+        if upstream is None and not self.buffered:
             await super().stream_response(send)
             return
         pending: list[bytes] = []
@@ -95,10 +97,12 @@ class CoalescedStreamingResponse(StreamingResponse):
                 await send({"type": "http.response.body", "body": body, "more_body": True})
 
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        upstream.before_read = flush
+        if upstream is not None and not self.buffered:
+            upstream.before_read = flush
         try:
             async for chunk in self.body_iterator:
                 pending.append(chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk))
         finally:
-            upstream.before_read = None
+            if upstream is not None:
+                upstream.before_read = None
         await send({"type": "http.response.body", "body": b"".join(pending), "more_body": False})

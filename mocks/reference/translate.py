@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 import uuid
 from typing import Any
 
 from aigw_conformance.mocks.reference.catalogue import ModelEntry
 from aigw_conformance.mocks.reference.defects import ALL_DEFECTS, checked
+from aigw_conformance.mocks.reference.identity import created_now, interaction_id
+from aigw_conformance.mocks.reference.path_defects import reported_model
 from aigw_conformance.mocks.reference.providers.openai import upstream_request
 from aigw_conformance.mocks.reference.settings import GatewaySettings
 
@@ -79,11 +80,21 @@ def _message_defects(choices: Any, settings: GatewaySettings, response_format: A
                     function["arguments"] = json.loads(function["arguments"])
 
 
+def _upstream_identity(chunk: dict[str, Any], fresh_id: str, now: int) -> tuple[str, int]:
+    """The upstream's `id` and `created` (the upstream-id-passed-through defect), the gateway's where it has none."""
+    upstream_id, upstream_created = chunk.get("id"), chunk.get("created")
+    return (upstream_id if isinstance(upstream_id, str) and upstream_id else fresh_id,
+            upstream_created if isinstance(upstream_created, int) else now)
+
+
 def rewrite_completion(
     completion: dict[str, Any], model_id: str, settings: GatewaySettings, *, response_format: Any = None
 ) -> dict[str, Any]:
-    """A non-streaming upstream completion as the gateway returns it: under the requested model ID."""
-    completion["model"] = model_id
+    """A non-streaming upstream completion as the gateway returns it: the gateway's own `id` and `created`
+    (identity.py), under the requested model ID."""
+    if not settings.has("upstream-id-passed-through"):
+        completion["id"], completion["created"] = interaction_id(), created_now()
+    completion["model"] = reported_model(model_id, settings)
     if settings.defects.isdisjoint(COMPLETION_DEFECTS):
         return completion
     _message_defects(completion.get("choices"), settings, response_format)
@@ -104,6 +115,8 @@ class ChunkRewriter:
         self.unstable_id, self.drift, self.wrong_object = \
             on("unstable-chunk-id"), on("created-drift"), on("wrong-chunk-object")
         self.renamed = on("chunk-model-upstream-name")
+        self.passed_through = on("upstream-id-passed-through")
+        self.reported = reported_model(model_id, settings)
         self.reasoning_in_content, self.no_role = on("stream-reasoning-in-content"), on("no-role-delta")
         self.usage_finish = not settings.defects.isdisjoint(USAGE_FINISH_DEFECTS)
         self.repeat, self.nulls = on("tool-call-delta-repeats-name"), on("tool-call-delta-nulls")
@@ -118,18 +131,16 @@ class ChunkRewriter:
             if "usage" in chunk and not chunk.get("choices"):
                 return None
             chunk.pop("usage", None)
-        if self.id is None:
-            upstream_id = chunk.get("id")
-            fresh = f"chatcmpl-{uuid.uuid4().hex}"
-            self.id = upstream_id if isinstance(upstream_id, str) and upstream_id else fresh
-            upstream_created = chunk.get("created")
-            self.created = upstream_created if isinstance(upstream_created, int) else int(time.time())
+        if self.id is None:  # the gateway's own, as for whole answers (identity.py)
+            self.id, self.created = interaction_id(), created_now()
+            if self.passed_through:
+                self.id, self.created = _upstream_identity(chunk, self.id, self.created)
         assert self.created is not None
         chunk["id"] = f"chatcmpl-{uuid.uuid4().hex}" if self.unstable_id else self.id
         chunk["created"] = self.created + (self.count if self.drift else 0)
         chunk["object"] = "chat.completion" if self.wrong_object else "chat.completion.chunk"
         renamed_late = self.renamed and self.count > 0
-        chunk["model"] = self.entry.snapshot if renamed_late else self.model_id
+        chunk["model"] = self.entry.snapshot if renamed_late else self.reported
         choices = chunk.get("choices")
         if self.reasoning_in_content and isinstance(choices, list):
             for choice in choices:

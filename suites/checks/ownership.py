@@ -24,10 +24,12 @@ BY_NAME: dict[str, Feature] = {
     "client.request_id_echoed": F.CLIENT_REQUEST_ID, "client.request_id_generated": F.CLIENT_REQUEST_ID,
     "client.guardrail_block": F.GUARDRAILS, "client.output_content_filter": F.GUARDRAILS,
     "translation.upstream_500": F.UPSTREAM_FAULTS, "translation.content_filter_finish": F.UPSTREAM_FAULTS,
+    "client.provider_429_relayed": F.UPSTREAM_FAULTS,
 }
 BY_PREFIX: dict[str, Feature] = {
     "audio_input.": F.AUDIO_INPUT, "auth.": F.BEARER_AUTH, "chat.": F.CHAT, "client.": F.CLIENT_CHAT,
-    "count.": F.TOKEN_COUNTING, "embeddings.": F.EMBEDDINGS, "logprobs.": F.CHAT, "models.": F.MODELS,
+    "count.": F.TOKEN_COUNTING, "embeddings.": F.EMBEDDINGS, "identity.": F.CHAT, "logprobs.": F.CHAT,
+    "models.": F.MODELS,
     "output.": F.CHAT, "reasoning.": F.REASONING, "schema.": F.SCHEMA_FUZZING, "sdk.": F.SDK_PROBES,
     "speech.": F.AUDIO, "sse.": F.CHAT_STREAMING, "store.": F.DATA_STORE, "structured.": F.STRUCTURED_OUTPUT,
     "tools.": F.TOOLS, "transcription.": F.AUDIO, "translation.": F.UPSTREAM_JOURNAL,

@@ -317,8 +317,8 @@ def test_circuit_breaker_opens_half_opens_and_closes(stack: ReferenceStack) -> N
         def post(model: str = "gpt-4", headers: dict[str, str] | None = None) -> httpx.Response:
             return http.post("/chat/completions", json={**CHAT, "model": model}, headers=headers)
 
-        assert post(headers={"x-mock-status": "429"}).status_code == 502  # a 4xx is no provider failure ...
-        assert post(headers={"x-mock-status": "429"}).status_code == 502
+        assert post(headers={"x-mock-status": "429"}).status_code == 429  # a 4xx is no provider failure ...
+        assert post(headers={"x-mock-status": "429"}).status_code == 429
         assert post().status_code == 200  # ... so the breaker is still closed
         check_error(post(headers=failing), 502, "provider_error")
         check_error(post(headers=failing), 502, "provider_error")
@@ -392,6 +392,13 @@ def test_tool_messages(gateway: httpx.Client) -> None:
         assert refused.json()["error"]["param"] == "messages[1].tool_call_id"
 
 
+def _provider_429_lost(http: httpx.Client) -> bool:
+    """A provider's 429 with Retry-After 7: relayed as 429 with it (002), or the 502 provider error without it."""
+    reply = _post(http, headers={"x-mock-status": "429", "x-mock-retry-after": "7"})
+    assert (reply.status_code, reply.headers.get("retry-after")) in ((429, "7"), (502, None)), reply.text
+    return reply.status_code == 502
+
+
 def _third_admitted(http: httpx.Client) -> bool:  # with a limit of 2 requests per window
     return [_post(http).status_code for _ in range(3)][-1] == 200
 
@@ -416,6 +423,7 @@ SYMPTOMS: dict[str, Callable[[httpx.Client], bool]] = {
     "client-rate-limit-off-by-one": _third_admitted,
     "client-tool-call-id-dropped": lambda http: _post(http, messages=TOOL_RESULT).status_code != 200,
     "client-bare-tool-message-500": lambda http: _post(http, messages=BARE_TOOL).status_code == 500,
+    "client-upstream-429-as-502": _provider_429_lost,
 }
 # Settings a symptom needs; the others are checked against the module's clean gateway.
 OVERRIDES: dict[str, dict[str, Any]] = {

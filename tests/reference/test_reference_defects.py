@@ -12,6 +12,7 @@ from symptoms import probes_fixture
 from test_reference_access import SYMPTOMS as ACCESS_SYMPTOMS
 from test_reference_media_defects import SYMPTOMS as MEDIA_SYMPTOMS
 from test_reference_output_defects import SYMPTOMS as OUTPUT_SYMPTOMS
+from test_reference_path_defects import COVERED as PATH_COVERED
 from test_reference_sdk_defects import SYMPTOMS as SDK_SYMPTOMS
 from test_reference_translation_defects import SYMPTOMS as TRANSLATION_SYMPTOMS
 
@@ -133,6 +134,7 @@ ELSEWHERE = frozenset(CLIENT_DEFECTS) | frozenset(DATA_DEFECTS) | frozenset(OUTP
 ELSEWHERE |= frozenset(ACCESS_SYMPTOMS)  # what the gateway admits and answers carry (test_reference_access.py)
 ELSEWHERE |= frozenset(MEDIA_SYMPTOMS)  # embeddings, audio, dedicated endpoints (test_reference_media_defects.py)
 ELSEWHERE |= frozenset(TRANSLATION_SYMPTOMS)  # what reaches the mock providers (test_reference_translation_defects.py)
+ELSEWHERE |= PATH_COVERED  # ids, the model named, buffered streams, one provider (test_reference_path_defects.py)
 AI_DEFECTS = sorted(set(DEFECTS) - ELSEWHERE)
 
 

@@ -84,8 +84,13 @@ def internal() -> ClientError:
     return ClientError(500, "internal server error", "api_error", code="internal_error")
 
 
-def from_gateway(error: GatewayError) -> ClientError:
-    """An error of the shared AI API code (body reading, validation, the upstream call) in the client's shape."""
+def from_gateway(error: GatewayError, settings: GatewaySettings | None = None) -> ClientError:
+    """An error of the shared AI API code (body reading, validation, the upstream call) in the client's shape; a
+    provider's 429 is 002's "429 | Rate limit or quota exceeded", with the provider's `Retry-After`."""
+    relayed = settings is None or not settings.has("client-upstream-429-as-502")
+    if error.code == "provider_error" and error.upstream_status == 429 and relayed:
+        headers = {"retry-after": error.retry_after} if error.retry_after else {}
+        return ClientError(429, error.message, "rate_limit_exceeded", code="upstream_rate_limited", headers=headers)
     if error.code == "provider_error":
         return ClientError(PROVIDER_FAILURE_STATUS, error.message, "provider_error", code="provider_error")
     if error.status >= 500:

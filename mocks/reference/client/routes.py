@@ -53,7 +53,7 @@ class ClientChatEndpoint:
         except ClientError as exc:
             response = errors.error_response(exc, request_id)
         except GatewayError as exc:
-            response = errors.error_response(errors.from_gateway(exc), request_id)
+            response = errors.error_response(errors.from_gateway(exc, self.settings), request_id)
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             response = errors.error_response(errors.internal(), request_id)
