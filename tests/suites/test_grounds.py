@@ -20,6 +20,7 @@ from aigw_conformance.suites.grounds import check_grounds, exchange_grounds, ite
 # Every registered check and the kind of its default grounds (resolved from spec/traceability.yaml): a new check, or
 # a change of one's grounds, must be accounted for here.
 DOCUMENTED = frozenset({
+    "identity.unique_id", "identity.created_recent", "sse.incremental_delivery",
     "auth.api_key_accepted", "auth.bearer_accepted", "auth.key_without_secret_401", "auth.missing_credentials_401",
     "auth.model_not_allowed_403", "auth.no_access_403", "auth.wrong_bearer_401", "auth.wrong_key_401",
     "chat.assistant_role", "chat.choice_indices", "chat.finish_reason", "chat.object", "chat.response_shape",
@@ -49,6 +50,7 @@ DOCUMENTED = frozenset({
 })
 
 CONVENTION = frozenset({
+    "identity.model_requested", "client.provider_429_relayed",
     "audio_input.counted", "audio_input.refused_400", "client.output_content_filter", "client.retry_after",
     "client.x_request_id_on_error", "count.matches_usage", "embeddings.base64_matches_float",
     "embeddings.deterministic", "embeddings.dimensions", "embeddings.input_order", "embeddings.one_per_input",
