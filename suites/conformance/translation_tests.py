@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aigw_conformance.suites.checks.output import as_dict
+from aigw_conformance.suites.checks.translation import CLAUDE_CHECKS
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import TestSkipped
@@ -99,7 +100,7 @@ def ask(t: TestContext, upstream: Upstream, model: str, entry: dict[str, Any], b
     found = upstream.chat_request(PROVIDER_MOCKS[provider], marker)
     exchange.context.update(upstream=found.to_context() if found else None, provider=provider,
                             model_max=entry.get("max_completion_tokens"), **context)
-    t.apply(exchange, expect)
+    t.apply(exchange, [CLAUDE_CHECKS.get(name, name) if provider == "claude" else name for name in expect])
     return exchange
 
 
