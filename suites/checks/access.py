@@ -9,7 +9,6 @@ from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import Severity
 
 
-
 @check("http.content_type_400", severity=Severity.HIGH, auto=False)
 def content_type_400(exchange: Exchange) -> None:
     """A JSON body sent with another Content-Type than application/json (or none) is refused: 400, or 415."""
@@ -72,8 +71,8 @@ def capability_honoured(exchange: Exchange) -> None:
     if not claimed:
         if exchange.status not in DEDICATED_MODEL_REFUSALS:
             raise fail(f"model {model!r} does not list `chat` among its capabilities, yet /chat/completions "
-                       f"answered {exchange.status}, expected a refusal (400, 403 or 404; 000: embedding and audio models 'do "
-                       "not support /chat/completions')")
+                       f"answered {exchange.status}, expected a refusal (400, 403 or 404; 000: embedding and audio "
+                       "models 'do not support /chat/completions')")
         return
     problem = _capability_problem(exchange, str(capability))
     if problem:

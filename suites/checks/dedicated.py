@@ -10,7 +10,6 @@ from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import Severity
 
 
-
 def _chat_on_ai(exchange: Exchange) -> bool:
     return on_ai_api(exchange) and is_chat(exchange)
 
@@ -22,8 +21,9 @@ def dedicated_endpoint_refused(exchange: Exchange) -> None:
     dedicated endpoints (/embeddings, /audio/*) and do not support /chat/completions", no status named)."""
     if exchange.status not in DEDICATED_MODEL_REFUSALS:
         model = exchange.context.get("dedicated_model", "an embedding or audio model")
-        raise fail(f"/chat/completions with {model} was answered {exchange.status}, expected a refusal ({', '.join(map(str, DEDICATED_MODEL_REFUSALS))}; 000: "
-                   "embedding and audio models 'use their dedicated endpoints (/embeddings, /audio/*) and do not "
+        allowed = ", ".join(map(str, DEDICATED_MODEL_REFUSALS))
+        raise fail(f"/chat/completions with {model} was answered {exchange.status}, expected a refusal ({allowed}; "
+                   "000: embedding and audio models 'use their dedicated endpoints (/embeddings, /audio/*) and do not "
                    f"support /chat/completions'): {exchange.excerpt(160)!r}")
 
 

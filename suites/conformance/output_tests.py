@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aigw_conformance.suites.checks.output import choices_of, reasoning_tokens, usage_of
+from aigw_conformance.suites.checks.output import choices_of, usage_of
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import CheckFailed

@@ -10,8 +10,14 @@ import pytest
 import yaml
 
 from aigw_conformance.spec.examples import Example, extract, seed_examples
-from aigw_conformance.spec.loader import API_PREFIXES, SEEDS_DIR, SPEC_PATH, match_operation, request_body_schema, \
-    validator_for_schema
+from aigw_conformance.spec.loader import (
+    API_PREFIXES,
+    SEEDS_DIR,
+    SPEC_PATH,
+    match_operation,
+    request_body_schema,
+    validator_for_schema,
+)
 from aigw_conformance.suites.checks import run_checks
 from aigw_conformance.suites.exchange import Exchange
 from tests.spec.replay import PAIRINGS, Pairing, api_and_path, by_id, exchange_for
@@ -60,7 +66,7 @@ def test_every_example_is_extracted_with_its_kind() -> None:
     for example in seed_examples():
         counts.setdefault(example.id[:3], Counter())[example.kind] += 1
     assert {seed: dict(kinds) for seed, kinds in counts.items()} == EXPECTED_KINDS
-    assert len(seed_examples()) == 31
+    assert len(seed_examples()) == 32
 
 
 def test_each_curl_keeps_its_method_url_headers_and_body() -> None:

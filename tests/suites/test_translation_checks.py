@@ -72,7 +72,8 @@ def test_supported_parameters_arrive_in_native_names() -> None:
                                     exchange(asked, "gemini", gemini, provider="gemini")) or "")
     claude = {"max_tokens": 48, "temperature": 0.7, "top_p": 0.9, "top_k": 40, "stop_sequences": ["zz"],
               "tools": [{"name": "scan"}]}
-    assert outcome("translation.claude_supported_carried", exchange(asked, "anthropic", claude, provider="claude")) is None
+    assert outcome("translation.claude_supported_carried",
+                   exchange(asked, "anthropic", claude, provider="claude")) is None
     halved = {**claude, "temperature": 0.35}
     assert "temperature" in (outcome("translation.claude_supported_carried",
                                      exchange(asked, "anthropic", halved, provider="claude")) or "")
@@ -81,7 +82,8 @@ def test_supported_parameters_arrive_in_native_names() -> None:
     assert "min_p" in (outcome("translation.supported_carried", lost) or "")
     schema = {"response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": SCHEMA}}}
     forced = {"tools": [{"name": "a", "input_schema": SCHEMA}], "tool_choice": {"type": "tool", "name": "a"}}
-    assert outcome("translation.claude_supported_carried", exchange(schema, "anthropic", forced, provider="claude")) is None
+    assert outcome("translation.claude_supported_carried",
+                   exchange(schema, "anthropic", forced, provider="claude")) is None
     assert "json_schema" in (outcome("translation.claude_supported_carried",
                                      exchange(schema, "anthropic", {}, provider="claude")) or "")
 
