@@ -88,7 +88,8 @@ DEFECTS: dict[str, str] = {
     "xlate-content-filter-as-stop": "a provider's content-filter finish (OpenAI content_filter, Anthropic refusal, "
                                     "Gemini SAFETY) is reported as finish_reason `stop`",
     # The client gateway (/api/client/v1, 002); every name starts with "client-" (see CLIENT_DEFECTS).
-    "client-request-id-not-echoed": "the client's `request_id` is ignored: a fresh `req_...` ID is returned instead",
+    "client-request-id-mismatch": "`X-Request-Id` carries a fresh `req_...` ID, not the one the JSON reply's "
+                                  "`request_id` names: one request, two IDs",
     "client-no-x-request-id": "client gateway responses lack the `X-Request-Id` header",
     "client-guardrail-passes-pii": "the input PII guardrail is skipped: requests carrying PII are forwarded",
     "client-422-as-404": "a model key that is not an LLM (wrong category) gives 404 instead of 422",

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
+from aigw_conformance.suites.checks.errors import CONTENT_TYPE_REFUSALS, DEDICATED_MODEL_REFUSALS
 from aigw_conformance.suites.checks.output import as_dict, choices_of
 from aigw_conformance.suites.checks.registry import check, fail
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import Severity
 
-# 000's and 001's error tables list 400 for a request the gateway cannot read ("Invalid JSON", "malformed JSON")
-# and no 415; 404 "Model or provider not found" is the other refusal of a model the AI API documents.
-CHAT_REFUSALS = (400, 404)
-
 
 @check("http.content_type_400", severity=Severity.HIGH, auto=False)
 def content_type_400(exchange: Exchange) -> None:
-    """A JSON body sent with another Content-Type than application/json (or none) is refused with 400."""
+    """A JSON body sent with another Content-Type than application/json (or none) is refused: 400, or 415."""
     sent = exchange.request_headers.get("content-type")
     shown = repr(sent) if sent else "no Content-Type"
-    if exchange.status != 400:
-        raise fail(f"a JSON body sent with {shown} was answered {exchange.status}, expected 400 (000: 'Content-Type "
-                   "... Yes ... Must be application/json'; 400 is the documented status for a body the gateway "
-                   f"cannot take, 415 is not in the error tables): {exchange.excerpt(160)!r}")
+    if exchange.status not in CONTENT_TYPE_REFUSALS:
+        raise fail(f"a JSON body sent with {shown} was answered {exchange.status}, expected 400 or 415 (000: "
+                   "'Content-Type ... Yes ... Must be application/json'; 400 is the documented status for a body the "
+                   f"gateway cannot take, 415 HTTP's own): {exchange.excerpt(160)!r}")
 
 
 @check("auth.no_access_403", severity=Severity.CRITICAL, auto=False)
@@ -68,14 +65,14 @@ def _capability_problem(exchange: Exchange, capability: str) -> str | None:
 def capability_honoured(exchange: Exchange) -> None:
     """A listed capability holds (context `capability`, `model`, `claimed`): chat answers 200, image accepts an
     image part, tools-use makes a tool call, reasoning accepts reasoning_effort; a model without `chat` is refused
-    by /chat/completions (400 or 404)."""
+    by /chat/completions (400, 403 or 404: errors.DEDICATED_MODEL_REFUSALS)."""
     capability, model = exchange.context.get("capability"), exchange.context.get("model")
     claimed = exchange.context.get("claimed", True)
     if not claimed:
-        if exchange.status not in CHAT_REFUSALS:
+        if exchange.status not in DEDICATED_MODEL_REFUSALS:
             raise fail(f"model {model!r} does not list `chat` among its capabilities, yet /chat/completions "
-                       f"answered {exchange.status}, expected a 400 refusal (000: embedding and audio models 'do "
-                       "not support /chat/completions')")
+                       f"answered {exchange.status}, expected a refusal (400, 403 or 404; 000: embedding and audio "
+                       "models 'do not support /chat/completions')")
         return
     problem = _capability_problem(exchange, str(capability))
     if problem:

@@ -38,14 +38,34 @@ def _is_429(exchange: Exchange) -> bool:
     return exchange.status == 429
 
 
+def _success_stream(exchange: Exchange) -> bool:
+    return exchange.status < 400 and exchange.stream_requested
+
+
+def _success_json(exchange: Exchange) -> bool:
+    return exchange.status < 400 and not exchange.stream_requested
+
+
 @check("client.x_request_id", severity=Severity.HIGH)
-@requires(_is_success)
+@requires(_success_stream)
 @requires(on_client_api)
 def x_request_id(exchange: Exchange) -> None:
-    """Every successful client gateway response carries a non-empty `X-Request-Id` (002: "X-Request-Id: req_abc123")."""
+    """A client gateway stream carries a non-empty `X-Request-Id` (002 shows it on the stream: "X-Request-Id:
+    req_abc123")."""
     if not exchange.headers.get(HEADER, "").strip():
-        raise fail("the `X-Request-Id` header is missing or empty; 002 shows it on the response "
+        raise fail("the stream's `X-Request-Id` header is missing or empty; 002 shows it on the streamed response "
                    "(\"X-Request-Id: req_abc123\"), and clients correlate their logs with it")
+
+
+@check("client.x_request_id_on_json", severity=Severity.MEDIUM, inferred=True)
+@requires(_success_json)
+@requires(on_client_api)
+def x_request_id_on_json(exchange: Exchange) -> None:
+    """A client gateway JSON reply carries `X-Request-Id` too (convention: 002 shows the header on the stream only;
+    its JSON reply carries the ID as `request_id`)."""
+    if not exchange.headers.get(HEADER, "").strip():
+        raise fail("the `X-Request-Id` header is missing or empty; 002 shows it on the stream only, so on a JSON "
+                   "reply it is a convention (the body's request_id carries the ID)")
 
 
 @check("client.x_request_id_on_error", severity=Severity.MEDIUM, inferred=True)
@@ -62,19 +82,21 @@ def x_request_id_on_error(exchange: Exchange) -> None:
 @requires(_echo_applies)
 @requires(on_client_api)
 def request_id_echoed(exchange: Exchange) -> None:
-    """A client-provided `request_id` comes back in `X-Request-Id` and, in a JSON reply, as `request_id`."""
+    """A request sent with `request_id` is answered with an ID: the client's echoed or one the gateway made (002's
+    own example sends "optional-correlation-id" and gets "request_id": "req_abc123"), in the JSON reply's
+    `request_id`, and one ID per request where the header carries one too."""
     sent = _sent_request_id(exchange)
     assert sent is not None
     header = exchange.headers.get(HEADER, "")
-    if not _header_is(header, sent):
-        raise fail(f"sent request_id {sent!r} but `X-Request-Id` is {header!r}; 002 documents request_id as the "
-                   "'Client-provided correlation ID'")
     if exchange.stream_requested:
-        return
+        return  # the stream's header is client.x_request_id's; 002's chunks carry no request_id
     body = json_body(exchange)
-    echoed = body.get("request_id") if isinstance(body, dict) else None
-    if echoed != sent:
-        raise fail(f"sent request_id {sent!r} but the response's request_id is {echoed!r}")
+    answered = body.get("request_id") if isinstance(body, dict) else None
+    if not isinstance(answered, str) or not answered:
+        raise fail(f"sent request_id {sent!r} but the response's request_id is {answered!r}; 002 answers a "
+                   "request_id with one (\"request_id\": \"req_abc123\"), the client's echoed or the gateway's own")
+    if header and not _header_is(header, answered):
+        raise fail(f"`X-Request-Id` is {header!r} but the body's request_id is {answered!r}; one request has one ID")
 
 
 @check("client.request_id_generated", severity=Severity.HIGH, auto=False)

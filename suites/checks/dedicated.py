@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from aigw_conformance.suites.checks.errors import DEDICATED_MODEL_REFUSALS
 from aigw_conformance.suites.checks.output import answered, usage_of
 from aigw_conformance.suites.checks.preconditions import is_chat, on_ai_api
 from aigw_conformance.suites.checks.registry import check, fail, requires
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import Severity
-
-# 000's error table: 400 "Invalid ... parameter" and 403 "model not allowed" both describe refusing a model the
-# endpoint does not serve; 404 would say the catalogue's model does not exist, 200 or 5xx that it was tried.
-REFUSED = (400, 403)
 
 
 def _chat_on_ai(exchange: Exchange) -> bool:
@@ -20,12 +17,13 @@ def _chat_on_ai(exchange: Exchange) -> bool:
 @check("models.dedicated_endpoint_refused", severity=Severity.HIGH, auto=False)
 @requires(_chat_on_ai)
 def dedicated_endpoint_refused(exchange: Exchange) -> None:
-    """A chat completion naming an embedding or audio model is refused with 400 (000: they "use their dedicated
-    endpoints (/embeddings, /audio/*) and do not support /chat/completions")."""
-    if exchange.status not in REFUSED:
+    """A chat completion naming an embedding or audio model is refused: 400, 403 or 404 (000: they "use their
+    dedicated endpoints (/embeddings, /audio/*) and do not support /chat/completions", no status named)."""
+    if exchange.status not in DEDICATED_MODEL_REFUSALS:
         model = exchange.context.get("dedicated_model", "an embedding or audio model")
-        raise fail(f"/chat/completions with {model} was answered {exchange.status}, expected a 400 refusal (000: "
-                   "embedding and audio models 'use their dedicated endpoints (/embeddings, /audio/*) and do not "
+        allowed = ", ".join(map(str, DEDICATED_MODEL_REFUSALS))
+        raise fail(f"/chat/completions with {model} was answered {exchange.status}, expected a refusal ({allowed}; "
+                   "000: embedding and audio models 'use their dedicated endpoints (/embeddings, /audio/*) and do not "
                    f"support /chat/completions'): {exchange.excerpt(160)!r}")
 
 

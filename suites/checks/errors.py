@@ -10,6 +10,20 @@ from aigw_conformance.suites.checks.registry import check, fail, requires
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import Severity
 
+# One rule, used wherever a chat completion names an embedding or audio model: 000 says they "use their dedicated
+# endpoints (/embeddings, /audio/*) and do not support /chat/completions" and names no status; 000's table gives
+# 400 "Invalid ..." and 403 "model not allowed", 001's 404 "Model or provider not found": each is a refusal.
+DEDICATED_MODEL_REFUSALS = (400, 403, 404)
+# A body sent without `Content-Type: application/json` (000: "Must be application/json"): 400, the documents' status
+# for a body the gateway cannot take, or 415 Unsupported Media Type, HTTP's own (RFC 9110 §15.5.16; a convention).
+CONTENT_TYPE_REFUSALS = (400, 415)
+
+
+def content_type_refused(exchange: Exchange) -> bool:
+    """A 415 answer to a request whose Content-Type is not application/json: the convention the documents allow."""
+    sent = next((value for name, value in exchange.request_headers.items() if name.lower() == "content-type"), "")
+    return exchange.status == 415 and sent.split(";")[0].strip().lower() != "application/json"
+
 
 @check("errors.status_documented", severity=Severity.MEDIUM)
 @requires(no_injected_fault)
@@ -17,7 +31,7 @@ def status_documented(exchange: Exchange) -> None:
     """The status is one the spec documents for this operation."""
     method, _, path = exchange.operation.partition(" ")
     matched = match_operation(cast(ApiName, exchange.api), method, path)
-    if matched is None:
+    if matched is None or content_type_refused(exchange):
         return
     template, operation = matched
     documented = set(operation.get("responses", {}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aigw_conformance.spec.loader import load_spec
 from aigw_conformance.suites.checks.preconditions import is_models_list, is_models_retrieve
 from aigw_conformance.suites.checks.registry import check, fail, requires
 from aigw_conformance.suites.checks.shapes import json_body, require_schema
@@ -33,16 +34,25 @@ def retrieve_shape(exchange: Exchange) -> None:
         raise fail(f"asked for model {asked!r}, got id {body.get('id')!r}")
 
 
+def named_fields(component: str) -> frozenset[str]:
+    """The properties the spec names for `component`; any other field is a vendor's extension, legal anywhere."""
+    schema = load_spec()["components"]["schemas"][component]
+    return frozenset(schema.get("properties") or {})
+
+
 @check("models.retrieve_matches_list", severity=Severity.MEDIUM, auto=False)
 def retrieve_matches_list(exchange: Exchange) -> None:
-    """GET /models/{id} returns the same record the list shows for that ID."""
+    """GET /models/{id} returns the same record the list shows for that ID, in every field the documents name
+    (fields they do not name are a vendor's extensions: either side may carry them)."""
     listed = exchange.context.get("listed")
     body = json_body(exchange)
     if exchange.status != 200:
         raise fail(f"model {exchange.operation.removeprefix('GET /models/')!r} is listed but retrieving it "
                    f"gives {exchange.status}")
-    if body != listed:
-        differing = sorted(k for k in set(body) | set(listed or {}) if body.get(k) != (listed or {}).get(k))
+    listed = listed if isinstance(listed, dict) else {}
+    body = body if isinstance(body, dict) else {}
+    differing = sorted(key for key in named_fields("Model") if body.get(key) != listed.get(key))
+    if differing:
         raise fail(f"retrieved model differs from its list entry in {differing}")
 
 

@@ -21,6 +21,7 @@ BY_NAME: dict[str, Feature] = {
     "auth.key_without_secret_401": F.API_KEY_AUTH, "auth.no_access_403": F.PERMISSIONS,
     "auth.model_not_allowed_403": F.PERMISSIONS,
     "client.x_request_id": F.CLIENT_REQUEST_ID, "client.x_request_id_on_error": F.CLIENT_REQUEST_ID,
+    "client.x_request_id_on_json": F.CLIENT_REQUEST_ID,
     "client.request_id_echoed": F.CLIENT_REQUEST_ID, "client.request_id_generated": F.CLIENT_REQUEST_ID,
     "client.guardrail_block": F.GUARDRAILS, "client.output_content_filter": F.GUARDRAILS,
     "translation.upstream_500": F.UPSTREAM_FAULTS, "translation.content_filter_finish": F.UPSTREAM_FAULTS,

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from aigw_conformance.suites.checks.chat import FINISH_REASONS, check_usage_arithmetic
-from aigw_conformance.suites.checks.preconditions import has_sse_events, is_stream_reply
+from aigw_conformance.suites.checks.preconditions import has_sse_events, is_stream_reply, on_ai_api
 from aigw_conformance.suites.checks.registry import check, fail, requires
 from aigw_conformance.suites.checks.shapes import require_component, schema_failure, schema_violations
 from aigw_conformance.suites.exchange import Exchange
@@ -114,10 +114,11 @@ def chunk_object(exchange: Exchange) -> None:
             raise fail(f"chunk #{number} has object={chunk.get('object')!r}, expected 'chat.completion.chunk'")
 
 
-@check("sse.first_delta_role")
+@check("sse.first_delta_role", inferred=True)
 @requires(has_sse_events)
 def first_delta_role(exchange: Exchange) -> None:
-    """The first delta of every choice carries `role: assistant`."""
+    """The first delta of every choice carries `role: assistant` (convention: 002's stream shows it, 001's one-chunk
+    stream starts with content; OpenAI clients take the role from the first delta)."""
     seen: set[int] = set()
     for number, chunk in enumerate(chunks(exchange)):
         for choice in chunk.get("choices") or []:
@@ -176,7 +177,7 @@ def usage_arithmetic(exchange: Exchange) -> None:
 @check("sse.finish_reason")
 @requires(has_sse_events)
 def finish_reason(exchange: Exchange) -> None:
-    """Each choice gets exactly one documented finish_reason, in its last chunk."""
+    """A finish_reason is one of the documented four, given once per choice, in its last chunk."""
     finished: dict[int, str] = {}
     for number, chunk in enumerate(chunks(exchange)):
         for choice in chunk.get("choices") or []:
@@ -188,6 +189,20 @@ def finish_reason(exchange: Exchange) -> None:
             if reason not in FINISH_REASONS:
                 raise fail(f"chunk #{number}: finish_reason {reason!r} is not one of {sorted(FINISH_REASONS)}")
             finished[index] = reason
-    started = {c.get("index") for chunk in chunks(exchange) for c in chunk.get("choices") or []}
-    if missing := started - set(finished):
-        raise fail(f"choices {sorted(missing, key=str)} never received a finish_reason")
+
+
+def _ai_stream(exchange: Exchange) -> bool:
+    return on_ai_api(exchange) and has_sse_events(exchange)
+
+
+@check("sse.finish_reason_given", inferred=True)
+@requires(_ai_stream)
+def finish_reason_given(exchange: Exchange) -> None:
+    """On the AI API every streamed choice ends with a finish_reason (convention: 000's table gives choices a
+    finish_reason, but neither document's stream example carries one; 002's client streams need none)."""
+    finished = {c.get("index") for chunk in chunks(exchange) for c in chunk.get("choices") or []
+                if isinstance(c, dict) and c.get("finish_reason") is not None}
+    started = {c.get("index") for chunk in chunks(exchange) for c in chunk.get("choices") or [] if isinstance(c, dict)}
+    if missing := started - finished:
+        raise fail(f"choices {sorted(missing, key=str)} never received a finish_reason; OpenAI clients read how "
+                   "the generation ended from the last chunk")

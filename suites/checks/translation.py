@@ -95,9 +95,33 @@ def _tool_names(mock: str, body: dict[str, Any]) -> list[Any]:
     return [as_dict(as_dict(t).get("function")).get("name") for t in tools]
 
 
+def claude(exchange: Exchange) -> bool:
+    """The model's provider is Claude, which 000's support table has no column for: what it takes is convention."""
+    return str(exchange.context.get("provider")) == "claude"
+
+
+CLAUDE_CHECKS = {"translation.unsupported_dropped": "translation.claude_unsupported_dropped",
+                 "translation.supported_carried": "translation.claude_supported_carried"}
+"""The support-table checks and their Claude twins (inferred: 000's table has no Claude column)."""
+
+
 @check("translation.unsupported_dropped", auto=False)
 def unsupported_dropped(exchange: Exchange) -> None:
-    """Parameters 000's table marks unsupported for the provider are not sent to it, and the answer is still 200."""
+    """Parameters 000's table marks unsupported for the provider are not sent to it, and the answer is still 200
+    (Claude, which the table has no column for, is translation.claude_unsupported_dropped's)."""
+    if not claude(exchange):
+        judge_unsupported(exchange)
+
+
+@check("translation.claude_unsupported_dropped", auto=False, inferred=True)
+def claude_unsupported_dropped(exchange: Exchange) -> None:
+    """Claude gets none of the parameters its Messages API has no field for (convention: 000's support table has no
+    Claude column), and the answer is still 200."""
+    if claude(exchange):
+        judge_unsupported(exchange)
+
+
+def judge_unsupported(exchange: Exchange) -> None:
     mock, body = sent(exchange)
     provider = str(exchange.context.get("provider"))
     asked = request(exchange)
@@ -180,7 +204,21 @@ def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict
 
 @check("translation.supported_carried", auto=False)
 def supported_carried(exchange: Exchange) -> None:
-    """Supported parameters reach the provider in its native names with their values (000's support table)."""
+    """Supported parameters reach the provider in its native names with their values (000's support table; Claude,
+    which it has no column for, is translation.claude_supported_carried's)."""
+    if not claude(exchange):
+        judge_carried(exchange)
+
+
+@check("translation.claude_supported_carried", auto=False, inferred=True)
+def claude_supported_carried(exchange: Exchange) -> None:
+    """Claude gets the parameters its Messages API takes, in its names with their values (convention: 000's support
+    table has no Claude column)."""
+    if claude(exchange):
+        judge_carried(exchange)
+
+
+def judge_carried(exchange: Exchange) -> None:
     mock, body = sent(exchange)
     betas = as_dict(exchange.context.get("upstream")).get("betas")
     problems = carried_problems(mock, str(exchange.context.get("provider")), request(exchange), body,
@@ -231,9 +269,10 @@ def reasoning_omitted(exchange: Exchange) -> None:
                    "(000: the behaviour without it is the provider's)")
 
 
-@check("translation.service_tier", auto=False, severity=Severity.MEDIUM)
+@check("translation.service_tier", auto=False, severity=Severity.MEDIUM, inferred=True)
 def service_tier(exchange: Exchange) -> None:
-    """service_tier reaches OpenAI unchanged (001: priority routing is the provider's)."""
+    """service_tier reaches OpenAI unchanged (convention: 001 says only "Control request priority (provider-specific)"
+    and "Service tier support varies by provider and model"; OpenAI takes the field under the same name)."""
     mock, body = sent(exchange)
     tier = request(exchange).get("service_tier")
     if mock == "openai" and tier is not None and body.get("service_tier") != tier:

@@ -35,8 +35,8 @@ USES: dict[str, dict[str, Any]] = {
 
 @conformance_test("errors.content_type", features=(Feature.ERROR_HEADERS,))
 def content_type(t: TestContext) -> None:
-    """A valid JSON chat body with `Content-Type: text/plain`, or none, gives 400 with the error contract (000:
-    'Content-Type ... Must be application/json'; the documents list 400, not 415, for a body they cannot take)."""
+    """A valid JSON chat body with `Content-Type: text/plain`, or none, is refused, 400 or 415, with the error
+    contract (000: 'Content-Type ... Must be application/json'; 400 is the documents' status, 415 HTTP's own)."""
     body = chat_body(t, max_completion_tokens=8)
     t.send("POST", CHAT, json_body=body, headers={"content-type": "text/plain"}, label="content-type: text/plain",
            expect=["http.content_type_400"])

@@ -81,7 +81,8 @@ def invalid(t: TestContext) -> None:
 
 @conformance_test("chat.dedicated_endpoints", features=(Feature.CHAT,))
 def dedicated_endpoints(t: TestContext) -> None:
-    """A chat completion naming an embedding or audio model is refused with 400 (000: dedicated endpoints)."""
+    """A chat completion naming an embedding or audio model is refused, 400, 403 or 404 (000: dedicated endpoints,
+    no status named)."""
     models = [model for key in ("embedding", "transcription", "speech")
               for model in t.target.models_for(key, fallback=False)[:1]]
     if not models:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aigw_conformance.suites.checks.output import choices_of, reasoning_tokens, usage_of
+from aigw_conformance.suites.checks.output import choices_of, usage_of
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import CheckFailed
@@ -170,19 +170,14 @@ def json_schema_stream(t: TestContext) -> None:
 
 @conformance_test("reasoning.effort_levels", features=(Feature.REASONING,))
 def effort_levels(t: TestContext) -> None:
-    """reasoning_effort low, medium, high report reasoning_tokens within 25/33/50% of max tokens, in that order."""
+    """reasoning_effort low, medium, high report reasoning_tokens within 25/33/50% of max tokens (001's budgets
+    are ceilings: a level may spend less than a lower one did)."""
     for model in t.models("reasoning"):
-        lower: dict[str, int] = {}
         for effort in ("low", "medium", "high"):
             body = {"model": model, "messages": DESIGN, "max_completion_tokens": REASONING_LIMIT,
                     "reasoning_effort": effort}
-            answer = t.send("POST", CHAT, json_body=body, label=f"{model}, reasoning_effort={effort}",
-                            expect=["http.success", "reasoning.tokens_reported", "reasoning.budget"],
-                            context={"lower": dict(lower)})
-            try:
-                lower[effort] = reasoning_tokens(answer)[0] if answer.status == 200 else 0
-            except CheckFailed:
-                break  # reported by reasoning.tokens_reported; nothing to order the next level against
+            t.send("POST", CHAT, json_body=body, label=f"{model}, reasoning_effort={effort}",
+                   expect=["http.success", "reasoning.tokens_reported", "reasoning.budget"])
 
 
 @conformance_test("reasoning.stream", features=(Feature.REASONING, Feature.CHAT_STREAMING, Feature.STREAM_USAGE))

@@ -80,12 +80,20 @@ class TestContext:
         """Send one request, then apply every applicable auto check plus the `expect`ed ones."""
         sent = dict(self.credentials(api)) if authenticated else {}
         sent.update(headers or {})
+        context = {**self.model_context(), **(context or {})}
         exchange = self.probe.send(
             api, self.base_url(api), method, path, headers=sent, json_body=json_body, content=content,
             label=label, context=context,
         )
         self.apply(exchange, expect)
         return exchange
+
+    def model_context(self) -> dict[str, Any]:
+        """What checks need to know of the target's models: `n_models`, the models that honour `n` (`[models] n`),
+        when the target says (without it every model must)."""
+        if "n" in self.target.model_lists:
+            return {"n_models": self.target.model_lists["n"]}
+        return {"n_models": (self.target.models["n"],)} if "n" in self.target.models else {}
 
     def apply(self, exchange: Exchange, explicit: Iterable[str] = ()) -> None:
         """Run the checks on `exchange`; the failure of a check that belongs to a feature the target does not

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from aigw_conformance.suites.checks.translation import CLAUDE_CHECKS
 from aigw_conformance.suites.conformance.catalogue import listed
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.exchange import Exchange
@@ -94,7 +95,7 @@ def ask(t: TestContext, upstream: Upstream, model: str, entry: dict[str, Any], b
     found = upstream.chat_request(PROVIDER_MOCKS[provider], marker)
     exchange.context.update(upstream=found.to_context() if found else None, provider=provider,
                             model_max=entry.get("max_completion_tokens"), **context)
-    t.apply(exchange, expect)
+    t.apply(exchange, [CLAUDE_CHECKS.get(name, name) if provider == "claude" else name for name in expect])
     return exchange
 
 

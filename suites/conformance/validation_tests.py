@@ -27,6 +27,7 @@ class Range:
     source: str
     inside: tuple[dict[str, Any], ...]
     outside: tuple[dict[str, Any], ...]
+    honoured: tuple[dict[str, Any], ...] = ()  # inside, but sent only to a model that honours the parameter
 
 
 RANGES: tuple[Range, ...] = (
@@ -34,7 +35,8 @@ RANGES: tuple[Range, ...] = (
           ({"temperature": -0.01}, {"temperature": 2.01}, {"temperature": 2.5})),
     Range("top_p", "0.0 to 1.0", ({"top_p": 0}, {"top_p": 1}), ({"top_p": -0.01}, {"top_p": 1.01})),
     Range("min_p", "0.0 to 1.0", ({"min_p": 0}, {"min_p": 1}), ({"min_p": -0.01}, {"min_p": 1.01})),
-    Range("n", "1-128", ({"n": 1}, {"n": 128}), ({"n": 0}, {"n": 129})),
+    # 000: "Some providers may restrict this value": n=128 only on a model the target's `[models] n` names.
+    Range("n", "1-128", ({"n": 1},), ({"n": 0}, {"n": 129}), honoured=({"n": 128},)),
     Range("stop", "max 4 sequences", ({"stop": "###"}, {"stop": FOUR_STOPS}), ({"stop": [*FOUR_STOPS, "X"]},)),
     Range("frequency_penalty", "-2.0 to 2.0", ({"frequency_penalty": -2}, {"frequency_penalty": 2}),
           ({"frequency_penalty": -2.01}, {"frequency_penalty": 2.01})),
@@ -67,6 +69,12 @@ def _register(documented: Range) -> None:
         for fragment in documented.inside:
             t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=4, **fragment),
                    label=f"{_label(fragment)} (documented: {documented.source})",
+                   expect=["validation.accepts_in_range"])
+        honouring = t.target.models_for(documented.name, fallback=False) if documented.honoured else ()
+        for fragment in documented.honoured if honouring else ():
+            t.send("POST", "/chat/completions",
+                   json_body={**chat_body(t, max_completion_tokens=4, **fragment), "model": honouring[0]},
+                   label=f"{_label(fragment)} on {honouring[0]} (documented: {documented.source})",
                    expect=["validation.accepts_in_range"])
         for fragment in documented.outside:
             t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=4, **fragment),

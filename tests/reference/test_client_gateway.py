@@ -404,7 +404,8 @@ def _third_admitted(http: httpx.Client) -> bool:  # with a limit of 2 requests p
 
 
 SYMPTOMS: dict[str, Callable[[httpx.Client], bool]] = {
-    "client-request-id-not-echoed": lambda http: _post(http, request_id="mine").json()["request_id"] != "mine",
+    "client-request-id-mismatch": lambda http: (lambda reply: reply.headers["x-request-id"] != reply.json()[
+        "request_id"])(_post(http, request_id="mine")),
     "client-no-x-request-id": lambda http: "x-request-id" not in _post(http, model="nope").headers,
     "client-guardrail-passes-pii": lambda http: _post(
         http, messages=[{"role": "user", "content": "me@example.org"}]).status_code == 200,

@@ -31,7 +31,7 @@ ANSWER = completion({"message": {"content": "ok"}})
 
 
 @pytest.mark.parametrize(("name", "good", "bad"), [
-    ("http.content_type_400", 400, (200, 415)),
+    ("http.content_type_400", 400, (200, 404, 500)),
     ("auth.no_access_403", 403, (401, 200)),
     ("auth.model_not_allowed_403", 403, (200, 401)),
     ("models.unknown_provider_404", 404, (500, 400)),
@@ -41,6 +41,17 @@ def test_status_checks(name: str, good: int, bad: tuple[int, ...]) -> None:
     for status in bad:
         assert outcome(name, reply(status, ANSWER if status == 200 else ERROR)) is not None
     assert "401 says it is not" in (outcome("auth.no_access_403", reply(401, ERROR)) or "")
+
+
+def test_content_type_refused_with_400_or_415() -> None:
+    """000 documents 400; 415 is HTTP's own status for the media type (decision content_type.status): both refuse,
+    and errors.status_documented does not hold a 415 for a non-JSON Content-Type against the documented list."""
+    plain = {"content-type": "text/plain"}
+    assert outcome("http.content_type_400", reply(415, ERROR, request_headers=plain)) is None
+    assert outcome("errors.status_documented", reply(415, ERROR, request_headers=plain)) is None
+    assert "415 is not documented" in (outcome("errors.status_documented", reply(
+        415, ERROR, request_headers={"content-type": "application/json"})) or "")
+    assert "expected 400 or 415" in (outcome("http.content_type_400", reply(200, ANSWER, request_headers=plain)) or "")
 
 
 def test_capability_honoured() -> None:
@@ -54,7 +65,8 @@ def test_capability_honoured() -> None:
         {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, "finish": "tool_calls"})
     assert outcome("models.capability_honoured", reply(200, called, context=tools)) is None
     unclaimed = {**claimed, "claimed": False}
-    assert outcome("models.capability_honoured", reply(400, ERROR, context=unclaimed)) is None
+    for refused in (400, 403, 404):  # one rule with models.dedicated_endpoint_refused (errors.DEDICATED_MODEL_REFUSALS)
+        assert outcome("models.capability_honoured", reply(refused, ERROR, context=unclaimed)) is None
     assert "does not list `chat`" in (outcome("models.capability_honoured", reply(200, ANSWER, context=unclaimed))
                                       or "")
 

@@ -82,8 +82,17 @@ def test_a_provoked_provider_failure_is_not_held_to_the_documented_statuses() ->
 
 
 def test_x_request_id_on_every_response() -> None:
-    assert outcome("client.x_request_id", exchange(COMPLETION, headers={"x-request-id": "req_1"})) is None
-    assert "missing" in (outcome("client.x_request_id", exchange(COMPLETION)) or "")
+    streamed = {**REQUEST, "stream": True}
+    shown = exchange(stream([chunk("stop")]), request=streamed, content_type="text/event-stream",
+                     headers={"x-request-id": "req_1"})
+    assert outcome("client.x_request_id", shown) is None
+    bare = exchange(stream([chunk("stop")]), request=streamed, content_type="text/event-stream")
+    assert "missing" in (outcome("client.x_request_id", bare) or "")
+    # 002 shows the header on the stream only: on a JSON reply its absence is a convention failure.
+    assert not CHECKS["client.x_request_id"].applies_to(exchange(COMPLETION))
+    assert outcome("client.x_request_id_on_json", exchange(COMPLETION, headers={"x-request-id": "req_1"})) is None
+    assert "convention" in (outcome("client.x_request_id_on_json", exchange(COMPLETION)) or "")
+    assert CHECKS["client.x_request_id_on_json"].inferred and not CHECKS["client.x_request_id"].inferred
     refused = exchange(GUARDRAIL, status=400)
     assert "no `X-Request-Id`" in (outcome("client.x_request_id_on_error", refused) or "")
 
@@ -92,10 +101,15 @@ def test_request_id_echoed_in_header_and_body() -> None:
     sent = {**REQUEST, "request_id": "corr 42"}
     good = exchange({**COMPLETION, "request_id": "corr 42"}, request=sent, headers={"x-request-id": "corr%2042"})
     assert outcome("client.request_id_echoed", good) is None  # percent-encoded in the header is the same ID
+    # 002's own example sends "optional-correlation-id" and is answered "request_id": "req_abc123": the gateway's
+    # own ID is as good as the echo.
     fresh = exchange({**COMPLETION, "request_id": "req_9"}, request=sent, headers={"x-request-id": "req_9"})
-    assert "X-Request-Id" in (outcome("client.request_id_echoed", fresh) or "")
-    body_only = exchange({**COMPLETION, "request_id": "req_9"}, request=sent, headers={"x-request-id": "corr 42"})
-    assert "response's request_id is 'req_9'" in (outcome("client.request_id_echoed", body_only) or "")
+    assert outcome("client.request_id_echoed", fresh) is None
+    assert outcome("client.request_id_echoed", exchange({**COMPLETION, "request_id": "req_9"}, request=sent)) is None
+    two_ids = exchange({**COMPLETION, "request_id": "req_9"}, request=sent, headers={"x-request-id": "corr 42"})
+    assert "one request has one ID" in (outcome("client.request_id_echoed", two_ids) or "")
+    missing = exchange(COMPLETION, request=sent, headers={"x-request-id": "corr 42"})
+    assert "response's request_id is None" in (outcome("client.request_id_echoed", missing) or "")
     streamed = exchange(stream([chunk("stop")]), request={**sent, "stream": True}, content_type="text/event-stream",
                         headers={"x-request-id": "corr 42"})
     assert outcome("client.request_id_echoed", streamed) is None  # chunks carry no request_id

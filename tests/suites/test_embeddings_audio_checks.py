@@ -179,7 +179,8 @@ def test_refusals() -> None:
     assert outcome("transcription.rejects_invalid", transcription({"error": {}}, status=400)) is None
     assert outcome("transcription.rejects_invalid", transcription({"text": "noise"})) is not None
     chat = {"model": "text-embedding-3-small", "messages": [{"role": "user", "content": "hi"}]}
-    for status, failed in ((400, False), (403, False), (200, True), (404, True), (500, True)):
+    # 000 names no status: 400, 403 and 404 are all refusals (decision dedicated.status); 200 and 5xx are not.
+    for status, failed in ((400, False), (403, False), (404, False), (200, True), (500, True), (502, True)):
         answer = exchange("POST /chat/completions", chat, {"error": {}}, status=status)
         assert (outcome("models.dedicated_endpoint_refused", answer) is not None) is failed, status
 

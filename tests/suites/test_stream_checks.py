@@ -102,6 +102,8 @@ DEFECTS: dict[str, tuple[bytes, bool | None, str]] = {
         usage={**USAGE, "total_tokens": 11}))), True, "text/event-stream"),
     "sse.finish_reason": (sse_body(broken(False, lambda c: c[3]["choices"][0].update(finish_reason="end_turn"))),
                           None, "text/event-stream"),
+    "sse.finish_reason_given": (sse_body(broken(False, lambda c: c[3]["choices"][0].update(finish_reason=None))),
+                                None, "text/event-stream"),
     "sse.framing": (sse_body(good_chunks(False)).replace(b'data: {"id"', b'data: {id', 1), None,
                     "text/event-stream"),
 }
@@ -124,6 +126,16 @@ def test_usage_chunk_must_be_last_with_empty_choices() -> None:
     chunks[-1]["choices"] = [{"index": 0, "delta": {}, "finish_reason": None}]
     found = failures(exchange(sse_body(chunks), include_usage=True))
     assert "choices: []" in found["sse.usage_chunk_iff_requested"]
+
+
+def test_a_client_stream_without_finish_reason_passes() -> None:
+    """002's stream ends without a finish_reason: on the client API nothing requires one."""
+    unfinished = broken(False, lambda c: c[3]["choices"][0].update(finish_reason=None))
+    client = exchange(sse_body(unfinished))
+    client.api = "client"
+    found = failures(client)
+    assert not {"sse.finish_reason", "sse.finish_reason_given"} & set(found), found
+    assert "sse.finish_reason_given" in failures(exchange(sse_body(unfinished)))
 
 
 def test_events_after_done_fail() -> None:

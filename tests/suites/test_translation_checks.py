@@ -12,6 +12,7 @@ import pytest
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.openai.app import create_app as create_openai_app
+from aigw_conformance.suites.checks import CHECKS
 from aigw_conformance.suites.exchange import Exchange, Probe
 from aigw_conformance.suites.failures import TestSkipped
 from aigw_conformance.suites.target import Target, TargetError, load_target
@@ -71,18 +72,32 @@ def test_supported_parameters_arrive_in_native_names() -> None:
                                     exchange(asked, "gemini", gemini, provider="gemini")) or "")
     claude = {"max_tokens": 48, "temperature": 0.7, "top_p": 0.9, "top_k": 40, "stop_sequences": ["zz"],
               "tools": [{"name": "scan"}]}
-    assert outcome("translation.supported_carried", exchange(asked, "anthropic", claude, provider="claude")) is None
+    assert outcome("translation.claude_supported_carried",
+                   exchange(asked, "anthropic", claude, provider="claude")) is None
     halved = {**claude, "temperature": 0.35}
-    assert "temperature" in (outcome("translation.supported_carried",
+    assert "temperature" in (outcome("translation.claude_supported_carried",
                                      exchange(asked, "anthropic", halved, provider="claude")) or "")
     extras = {"top_k": 40, "min_p": 0.05, "repetition_penalty": 1.1}
     lost = exchange(extras, "selfhosted", {"top_k": 40}, provider="threatwinds")
     assert "min_p" in (outcome("translation.supported_carried", lost) or "")
     schema = {"response_format": {"type": "json_schema", "json_schema": {"name": "a", "schema": SCHEMA}}}
     forced = {"tools": [{"name": "a", "input_schema": SCHEMA}], "tool_choice": {"type": "tool", "name": "a"}}
-    assert outcome("translation.supported_carried", exchange(schema, "anthropic", forced, provider="claude")) is None
-    assert "json_schema" in (outcome("translation.supported_carried",
+    assert outcome("translation.claude_supported_carried",
+                   exchange(schema, "anthropic", forced, provider="claude")) is None
+    assert "json_schema" in (outcome("translation.claude_supported_carried",
                                      exchange(schema, "anthropic", {}, provider="claude")) or "")
+
+
+def test_claude_has_no_column_so_its_checks_are_conventions() -> None:
+    """000's support table has no Claude column: the documented checks leave Claude alone, its twins judge it."""
+    halved = exchange({"temperature": 0.7}, "anthropic", {"temperature": 0.35, "max_tokens": 48}, provider="claude")
+    assert outcome("translation.supported_carried", halved) is None
+    assert "temperature" in (outcome("translation.claude_supported_carried", halved) or "")
+    leak = exchange({"seed": 7}, "anthropic", {"seed": 7}, provider="claude")
+    assert outcome("translation.unsupported_dropped", leak) is None
+    assert "seed" in (outcome("translation.claude_unsupported_dropped", leak) or "")
+    assert CHECKS["translation.claude_supported_carried"].inferred and CHECKS["translation.service_tier"].inferred
+    assert not CHECKS["translation.supported_carried"].inferred
 
 
 def test_claude_json_schema_arrives_in_any_of_anthropics_forms() -> None:
@@ -90,7 +105,7 @@ def test_claude_json_schema_arrives_in_any_of_anthropics_forms() -> None:
     beta = ["token-efficient-tools-2025-02-19", "structured-outputs-2025-11-13"]
 
     def carried(body: dict[str, Any], betas: list[str] | None = None) -> str | None:
-        return outcome("translation.supported_carried", exchange(asked, "anthropic", body, provider="claude",
+        return outcome("translation.claude_supported_carried", exchange(asked, "anthropic", body, provider="claude",
                                                                  betas=betas))
 
     ga = {"output_config": {"format": {"type": "json_schema", "schema": SCHEMA}}}

@@ -28,8 +28,6 @@ _STARTUP_ID = generate()  # the defect client-request-id-fixed: one ID made at i
 
 def resolve(body: Any, headers: Headers, settings: GatewaySettings) -> str:
     """The request's ID: a non-empty string `request_id` in the body wins, then the request's `X-Request-Id`."""
-    if settings.has("client-request-id-not-echoed"):
-        return generate()
     given = body.get("request_id") if isinstance(body, dict) else None
     if not isinstance(given, str) or not given:
         given = headers.get(HEADER)
@@ -48,5 +46,6 @@ def header_value(request_id: str) -> str:
 def stamp(response: Response, request_id: str, settings: GatewaySettings) -> Response:
     """Add `X-Request-Id` to any response (JSON, SSE or error) unless the defect drops it."""
     if not settings.has("client-no-x-request-id"):
-        response.headers[HEADER] = header_value(request_id)
+        shown = generate() if settings.has("client-request-id-mismatch") else request_id
+        response.headers[HEADER] = header_value(shown)
     return response
