@@ -41,8 +41,6 @@ def _failures(report: dict[str, Any]) -> list[dict[str, Any]]:
             for failure in result["failures"] or [{"check": "", "message": result["message"], "inferred": False}]]
 
 
-@pytest.mark.xfail(strict=True, reason="harness readings fixed on other branches (issue 15): GET /models/{id}, "
-                   "the OpenAI error and model fields, X-Request-Id and request_id, finish_reason on client streams")
 def test_the_literal_gateway_passes_the_default_gate(
         literal: LiteralGateway, tmp_path: Path, record_property: Any) -> None:
     code, report = _check(literal, tmp_path)

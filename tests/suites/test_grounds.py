@@ -38,18 +38,21 @@ DOCUMENTED = frozenset({
     "schema.response_headers_conformance", "schema.response_schema_conformance", "schema.status_code_conformance",
     "sdk.parses_completion", "sdk.parses_models", "sdk.parses_stream", "sdk.parses_structured_output",
     "sdk.parses_tool_calls", "sdk.stream_matches_chunks", "sdk.typed_error", "sse.choice_indices", "sse.chunk_object",
-    "sse.chunk_schema", "sse.content_type", "sse.done_last", "sse.finish_reason", "sse.first_delta_role",
+    "sse.chunk_schema", "sse.content_type", "sse.done_last", "sse.finish_reason",
     "sse.framing", "sse.stable_created", "sse.stable_id", "sse.stable_model", "sse.usage_arithmetic",
     "sse.usage_chunk_iff_requested", "structured.json_object", "structured.json_schema", "tools.arguments_valid",
     "tools.finish_reason", "tools.parallel_honoured", "tools.result_answered", "tools.stream_first_delta",
     "tools.stream_later_deltas", "tools.stream_no_nulls", "translation.content_filter_finish",
     "translation.default_max_tokens", "translation.reasoning_budget", "translation.routed_to_provider",
-    "translation.service_tier", "translation.supported_carried", "translation.unsupported_dropped",
+    "translation.supported_carried", "translation.unsupported_dropped",
     "translation.upstream_500", "validation.accepts_in_range", "validation.rejects_out_of_range",
     "vision.image_counted",
 })
 
 CONVENTION = frozenset({
+    "translation.service_tier", "sse.first_delta_role",
+    "client.x_request_id_on_json", "translation.claude_supported_carried", "sse.finish_reason_given",
+    "translation.claude_unsupported_dropped",
     "identity.model_requested", "client.provider_429_relayed",
     "audio_input.counted", "audio_input.refused_400", "client.output_content_filter", "client.retry_after",
     "client.x_request_id_on_error", "count.matches_usage", "embeddings.base64_matches_float",
