@@ -75,12 +75,14 @@ def test_markers_select_by_profile_feature_and_alone_under_strict_markers(tmp_pa
 
 
 def test_tests_that_script_faults_or_use_up_limits_are_marked_alone() -> None:
-    """A fault rule on a mock (`upstream.fault`) or a used-up limit meets every other test's request meanwhile."""
+    """A fault rule on a mock (`upstream.fault`, `every_mock`) or a used-up limit meets every other test's request
+    meanwhile."""
     import inspect
 
     scripting = {test.id for test in TESTS.values()
                  if any(hint in inspect.getsource(test.function)
-                        for hint in ("upstream.fault(", "rate_limit", "quota_token", "breaker_threshold"))}
+                        for hint in ("upstream.fault(", "every_mock(", "rate_limit", "quota_token",
+                                     "breaker_threshold"))}
     assert scripting == {test.id for test in TESTS.values() if test.alone}
     assert {"translation.upstream_500", "client.errors.breaker_open"} <= scripting
 
