@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -173,3 +174,39 @@ def _resolve(pointer: str) -> Any:
     for part in pointer.removeprefix("#/").split("/"):
         node = node[int(part)] if isinstance(node, list) else node[_unescape(part)]
     return node
+
+
+# Checks whose rule holds on every endpoint, named or not: 000's authentication rows and 001's "All error responses
+# include the following custom headers".
+EVERY_ENDPOINT = ("auth.", "errors.x_error")
+
+
+@functools.lru_cache(maxsize=1024)
+def unnamed_operation(api: str, operation: str) -> str | None:
+    """Why `operation` is one the documents never name (its path is inferred: GET /models/{id}, the audio, voices
+    and store paths), or None for a named one."""
+    pointer = operation_pointer(api, operation)
+    node: Any = _resolve(pointer) if pointer else None
+    provenance = _provenance(node) or {}
+    if "inferred" in provenance:
+        return str(provenance["inferred"])
+    note = " ".join(str(provenance.get("note", "")).split())
+    return note if _PATH_INFERRED.match(note) else None
+
+
+# The operation notes of spec/openapi.yaml that say its path is not in the documents ("The path is inferred: ...",
+# "The sub-path /audio/speech is inferred: ...", "Everything about the store's HTTP shape is inferred: ...").
+_PATH_INFERRED = re.compile(r"(The (sub-)?path\b[^:.]* is inferred|Everything about [^:.]* is inferred)")
+
+
+def on_operation(check_name: str, grounds: Grounds, api: str, operation: str) -> Grounds:
+    """A documented failure on an operation the documents never name is a convention (its absence or shape is
+    never a documented failure), except for the rules that hold on every endpoint."""
+    if grounds.inferred or check_name.startswith(EVERY_ENDPOINT):
+        return grounds
+    reason = unnamed_operation(api, operation)
+    if reason is None:
+        return grounds
+    why = " ".join(reason.split())
+    return Grounds.convention(f"{operation} is never named by the documents ({why}); on it, {grounds.source}'s "
+                              f'"{grounds.quote}" is applied by convention', source=operation)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import CheckFailed, Grounds, Severity
-from aigw_conformance.suites.grounds import check_grounds, exchange_grounds
+from aigw_conformance.suites.grounds import check_grounds, exchange_grounds, on_operation
 
 CheckFunction = Callable[[Exchange], None]
 Precondition = Callable[[Exchange], bool]
@@ -108,7 +108,8 @@ def run_checks(exchange: Exchange, explicit: Iterable[str] = ()) -> list[CheckOu
             chosen.function(exchange)
         except CheckFailed as failure:
             where = exchange.describe()
-            parts = tuple((f"{where}: {message}", grounds or chosen.grounds_on(exchange))
+            parts = tuple((f"{where}: {message}", on_operation(chosen.name, grounds or chosen.grounds_on(exchange),
+                                                                exchange.api, exchange.operation))
                           for message, grounds in failure.parts)
             outcomes.append(CheckOutcome(chosen, parts[0][0], parts))
         else:

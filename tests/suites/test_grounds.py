@@ -181,3 +181,20 @@ def test_the_gate_fails_on_documented_failures_and_on_conventions_only_when_stri
     documented = [f for f in failures if f["grounds"] == "documented"]
     assert bool(documented) == (code == 1 and not strict)
     assert all(_in_seed(Grounds.documented(f["source"], f["quote"])) for f in documented)
+
+
+def test_a_documented_failure_on_an_operation_the_documents_never_name_is_a_convention() -> None:
+    """GET /models/{id} and the audio, voices and store paths are inferred: a shape failure there is a convention;
+    the rules that hold on every endpoint (authentication, the error headers) stay documented."""
+    from aigw_conformance.suites.grounds import on_operation, unnamed_operation
+
+    quoted = Grounds.documented("001_eb78a9cb4e331ac7.txt",
+                                "Check model details to see specific limits for each model.")
+    for operation in ("GET /models/gpt-5", "POST /audio/speech", "GET /audio/voices", "PUT /store/notes/k1"):
+        assert unnamed_operation("ai", operation), operation
+        assert on_operation("models.retrieve_shape", quoted, "ai", operation).inferred, operation
+        assert on_operation("auth.wrong_bearer_401", quoted, "ai", operation) == quoted
+        assert on_operation("errors.x_error_id", quoted, "ai", operation) == quoted
+    for operation in ("GET /models", "POST /chat/completions", "POST /chat/count", "POST /embeddings"):
+        assert unnamed_operation("ai", operation) is None, operation
+        assert on_operation("models.list_shape", quoted, "ai", operation) == quoted
