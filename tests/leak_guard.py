@@ -22,8 +22,22 @@ def _children() -> list[str]:
         name_end = text.rfind(")")
         fields = text[name_end + 2:].split()
         if len(fields) > 1 and fields[1] == str(os.getpid()) and fields[0] != "Z":
-            found.append(f"pid {stat.parent.name} ({text[text.find('(') + 1:name_end]})")
+            command = _command(stat.parent)
+            if not any(helper in command for helper in INTERPRETER_HELPERS):
+                found.append(f"pid {stat.parent.name} ({text[text.find('(') + 1:name_end]}: {command[:200]})")
     return found
+
+
+# Helpers Python itself keeps for the life of the process once a spawn-context pool has run (the self-test's
+# ProcessPoolExecutor): they end with the interpreter and are no leak of a test.
+INTERPRETER_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def _command(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
 
 
 def _threads() -> list[threading.Thread]:

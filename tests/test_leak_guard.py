@@ -40,3 +40,27 @@ def test_a_clean_run_passes(pytester: pytest.Pytester) -> None:
                             "    worker.join()\n")
     assert result.ret == pytest.ExitCode.OK
     assert "leak guard" not in result.stdout.str()
+
+
+def _echo(value: int) -> int:
+    return value
+
+
+def test_the_interpreters_own_resource_tracker_is_no_leak() -> None:
+    """A spawn-context pool (the self-test's) leaves multiprocessing's resource tracker running until the
+    interpreter exits: the guard does not count it, and still names a real child with its command line."""
+    import multiprocessing
+    import subprocess
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    from leak_guard import _children
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert pool.submit(_echo, 3).result(timeout=120) == 3
+    assert not [child for child in _children() if "resource_tracker" in child]
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as sleeper:
+        try:
+            assert any(f"pid {sleeper.pid} " in child and "time.sleep(60)" in child for child in _children())
+        finally:
+            sleeper.kill()
