@@ -3,20 +3,17 @@ provider's path, and the defects that break them (each shows its symptom; the cl
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from symptoms import probes_fixture, symptom_tests
-from test_transport import read_request, run
+from test_transport import relay_gated_stream
 
 from aigw_conformance.mocks.reference import ReferenceStack
-from aigw_conformance.mocks.reference.streaming import CoalescedStreamingResponse
-from aigw_conformance.mocks.reference.transport import LeanClient
 from conftest import ErrorCheck, StreamReader
 
 MODELS = ("gpt-5", "gpt-oss-20b", "gemini-3-flash", "claude-haiku-4-5")  # one per upstream wire format
@@ -66,35 +63,7 @@ def test_the_client_gateway_relays_a_provider_429_with_its_retry_after(stack: Re
 def test_a_buffered_stream_is_one_write_and_a_relayed_one_is_not(buffered: bool) -> None:
     """The upstream sends its third event only after the gateway wrote something: relayed, that is the first two
     events; buffered (the stream-buffered defect), only the response head, and then every event at once."""
-    gate = asyncio.Event()
-    messages: list[dict[str, Any]] = []
-
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n")
-        await writer.drain()
-        await gate.wait()
-        writer.write(b"9\r\ndata: 3\n\n\r\n0\r\n\r\n")
-        await writer.drain()
-        await reader.read()
-
-    async def client_code(client: LeanClient, base: str) -> None:
-        reply = await client.send(client.build_request("POST", base + "/", json={}), stream=True)
-
-        async def events() -> AsyncIterator[bytes]:
-            async for line in reply.aiter_lines():
-                if line:
-                    yield f"{line}\n\n".encode()
-
-        async def send(message: dict[str, Any]) -> None:
-            messages.append(message)
-            gate.set()
-
-        response = CoalescedStreamingResponse(events(), reply.stream, headers={}, media_type="text/event-stream",
-                                              buffered=buffered)
-        await response.stream_response(send)  # type: ignore[arg-type]
-
-    run(handler, client_code)
+    messages = relay_gated_stream(b"\n\n", buffered=buffered)
     bodies = [message["body"] for message in messages if message.get("body")]
     assert bodies == ([b"data: 1\n\ndata: 2\n\ndata: 3\n\n"] if buffered else
                       [b"data: 1\n\ndata: 2\n\n", b"data: 3\n\n"])

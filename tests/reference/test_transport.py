@@ -307,7 +307,9 @@ def test_a_whole_answer_is_readable_and_a_compressed_one_decoded() -> None:
     run(inner, client_code)
 
 
-def test_the_sse_response_sends_the_events_of_one_read_as_one_message() -> None:
+def relay_gated_stream(separator: bytes, trailer: bytes = b"", buffered: bool = False) -> list[dict[str, Any]]:
+    """Relay an upstream that sends its third event only after the gateway wrote something, through
+    `CoalescedStreamingResponse`; the ASGI messages it sent (events re-framed with `separator`, then `trailer`)."""
     gate = asyncio.Event()
     messages: list[dict[str, Any]] = []
 
@@ -326,17 +328,24 @@ def test_the_sse_response_sends_the_events_of_one_read_as_one_message() -> None:
         async def events() -> AsyncIterator[bytes]:
             async for line in reply.aiter_lines():
                 if line:
-                    yield f"{line}\r\n\r\n".encode()
-            yield b"data: [DONE]\r\n\r\n"
+                    yield line.encode() + separator
+            if trailer:
+                yield trailer
 
         async def send(message: dict[str, Any]) -> None:
             messages.append(message)
             gate.set()
 
-        response = CoalescedStreamingResponse(events(), reply.stream, headers={}, media_type="text/event-stream")
+        response = CoalescedStreamingResponse(events(), reply.stream, headers={}, media_type="text/event-stream",
+                                              buffered=buffered)
         await response.stream_response(send)  # type: ignore[arg-type]
 
     run(handler, client_code)
+    return messages
+
+
+def test_the_sse_response_sends_the_events_of_one_read_as_one_message() -> None:
+    messages = relay_gated_stream(b"\r\n\r\n", trailer=b"data: [DONE]\r\n\r\n")
     assert [message.get("body") for message in messages] == [
         None, b"data: 1\r\n\r\ndata: 2\r\n\r\n", b"data: 3\r\n\r\ndata: [DONE]\r\n\r\n"]
     assert [message.get("more_body") for message in messages] == [None, True, False]
