@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aigw_conformance.reports.grounds_text import describe_grounds, grounds_words
+
 if TYPE_CHECKING:  # the model imports this module; names only for the type checker
     from aigw_conformance.reports.model import FailureRecord, TestResult
 
@@ -55,17 +57,11 @@ class Finding:
 
     def quoted(self, limit: int = 200) -> str:
         """The grounds' words: `001: "the quote"` (documented) or the reason (convention); "" when not recorded."""
-        words = textwrap.shorten(self.quote, limit, placeholder=" …") if self.quote.strip() else ""
-        if not words or self.grounds != "documented":
-            return words
-        return f'{self.source.split("_")[0] or "seed"}: "{words}"'
+        return grounds_words(self.grounds, self.source, self.quote, limit)
 
     def grounds_note(self, limit: int = 200) -> str:
         """`documented (001: "the quote")`, `convention: the reason`, or the bare grounds when no quote was recorded."""
-        words = self.quoted(limit)
-        if not words:
-            return self.grounds
-        return f"documented ({words})" if self.grounds == "documented" else f"convention: {words}"
+        return describe_grounds(self.grounds, self.source, self.quote, limit) if self.grounds else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {

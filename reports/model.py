@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from aigw_conformance.reports.findings import Finding, findings_of
+from aigw_conformance.reports.grounds_text import describe_grounds
 
 # 1.1: `interrupted`, results[].not_applicable (readers of 1.0 ignore both).
 # 1.2: results[].failures[].grounds, .source, .quote: every failure's grounds (`inferred` stays, derived: grounds ==
@@ -42,17 +43,6 @@ class FailureRecord:
         """`documented (000: "…")`, `convention: the reason`, or what an older report (or a failure of the run
         itself: transport, harness, preflight) recorded."""
         return describe_grounds(self.grounds, self.source, self.quote, width, inferred=self.inferred)
-
-
-def describe_grounds(grounds: str, source: str, quote: str, width: int = 160, *, inferred: bool = False) -> str:
-    """One line naming a failure's grounds; the quote or reason is whitespace-collapsed and cut to `width`."""
-    text = " ".join(quote.split())
-    text = text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-    if grounds == "documented":
-        return f'documented ({source.split("_")[0]}: "{text}")'
-    if grounds == "convention":
-        return f"convention: {text}"
-    return "convention (grounds not recorded)" if inferred else "no spec element (grounds not recorded)"
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,12 @@ def test_the_terminal_names_each_failures_grounds() -> None:
     out = stream.getvalue()
     assert f'chat.response_shape: documented (000: "{QUOTE}")' in out
     assert "errors.envelope: convention: OpenAI's error.param, the offending request parameter or null." in out
+
+
+def test_a_finding_words_its_grounds_as_its_failures_do() -> None:
+    """One wording of the grounds: the terminal's finding line and the failure's own line agree, quote included."""
+    report = _report(DOCUMENTED, CONVENTION)
+    findings = {finding.grounds: finding for finding in report.findings()}
+    for record in (DOCUMENTED, CONVENTION):
+        assert findings[record.grounds].grounds_note(160) == record.grounds_text(160)
+    assert findings["documented"].quoted().startswith(DOCUMENTED.source.split("_")[0] + ': "')
