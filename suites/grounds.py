@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -183,20 +182,17 @@ EVERY_ENDPOINT = ("auth.", "errors.x_error")
 
 @functools.lru_cache(maxsize=1024)
 def unnamed_operation(api: str, operation: str) -> str | None:
-    """Why `operation` is one the documents never name (its path is inferred: GET /models/{id}, the audio, voices
-    and store paths), or None for a named one."""
+    """Why `operation` is one the documents never name, or None for a named one: a wholly inferred operation (the
+    store's) or one whose provenance marks its path `path: inferred` (GET /models/{id}, the audio and voices
+    paths: their purpose is quoted, their path is not)."""
     pointer = operation_pointer(api, operation)
     node: Any = _resolve(pointer) if pointer else None
     provenance = _provenance(node) or {}
     if "inferred" in provenance:
         return str(provenance["inferred"])
-    note = " ".join(str(provenance.get("note", "")).split())
-    return note if _PATH_INFERRED.match(note) else None
-
-
-# The operation notes of spec/openapi.yaml that say its path is not in the documents ("The path is inferred: ...",
-# "The sub-path /audio/speech is inferred: ...", "Everything about the store's HTTP shape is inferred: ...").
-_PATH_INFERRED = re.compile(r"(The (sub-)?path\b[^:.]* is inferred|Everything about [^:.]* is inferred)")
+    if provenance.get("path") == "inferred":
+        return str(provenance.get("note", "its path is inferred"))
+    return None
 
 
 def on_operation(check_name: str, grounds: Grounds, api: str, operation: str) -> Grounds:

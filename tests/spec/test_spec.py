@@ -54,7 +54,7 @@ SUBSCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs"
 SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SUBSCHEMA_SINGLE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
                     "unevaluatedItems", "unevaluatedProperties", "contentSchema")
-PROVENANCE_KEYS = {"source", "quote", "inferred", "note"}
+PROVENANCE_KEYS = {"source", "quote", "inferred", "note", "path"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -356,7 +356,32 @@ def test_every_provenance_is_a_verbatim_quote_or_a_reasoned_inference() -> None:
             problems.append(f"{where}: quote not found verbatim in {value['source']}: {value['quote'][:80]!r}")
         if "note" in value and (not isinstance(value["note"], str) or len(value["note"].strip()) < 20):
             problems.append(f"{where}: a note must explain itself (20 characters or more)")
+        if "path" in value and (value["path"] != "inferred" or "note" not in value):
+            problems.append(f"{where}: `path` can only be `inferred`, with a note saying why")
     assert problems == []
+
+
+# A note saying an operation's path is not in the documents ("The path is inferred: ...", "The sub-path /audio/speech
+# is inferred: ...") must come with the `path: inferred` marker the grounds read, and the marker with such a note.
+PATH_NOTE = re.compile(r"(The (sub-)?path\b[^:.]* is inferred|Everything about [^:.]* is inferred)")
+
+
+def test_an_operation_whose_path_is_inferred_says_so_in_its_marker() -> None:
+    from aigw_conformance.suites.grounds import unnamed_operation
+
+    marked, noted = set(), set()
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "x-provenance" not in operation:
+                continue
+            provenance = operation["x-provenance"]
+            where = f"{method.upper()} {path.removeprefix('/api/ai/v1')}"
+            if provenance.get("path") == "inferred":
+                marked.add(where)
+                assert unnamed_operation("ai", re.sub(r"\{\w+\}", "x", where)), where
+            if PATH_NOTE.match(" ".join(str(provenance.get("note", "")).split())):
+                noted.add(where)
+    assert marked == noted and "GET /models/{id}" in marked and "GET /models" not in marked
 
 
 def test_every_seed_document_is_quoted() -> None:
