@@ -269,19 +269,45 @@ def selftest(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must be at least 1")
     if args.report_dir:
         writable_dir(args.report_dir)
-    rows = run_selftest(target, defects=args.defect or None, progress=_selftest_line, jobs=args.jobs)
+    rows: list[SelfTestRow] = []
+
+    def finished(row: SelfTestRow) -> None:
+        rows.append(row)
+        _selftest_line(row)
+
+    interrupts = Interrupts(graceful=True, on_request=lambda: print(
+        "stopping once the runs under way finish; the partial result will be written (Ctrl-C again: stop now)",
+        file=sys.stderr, flush=True))
+    with interrupts.armed():
+        try:
+            run_selftest(target, defects=args.defect or None, progress=finished, jobs=args.jobs,
+                         should_stop=lambda: interrupts.requested)
+        except Abort:
+            pass  # the workers are stopped; the rows finished so far are the partial result
+        finally:
+            interrupts.shielded = True
     caught, total = mutation_score(rows)
     clean_ok = all(row.ok for row in rows if not row.expected)
-    print(f"\nmutation score: {caught}/{total} defects caught; clean and quirky reference "
+    partial = f" (interrupted: {len(rows)} runs finished)" if interrupts.requested else ""
+    print(f"\nmutation score: {caught}/{total} defects caught{partial}; clean and quirky reference "
           f"{'pass every check' if clean_ok else 'FAIL some checks'}")
     if args.report_dir:
-        directory = Path(args.report_dir)
-        directory.mkdir(parents=True, exist_ok=True)
-        lines = ["# Defect self-test", "", f"Mutation score: **{caught}/{total}**", "",
-                 "| run | expected to fail | verdict | other failing checks |", "|---|---|---|---|"]
-        for row in rows:
-            extra = sorted(row.failed_checks - set(row.expected))
-            lines.append(f"| {row.name} | {', '.join(row.expected) or '(none)'} | "
-                         f"{'ok' if row.ok else 'MISSED'} | {', '.join(extra)} |")
-        (directory / "selftest.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _write_selftest_md(Path(args.report_dir), rows, interrupted=interrupts.requested)
+    if interrupts.requested:
+        return interrupts.code
     return 0 if caught == total and clean_ok else 1
+
+
+def _write_selftest_md(directory: Path, rows: list[SelfTestRow], *, interrupted: bool) -> None:
+    caught, total = mutation_score(rows)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = ["# Defect self-test", ""]
+    if interrupted:
+        lines += [f"**Interrupted**: only the {len(rows)} runs below finished; the score is partial.", ""]
+    lines += [f"Mutation score: **{caught}/{total}**", "",
+              "| run | expected to fail | verdict | other failing checks |", "|---|---|---|---|"]
+    for row in rows:
+        extra = sorted(row.failed_checks - set(row.expected))
+        lines.append(f"| {row.name} | {', '.join(row.expected) or '(none)'} | "
+                     f"{'ok' if row.ok else 'MISSED'} | {', '.join(extra)} |")
+    (directory / "selftest.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

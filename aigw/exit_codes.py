@@ -53,12 +53,15 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(INTERRUPTED_SIGINT, "interrupted by SIGINT (Ctrl-C)", {
         "check": "the partial report was written with `interrupted: true` (the first Ctrl-C finishes the running "
                  "test, a second one stops it at once)",
+        "selftest": "the runs under way finish and no other starts (a second Ctrl-C stops them at once); the "
+                    "partial score is printed and selftest.md (with --report-dir) says **Interrupted**",
         "load": "locust and its processes were stopped; summary.json holds the requests so far, "
                 "`interrupted: true`",
         "others": "stop without a report",
     }),
     ExitCode(INTERRUPTED_SIGTERM, "interrupted by SIGTERM", {
         "check": "the running test is stopped at once; the partial report is written with `interrupted: true`",
+        "selftest": "its worker processes are stopped at once; the partial result is written as for SIGINT",
         "load": "as for SIGINT",
         "others": "stop without a report",
     }),

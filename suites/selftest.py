@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -220,15 +221,23 @@ def _run_planned(target: Target, planned: Planned) -> SelfTestRow:
     return SelfTestRow(name, expected, frozenset(report.failed_checks()), report)
 
 
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C (sent to the whole foreground process group) to the parent, which decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def selftest(
     target: Target,
     defects: Iterable[str] | None = None,
     progress: Callable[[SelfTestRow], None] | None = None,
     *,
     jobs: int = 1,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> list[SelfTestRow]:
     """Run the suite on the clean reference, on each quirk set, and on each defect; `jobs` runs that many
-    references at once, each in its own process (the suite is CPU-bound Python, so threads would not help)."""
+    references at once, each in its own process (the suite is CPU-bound Python, so threads would not help).
+    Once `should_stop()` says so, no further run starts: the runs under way finish and only the finished rows
+    are returned. An exception raised meanwhile (a signal's) stops the worker processes at once."""
     unknown = sorted(set(DEFECTS) ^ set(EXPECTED_CATCHES))
     if unknown:
         raise ValueError(f"defects and expected catches disagree on: {unknown}")
@@ -239,19 +248,35 @@ def selftest(
     if jobs <= 1:
         rows = []
         for planned in plan:
+            if should_stop():
+                break
             rows.append(_run_planned(target, planned))
             if progress:
                 progress(rows[-1])
         return rows
     done: dict[str, SelfTestRow] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_sigint)
+    try:
         futures = [pool.submit(_run_planned, target, planned) for planned in plan]
         for future in as_completed(futures):
+            if future.cancelled():
+                continue
             row = future.result()
             done[row.name] = row
             if progress:
                 progress(row)
-    return [done[planned[0]] for planned in plan]
+            if should_stop():
+                for pending in futures:
+                    pending.cancel()  # the ones not started; the running ones finish
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.terminate()
+            child.join(timeout=10)
+        raise
+    pool.shutdown(wait=True)
+    return [done[planned[0]] for planned in plan if planned[0] in done]
 
 
 def mutation_score(rows: list[SelfTestRow]) -> tuple[int, int]:

@@ -249,3 +249,52 @@ def test_the_first_ctrl_c_lets_the_running_test_finish_and_a_second_one_stops_it
     assert "stopping after the current test" in out
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["interrupted"] is True and report["results"] == []
+
+
+SELFTEST_MARKS = ("ok  ", "MISS")
+SELFTEST_RUN_S = 600.0  # bound on one self-test run (the whole suite against a reference) on a loaded machine
+
+
+@pytest.mark.slow
+def test_ctrl_c_lets_the_selftest_runs_under_way_finish_and_writes_the_partial_result(tmp_path: Path) -> None:
+    """Three runs planned (clean, quirks, one defect), one at a time: Ctrl-C after the first finished lets a run
+    under way finish (the second, unless the signal came before it started), starts no third, and writes
+    selftest.md saying it is partial; exit 130."""
+    process = _aigw(["selftest", "--defect", "no-done", "--jobs", "1", "--examples", "1",
+                     "--report-dir", str(tmp_path / "out")], tmp_path)
+    try:
+        lines = _wait_for_line(process, SELFTEST_MARKS)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=SELFTEST_RUN_S)
+    finally:
+        _stop(process)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "partial result will be written" in err
+    finished = sum(line.startswith(SELFTEST_MARKS) for line in lines)
+    assert finished in (1, 2), lines
+    assert any(f"(interrupted: {finished} runs finished)" in line for line in lines), lines
+    written = (tmp_path / "out" / "selftest.md").read_text()
+    assert "**Interrupted**" in written and "| clean |" in written and "defect:no-done" not in written
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_parallel_selftest_at_once_with_no_worker_left(tmp_path: Path) -> None:
+    """Two worker processes: SIGTERM after the first row stops the parent and both workers without waiting for the
+    runs under way; exit 143, the partial result written."""
+    process = _aigw(["selftest", "--defect", "no-done", "--defect", "no-x-error-id", "--jobs", "2",
+                     "--examples", "1", "--report-dir", str(tmp_path / "out")], tmp_path)
+    try:
+        _wait_for_line(process, SELFTEST_MARKS)
+        workers = _descendants(process.pid)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=STARTUP_S)
+    finally:
+        _stop(process)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err
+    assert workers
+    deadline = time.monotonic() + 30  # the resource tracker leaves when its pipe from the parent closes
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)]
+    assert "**Interrupted**" in (tmp_path / "out" / "selftest.md").read_text()
