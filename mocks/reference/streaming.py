@@ -40,7 +40,7 @@ class Framer:
 def swallowed(framer: Framer, last: dict[str, Any]) -> bytes:
     """The stream-failure-swallowed defect: a provider failure closed as a whole answer would be, a `stop` finish
     chunk (named as the last chunk sent) and `[DONE]`."""
-    chunk = {key: last[key] for key in ("id", "object", "created", "model") if key in last}
+    chunk: dict[str, Any] = {key: last[key] for key in ("id", "object", "created", "model") if key in last}
     chunk["choices"] = [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]
     return framer.event(json.dumps(chunk)) + framer.event(DONE)
 

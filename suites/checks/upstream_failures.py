@@ -113,5 +113,5 @@ def refusal_relayed(exchange: Exchange) -> None:
         got = f"the content {choice.content[:80]!r}" if choice.content else "an empty answer"
         raise fail(f"the provider declined ({native}); the caller got {got} with finish_reason "
                    f"{choice.finish_reason!r} and no `refusal`: 000 gives a refusal its own field ('refusal string "
-                   "Model’s refusal message') and a safety stop its own finish ('content_filter Content filtered by "
-                   "provider safety systems')")
+                   "Model\u2019s refusal message') and a safety stop its own finish ('content_filter Content "
+                   "filtered by provider safety systems')")

@@ -58,7 +58,7 @@ def stream_failure(t: TestContext) -> None:
 @conformance_test("translation.refusal", features=(Feature.CHAT, Feature.UPSTREAM_FAULTS), alone=True)
 def refusal(t: TestContext) -> None:
     """A provider's refusal reaches the caller as `refusal` text or finish_reason content_filter, never an empty
-    answer ending `stop` (000: 'refusal string Model’s refusal message (optional)'), whole and streamed, on every
+    answer ending `stop` (000: "refusal string Model's refusal message (optional)"), whole and streamed, on every
     chat model."""
     streams = [False] + ([True] if t.target.skip_reason(Feature.CHAT_STREAMING) is None else [])
     with every_mock(t, {"kind": "refusal", "enabled": 1}):
