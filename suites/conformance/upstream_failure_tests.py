@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
+from aigw_conformance.suites.checks.upstream_failures import streamed_text
 from aigw_conformance.suites.conformance.chat_tests import QUESTION
 from aigw_conformance.suites.conformance.provider_fault_tests import CHAT, every_mock
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
@@ -32,20 +35,33 @@ def _cut_while_streaming(error: TargetUnreachable) -> bool:
         and "the body of the 200 response" in error.reason
 
 
+def _whole_content(t: TestContext, body: dict[str, Any]) -> str | None:
+    """The content of the request's answer with no fault (the mocks answer identical requests alike), or None when
+    that answer is not a clean stream."""
+    label = f"model {body['model']}, streamed, no fault: the whole answer"
+    exchange = t.send("POST", CHAT, json_body=body, label=label, expect=["http.success"])
+    text, finishes = streamed_text(exchange) if exchange.status == 200 else ("", [])
+    return text if finishes else None
+
+
 @conformance_test("provider_path.stream_failure", features=(Feature.CHAT_STREAMING, Feature.UPSTREAM_FAULTS),
                   alone=True)
 def stream_failure(t: TestContext) -> None:
     """A provider cut, garbled or stalled mid-stream never reaches the caller as a whole-looking answer (finish and
     [DONE]) but as an error event or an end without [DONE] (000: 'Always check for the [DONE] marker'), on every
     chat model."""
+    models = t.models("chat")
+    bodies = {model: {"model": model, "messages": QUESTION, "max_completion_tokens": 64, "stream": True}
+              for model in models}
+    whole = {model: _whole_content(t, body) for model, body in bodies.items()}
     for spec, what in MID_STREAM:
         with every_mock(t, spec):
-            for model in t.models("chat"):
-                body = {"model": model, "messages": QUESTION, "max_completion_tokens": 64, "stream": True}
+            for model in models:
                 try:
+                    label = f"model {model}, streamed; the provider {what}"
+                    context = {"upstream_fault": what, "injected_fault": True, "whole_content": whole[model]}
                     exchange = t.probe.send("ai", t.base_url("ai"), "POST", CHAT, headers=t.credentials("ai"),
-                                            json_body=body, label=f"model {model}, streamed; the provider {what}",
-                                            context={"upstream_fault": what, "injected_fault": True})
+                                            json_body=bodies[model], label=label, context=context)
                 except TargetUnreachable as error:
                     if _cut_while_streaming(error):
                         continue  # an abrupt end: no [DONE], the failure is visible

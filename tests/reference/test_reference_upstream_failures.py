@@ -63,6 +63,16 @@ def test_a_refusal_reaches_the_caller_whole_and_streamed(client: httpx.Client, m
     assert not any(delta.get("content") for delta in deltas)
 
 
+def test_the_client_gateway_shows_the_failure_and_relays_the_refusal(stack: ReferenceStack) -> None:
+    headers = {"authorization": f"Bearer {stack.client_token}"}
+    body = {"model": "gpt-4", "messages": [{"role": "user", "content": "Explain XDR"}], "max_tokens": 40}
+    with httpx.Client(base_url=stack.client_base_url, headers=headers, timeout=30, trust_env=False) as http:
+        events = _events(http.post("/chat/completions", json={**body, "stream": True}, headers=MID_STREAM["malformed"]))
+        assert "[DONE]" not in events and events[-1]["error"]["code"] == "provider_error", events[-2:]
+        refused = http.post("/chat/completions", json=body, headers={faults.REFUSAL: "1"}).json()["choices"][0]
+    assert (refused["message"]["refusal"], refused["finish_reason"]) == (faults.REFUSAL_TEXT, "stop")
+
+
 class Probe:
     def __init__(self, stack: ReferenceStack) -> None:
         self.http = httpx.Client(base_url=stack.base_url, timeout=30, trust_env=False,

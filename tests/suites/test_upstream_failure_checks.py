@@ -58,6 +58,11 @@ def test_a_clean_looking_end_after_the_failure_fails() -> None:
     assert "drops the connection" in failed and "[DONE]" in failed
     bare = outcome("sse.upstream_failure_visible", stream(*CUT, event("[DONE]")), must_apply="never")
     assert bare is not None and "finish_reason none" in bare
+    skipped = stream(*CUT, event(chunk({"content": " a platform."})), event(chunk({}, "stop")), event("[DONE]"))
+    skipped.context["whole_content"] = "XDR is a platform."  # a garbled event skipped, the rest relayed: whole
+    assert outcome("sse.upstream_failure_visible", skipped, must_apply="never") is None
+    skipped.context["whole_content"] = "XDR is a platform that correlates."  # the end was never relayed
+    assert "after 18 characters" in (outcome("sse.upstream_failure_visible", skipped, must_apply="never") or "")
     whole = reply(json.dumps({"choices": []}).encode(), content_type="application/json")
     assert "not an event stream" in (outcome("sse.upstream_failure_visible", whole, must_apply="never") or "")
 
@@ -79,7 +84,8 @@ def test_a_relayed_refusal_passes(relayed: Exchange) -> None:
 
 
 def test_a_refusal_lost_fails() -> None:
-    empty = outcome("translation.refusal_relayed", whole({"content": None, "refusal": None}, "stop"), must_apply="never")
+    lost = whole({"content": None, "refusal": None}, "stop")
+    empty = outcome("translation.refusal_relayed", lost, must_apply="never")
     assert empty is not None and "an empty answer with finish_reason 'stop'" in empty
     as_content = outcome("translation.refusal_relayed", whole({"content": "I can't help with that."}, "stop"),
                          must_apply="never")
