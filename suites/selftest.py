@@ -124,6 +124,8 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "model-reported-sibling": ("identity.model_requested",),
     "client-upstream-429-as-502": ("client.provider_429_relayed",),
     "stream-buffered": ("sse.incremental_delivery",),
+    "stream-failure-swallowed": ("sse.upstream_failure_visible",),
+    "refusal-as-empty-stop": ("translation.refusal_relayed",),
     "empty-messages-gemini-padded": ("http.bad_request_400",),
 }
 

@@ -185,6 +185,8 @@ def answer(plan: MessagesPlan, input_tokens: int) -> Answer:
     or not at all: the first that does not fit in the tokens left ends the answer with `max_tokens`.
     With structured output the text is the JSON of `json_text` instead (same stop and cap rules), and a
     turn that calls tools has no text: the schema binds the final answer, not the tool-use turn."""
+    if plan.declined:  # Claude declines before it writes anything: no content block, stop_reason refusal
+        return Answer((), "refusal", None, input_tokens)
     parts: list[Part] = []
     if plan.thinking_budget is not None:
         parts.append(_thinking(plan, plan.thinking_budget))

@@ -49,6 +49,8 @@ async def create_message(request: Request) -> Response:
                             reasoning_limits=state.reasoning_limits)
     if fault_plan.content_filtered:
         plan = dataclasses.replace(plan, refusal=True)
+    if fault_plan.refused:
+        plan = dataclasses.replace(plan, declined=True)
     return skeleton.answer(plan.stream, lambda: messages.complete(plan), lambda: messages.frames(plan), fault_plan)
 
 

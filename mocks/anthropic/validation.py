@@ -55,6 +55,7 @@ class MessagesPlan:
     thinking_budget: int | None
     id: str
     refusal: bool = False  # the `content_filter` fault: the answer ends with stop_reason `refusal`
+    declined: bool = False  # the `refusal` fault: no content at all, stop_reason `refusal` (refused up front)
     output_schema: dict[str, Any] | None = None  # structured output: `output_config.format` or beta `output_format`
 
 

@@ -23,9 +23,10 @@ MALFORMED_AFTER = "x-mock-malformed-after"
 STALL_AFTER = "x-mock-stall-after"
 STALL_MS = "x-mock-stall-ms"
 CONTENT_FILTER = "x-mock-content-filter"
+REFUSAL = "x-mock-refusal"
 HEADERS = (
     STATUS, RETRY_AFTER, DELAY_MS, TTFT_MS, ITL_MS, DISCONNECT_AFTER, JITTER_MS, SEED, MALFORMED_AFTER,
-    STALL_AFTER, STALL_MS, CONTENT_FILTER,
+    STALL_AFTER, STALL_MS, CONTENT_FILTER, REFUSAL,
 )
 
 MAX_MS = 600_000
@@ -34,6 +35,8 @@ MAX_SEED = 2**32 - 1
 DEFAULT_STALL_MS = 30_000
 MALFORMED_CHUNK = b'data: {"truncated\n\n'
 """What a `malformed` fault sends: an event whose JSON is cut short (the stream then carries on)."""
+REFUSAL_TEXT = "I'm sorry, but I can't help with that request."
+"""What a model that declines says, where its wire format carries the words (OpenAI's `message.refusal`)."""
 
 KINDS: Mapping[str, Mapping[str, str]] = {
     "slow_headers": {"ms": DELAY_MS},
@@ -43,6 +46,7 @@ KINDS: Mapping[str, Mapping[str, str]] = {
     "malformed": {"after": MALFORMED_AFTER},
     "stall": {"after": STALL_AFTER, "max_ms": STALL_MS},
     "content_filter": {"enabled": CONTENT_FILTER},
+    "refusal": {"enabled": REFUSAL},
 }
 """Fault kind -> its fields in a control-endpoint spec -> the header carrying each (one definition)."""
 KIND_OF: Mapping[str, str] = {header: kind for kind, fields in KINDS.items() for header in fields.values()}
@@ -142,6 +146,11 @@ class FaultSet:
         """Whether the answer must end with the provider's content-filter finish (`ContentFilter`)."""
         return any(isinstance(fault, ContentFilter) for fault in self.faults)
 
+    @property
+    def refused(self) -> bool:
+        """Whether the model declines to answer, as the provider's wire format says so (`Refusal`)."""
+        return any(isinstance(fault, Refusal) for fault in self.faults)
+
 
 @dataclass
 class Jitter(Fault):
@@ -189,6 +198,14 @@ class ContentFilter(Fault):
     reads it (`FaultSet.content_filtered`): the hooks here do nothing."""
 
 
+@dataclass(frozen=True)
+class Refusal(Fault):
+    """The model declines the request, in its provider's words: OpenAI's (and vLLM's) `message.refusal` with
+    `content: null` (streamed as `delta.refusal`), finish `stop`; Anthropic's `stop_reason: "refusal"` with no
+    content; Gemini's blocked prompt (`promptFeedback.blockReason: "SAFETY"`, no candidates). Each provider's chat
+    handler reads it (`FaultSet.refused`): the hooks here do nothing."""
+
+
 def _int(headers: Mapping[str, str], name: str, low: int, high: int) -> int | None:
     raw = headers.get(name)
     if raw is None:
@@ -217,6 +234,7 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
     | stall | x-mock-stall-after | 0-1000000 | after N events (never the terminator) send nothing... |
     | stall | x-mock-stall-ms | 0-600000 | ...for this long (default 30000), then drop |
     | content_filter | x-mock-content-filter | 0-1 | 1: the answer ends with the provider's content-filter finish |
+    | refusal | x-mock-refusal | 0-1 | 1: the model declines, in the provider's refusal shape (`Refusal`) |
 
     Latency, disconnect and stall act on stream events only; `malformed` needs `mocks.core.control`."""
     faults: list[Fault] = []
@@ -239,4 +257,6 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
         faults.append(MalformedAfter(after))
     if _int(headers, CONTENT_FILTER, 0, 1):
         faults.append(ContentFilter())
+    if _int(headers, REFUSAL, 0, 1):
+        faults.append(Refusal())
     return FaultSet(tuple(faults))

@@ -159,7 +159,15 @@ def usage(plan: GeneratePlan, results: Sequence[Answer]) -> wire.UsageMetadata:
                       sum(a.output_tokens for a in results), sum(a.thought_tokens for a in results))
 
 
-def respond(plan: GeneratePlan) -> wire.GenerateContentResponse:
+def blocked(plan: GeneratePlan) -> wire.BlockedResponse:
+    """The `refusal` fault: the prompt is blocked for safety, nothing is generated."""
+    return wire.blocked_response(wire.usage(prompt_tokens(plan.contents, plan.system, plan.tools)),
+                                 model_version=plan.model, response_id=plan.response_id)
+
+
+def respond(plan: GeneratePlan) -> wire.Answered:
+    if plan.prompt_blocked:
+        return blocked(plan)
     results = answers(plan)
     candidates = [wire.candidate(i, a.parts(), a.finish_reason) for i, a in enumerate(results)]
     return wire.response(candidates, usage(plan, results), model_version=plan.model, response_id=plan.response_id)

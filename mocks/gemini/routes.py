@@ -75,14 +75,15 @@ async def generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
     plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
-    return json_response(generate.respond(dataclasses.replace(plan, safety_block=fault_plan.content_filtered)))
+    return json_response(generate.respond(dataclasses.replace(plan, safety_block=fault_plan.content_filtered,
+                                                              prompt_blocked=fault_plan.refused)))
 
 
 async def stream_generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
     plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
-    plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered)
+    plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered, prompt_blocked=fault_plan.refused)
     if request.query_params.get("alt") == "sse":
         return EventStreamResponse(stream.sse_frames(plan), pacer=fault_plan.before_chunk)
     response = EventStreamResponse(stream.json_array_frames(plan), pacer=fault_plan.before_chunk)

@@ -28,16 +28,18 @@ def _lane(answer: generate.Answer) -> list[_Step]:
     return steps
 
 
-def responses(plan: GeneratePlan) -> list[tuple[wire.GenerateContentResponse, bool]]:
+def responses(plan: GeneratePlan) -> list[tuple[wire.Answered, bool]]:
     """The streamed `GenerateContentResponse`s (and whether each carries generated tokens). Per candidate:
     one event per thought piece (when shown), one per answer piece (a token, or a few when a character spans
     tokens), one with all its function calls; its last event carries `finishReason`. Candidates interleave
     round-robin. Every event has `usageMetadata` with the counts so far; the last one's equal the
-    non-streamed answer's, and the concatenated texts equal its parts."""
+    non-streamed answer's, and the concatenated texts equal its parts. A blocked prompt is one event."""
+    if plan.prompt_blocked:
+        return [(generate.blocked(plan), False)]
     results = generate.answers(plan)
     prompt = generate.prompt_tokens(plan.contents, plan.system, plan.tools)
     lanes = [_lane(a) for a in results]
-    out: list[tuple[wire.GenerateContentResponse, bool]] = []
+    out: list[tuple[wire.Answered, bool]] = []
     tokens = thoughts = 0
     for t in range(max(map(len, lanes))):
         for i, lane in enumerate(lanes):

@@ -49,6 +49,7 @@ class GeneratePlan:
     include_thoughts: bool
     response_id: str
     safety_block: bool = False  # the `content_filter` fault: every candidate ends with finishReason SAFETY
+    prompt_blocked: bool = False  # the `refusal` fault: the prompt is blocked (promptFeedback), no candidates
 
 
 def content(item: Any, where: str, *, strict: bool = True, system: bool = False) -> dict[str, Any]:

@@ -145,6 +145,31 @@ class GenerateContentResponse(TypedDict):
     responseId: str
 
 
+BlockReason = Literal["BLOCK_REASON_UNSPECIFIED", "SAFETY", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "IMAGE_SAFETY"]
+
+
+class SafetyRating(TypedDict):
+    category: str
+    probability: str
+
+
+class PromptFeedback(TypedDict):
+    blockReason: BlockReason
+    safetyRatings: list[SafetyRating]
+
+
+class BlockedResponse(TypedDict):
+    """A prompt Gemini refuses to answer: `promptFeedback.blockReason` set and no `candidates` at all."""
+
+    promptFeedback: PromptFeedback
+    usageMetadata: UsageMetadata
+    modelVersion: str
+    responseId: str
+
+
+Answered = GenerateContentResponse | BlockedResponse
+
+
 class CountTokensRequest(TypedDict, total=False):
     contents: list[Content]
     generateContentRequest: GenerateContentRequest
@@ -246,6 +271,15 @@ def response(
 ) -> GenerateContentResponse:
     return {"candidates": list(candidates), "usageMetadata": usage, "modelVersion": model_version,
             "responseId": response_id}
+
+
+def blocked_response(
+    usage: UsageMetadata, *, model_version: str, response_id: str, reason: BlockReason = "SAFETY"
+) -> BlockedResponse:
+    """The answer to a blocked prompt (whole, or the one event of its stream)."""
+    rating: SafetyRating = {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH"}
+    return {"promptFeedback": {"blockReason": reason, "safetyRatings": [rating]}, "usageMetadata": usage,
+            "modelVersion": model_version, "responseId": response_id}
 
 
 def error_body(code: int, message: str, details: Sequence[dict[str, Any]] = ()) -> ErrorBody:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.core import faults, textgen
 from aigw_conformance.mocks.core.sse import Frame, encode_done, encode_json
 from aigw_conformance.mocks.core.tokens import count_message_tokens, token_pieces
 from aigw_conformance.mocks.openai import logprobs, reasoning, structured, tools, wire
@@ -29,6 +29,7 @@ class Answer:
     reasoning_tokens: int
     finish_reason: wire.FinishReason
     logprobs: tuple[wire.TokenLogprob, ...] | None
+    refusal: tuple[str, ...] | None = None  # a declined request: the refusal's pieces (content None)
 
     @property
     def text(self) -> str | None:
@@ -54,7 +55,15 @@ def _json_content(plan: ChatPlan, fmt: structured.OutputFormat, material: str, b
     return tuple(pieces), tokens, "length"
 
 
+def _refusal() -> Answer:
+    """A declined request as OpenAI answers it: `refusal` text, `content` null, finish `stop`."""
+    pieces, tokens = token_pieces(faults.REFUSAL_TEXT, None, ENCODING)
+    return Answer(None, tokens, (), (), 0, "stop", None, refusal=tuple(pieces))
+
+
 def _answer(plan: ChatPlan, index: int) -> Answer:
+    if plan.refusal:
+        return _refusal()
     material = textgen.seed_material(plan.model, plan.messages, plan.seed, index)
     budget = plan.max_tokens
     thought, thought_tokens = ([], 0) if plan.reasoning_effort is None else reasoning.text(
@@ -90,7 +99,9 @@ def _choice(plan: ChatPlan, index: int, answer: Answer) -> wire.Choice:
     calls = [wire.tool_call(c.id, c.name, c.arguments) for c in answer.calls]
     shown = "".join(answer.reasoning) if plan.expose_reasoning and answer.reasoning else None
     probs = None if answer.logprobs is None else wire.choice_logprobs(answer.logprobs if answer.calls == () else None)
-    return wire.choice(index, answer.text, answer.finish_reason, tool_calls=calls, reasoning=shown, logprobs=probs)
+    refusal = None if answer.refusal is None else "".join(answer.refusal)
+    return wire.choice(index, answer.text, answer.finish_reason, tool_calls=calls, reasoning=shown, logprobs=probs,
+                       refusal=refusal)
 
 
 def complete(plan: ChatPlan) -> wire.ChatCompletion:
@@ -116,7 +127,8 @@ def _deltas(plan: ChatPlan, answer: Answer) -> list[_Delta]:
         else:
             out.append(({"tool_calls": [header]}, None, False))
         out += [({"tool_calls": [wire.tool_call_delta(k, piece)]}, None, True) for piece in call.pieces]
-    role["refusal"] = None
+    role["refusal"] = None if answer.refusal is None else ""
+    out += [({"refusal": piece}, None, True) for piece in answer.refusal or ()]
     for i, piece in enumerate(answer.pieces):
         probs = None if answer.logprobs is None else wire.choice_logprobs([answer.logprobs[i]])
         out.append(({"content": piece}, probs, True))

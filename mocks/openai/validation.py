@@ -54,6 +54,7 @@ class ChatPlan:
     reasoning_effort: str | None = None
     expose_reasoning: bool = False
     content_filter: bool = False  # the `content_filter` fault: every choice ends with finish_reason content_filter
+    refusal: bool = False  # the `refusal` fault: every choice declines (`message.refusal`, content null, `stop`)
 
     @property
     def system_fingerprint(self) -> str:

@@ -212,15 +212,16 @@ def usage(
 
 def choice(
     index: int, content: str | None, finish_reason: FinishReason, *, tool_calls: Sequence[ToolCall] = (),
-    reasoning: str | None = None, logprobs: ChoiceLogprobs | None = None,
+    reasoning: str | None = None, logprobs: ChoiceLogprobs | None = None, refusal: str | None = None,
 ) -> Choice:
-    """A choice; `tool_calls` and `reasoning` (the vLLM-style reasoning text) appear only when given."""
+    """A choice; `tool_calls` and `reasoning` (the vLLM-style reasoning text) appear only when given; `refusal`
+    is the model's refusal message (a declined request: `content` None, finish `stop`)."""
     message: ResponseMessage = {"role": "assistant", "content": content}  # type: ignore[typeddict-item]
     if reasoning is not None:
         message["reasoning"] = reasoning
     if tool_calls:
         message["tool_calls"] = list(tool_calls)
-    message["refusal"], message["annotations"] = None, []
+    message["refusal"], message["annotations"] = refusal, []
     return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish_reason}
 
 

@@ -159,6 +159,12 @@ DEFECTS: dict[str, str] = {
     "client-upstream-429-as-502": "a provider's 429 (its rate limit) reaches the client gateway's caller as the 502 "
                                   "provider error, its Retry-After dropped",
     "stream-buffered": "streamed answers are buffered whole and delivered in one write when the upstream stream ends",
+    "stream-failure-swallowed": "a provider failing mid-stream (a cut connection, a malformed event, a stall) is "
+                                "hidden: the stream ends with a `stop` finish chunk and `data: [DONE]`, as a whole "
+                                "answer would",
+    "refusal-as-empty-stop": "a provider's refusal reaches the caller as an empty answer ending `stop`: OpenAI's "
+                             "`refusal` text (message and streamed deltas) is dropped, Anthropic's `refusal` "
+                             "stop_reason and Gemini's blocked prompt are mapped to `stop`",
     "empty-messages-gemini-padded": "`messages: []` for a Gemini model is padded with a blank user turn and answered "
                                     "200 (every other provider's path refuses it with 400)",
 }

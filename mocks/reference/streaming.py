@@ -37,6 +37,14 @@ class Framer:
         return self.event(json.dumps(envelope(error, settings)))
 
 
+def swallowed(framer: Framer, last: dict[str, Any]) -> bytes:
+    """The stream-failure-swallowed defect: a provider failure closed as a whole answer would be, a `stop` finish
+    chunk (named as the last chunk sent) and `[DONE]`."""
+    chunk: dict[str, Any] = {key: last[key] for key in ("id", "object", "created", "model") if key in last}
+    chunk["choices"] = [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]
+    return framer.event(json.dumps(chunk)) + framer.event(DONE)
+
+
 async def relay(
     reply: httpx.Response, chunks: AsyncGenerator[dict[str, Any], None], rewriter: ChunkRewriter,
     settings: GatewaySettings, provider: str,
@@ -46,12 +54,14 @@ async def relay(
     framer = Framer(settings)
     late: list[bytes] = []  # the usage-after-done defect: usage-only chunks held back until after [DONE]
     after_done = settings.has("usage-after-done")
+    last: dict[str, Any] = {}  # the last chunk sent (the stream-failure-swallowed defect closes the stream with it)
     try:
         async with aclosing(chunks):
             async for chunk in chunks:
                 rewritten = rewriter.rewrite(chunk)
                 if rewritten is None:
                     continue
+                last = rewritten
                 event = framer.event(json.dumps(rewritten, ensure_ascii=False))
                 if after_done and "usage" in rewritten and not rewritten.get("choices"):
                     late.append(event)
@@ -62,10 +72,10 @@ async def relay(
         for event in late:
             yield event
     except GatewayError as problem:
-        yield framer.error(problem, settings)
+        yield swallowed(framer, last) if settings.has("stream-failure-swallowed") else framer.error(problem, settings)
     except httpx.HTTPError as exc:
         cut = provider_error(provider, f"stream interrupted: {type(exc).__name__}: {exc}")
-        yield framer.error(cut, settings)
+        yield swallowed(framer, last) if settings.has("stream-failure-swallowed") else framer.error(cut, settings)
     finally:
         await reply.aclose()
 

@@ -72,7 +72,8 @@ async def chat_completions(request: Request) -> Response:
             f"This model's maximum context length is {served.max_model_len} tokens. However, you requested "
             f"{prompt + plan.max_tokens} tokens ({prompt} in the messages, {plan.max_tokens} in the completion). "
             "Please reduce the length of the messages or completion.", param="max_tokens")
-    plan = dataclasses.replace(plan, seed=extras.seed(plan.seed), content_filter=faultset.content_filtered)
+    plan = dataclasses.replace(plan, seed=extras.seed(plan.seed), content_filter=faultset.content_filtered,
+                               refusal=faultset.refused)
     return skeleton.answer(plan.stream, lambda: chat.complete(plan), lambda: chat.frames(plan), faultset)
 
 

@@ -24,6 +24,7 @@ from aigw_conformance.suites.checks import (
     streaming_pace,
     tools,
     translation,
+    upstream_failures,
     validation,
     voices,
 )
@@ -32,5 +33,5 @@ from aigw_conformance.suites.checks.registry import CHECKS, Check, CheckOutcome,
 __all__ = ["CHECKS", "Check", "CheckOutcome", "access", "answers", "audio", "auth", "chat", "client", "dedicated",
            "embeddings",
            "errors", "http", "identity", "models", "output", "provider_limits",
-           "run_checks", "schema", "sdk", "store", "stream", "streaming_pace", "tools", "translation", "validation",
-           "voices"]
+           "run_checks", "schema", "sdk", "store", "stream", "streaming_pace", "tools", "translation",
+           "upstream_failures", "validation", "voices"]

@@ -25,7 +25,8 @@ BY_NAME: dict[str, Feature] = {
     "client.request_id_echoed": F.CLIENT_REQUEST_ID, "client.request_id_generated": F.CLIENT_REQUEST_ID,
     "client.guardrail_block": F.GUARDRAILS, "client.output_content_filter": F.GUARDRAILS,
     "translation.upstream_500": F.UPSTREAM_FAULTS, "translation.content_filter_finish": F.UPSTREAM_FAULTS,
-    "client.provider_429_relayed": F.UPSTREAM_FAULTS,
+    "client.provider_429_relayed": F.UPSTREAM_FAULTS, "sse.upstream_failure_visible": F.UPSTREAM_FAULTS,
+    "translation.refusal_relayed": F.UPSTREAM_FAULTS,
 }
 BY_PREFIX: dict[str, Feature] = {
     "audio_input.": F.AUDIO_INPUT, "auth.": F.BEARER_AUTH, "chat.": F.CHAT, "client.": F.CLIENT_CHAT,

@@ -93,9 +93,9 @@ def fail(message: str, grounds: Grounds | None = None) -> CheckFailed:
     return CheckFailed(message, grounds)
 
 
-def run_checks(exchange: Exchange, explicit: Iterable[str] = ()) -> list[CheckOutcome]:
-    """Run every applicable auto check plus the named explicit ones on one exchange."""
-    selected = [c for c in CHECKS.values() if c.auto and c.applies_to(exchange)]
+def run_checks(exchange: Exchange, explicit: Iterable[str] = (), *, auto: bool = True) -> list[CheckOutcome]:
+    """Run every applicable auto check (unless `auto` is False) plus the named explicit ones on one exchange."""
+    selected = [c for c in CHECKS.values() if auto and c.auto and c.applies_to(exchange)]
     for name in explicit:
         if name not in CHECKS:
             raise KeyError(f"unknown check {name!r}")

@@ -21,6 +21,7 @@ from aigw_conformance.suites.conformance import (
     store_tests,
     tools_tests,
     translation_tests,
+    upstream_failure_tests,
     validation_tests,
     voices_tests,
 )
@@ -31,4 +32,5 @@ __all__ = ["TESTS", "ConformanceTest", "TestContext", "access_tests", "answers_t
            "client_tool_tests", "conformance_test",
            "embeddings_tests", "error_tests", "fuzz_tests", "models_tests", "output_tests",
            "provider_fault_tests", "provider_path_tests", "sdk_tests",
-           "store_tests", "tools_tests", "translation_tests", "validation_tests", "voices_tests"]
+           "store_tests", "tools_tests", "translation_tests", "upstream_failure_tests",
+           "validation_tests", "voices_tests"]

@@ -95,12 +95,13 @@ class TestContext:
             return {"n_models": self.target.model_lists["n"]}
         return {"n_models": (self.target.models["n"],)} if "n" in self.target.models else {}
 
-    def apply(self, exchange: Exchange, explicit: Iterable[str] = ()) -> None:
+    def apply(self, exchange: Exchange, explicit: Iterable[str] = (), *, auto: bool = True) -> None:
         """Run the checks on `exchange`; the failure of a check that belongs to a feature the target does not
         declare or exempts (never the test's own: the test would have been skipped) is set aside as not
-        applicable, with the reason."""
+        applicable, with the reason. `auto=False`: the explicit checks only (an answer the test broke on purpose,
+        which the auto checks of a whole answer would misjudge)."""
         self.exchanges += 1
-        for outcome in run_checks(exchange, explicit):
+        for outcome in run_checks(exchange, explicit, auto=auto):
             self.checks_run.add(outcome.check.name)
             for message, grounds in outcome.failures:
                 if not self._set_aside(outcome.check, message, exchange):

@@ -15,6 +15,7 @@ from test_reference_output_defects import SYMPTOMS as OUTPUT_SYMPTOMS
 from test_reference_path_defects import COVERED as PATH_COVERED
 from test_reference_sdk_defects import SYMPTOMS as SDK_SYMPTOMS
 from test_reference_translation_defects import SYMPTOMS as TRANSLATION_SYMPTOMS
+from test_reference_upstream_failures import SYMPTOMS as FAILURE_SYMPTOMS
 
 from aigw_conformance.mocks.reference import DEFECTS, QUIRKS, GatewaySettings, ReferenceStack
 from aigw_conformance.mocks.reference.defects import CLIENT_DEFECTS, DATA_DEFECTS
@@ -135,6 +136,7 @@ ELSEWHERE |= frozenset(ACCESS_SYMPTOMS)  # what the gateway admits and answers c
 ELSEWHERE |= frozenset(MEDIA_SYMPTOMS)  # embeddings, audio, dedicated endpoints (test_reference_media_defects.py)
 ELSEWHERE |= frozenset(TRANSLATION_SYMPTOMS)  # what reaches the mock providers (test_reference_translation_defects.py)
 ELSEWHERE |= PATH_COVERED  # ids, the model named, buffered streams, one provider (test_reference_path_defects.py)
+ELSEWHERE |= frozenset(FAILURE_SYMPTOMS)  # mid-stream failures and refusals (test_reference_upstream_failures.py)
 AI_DEFECTS = sorted(set(DEFECTS) - ELSEWHERE)
 
 

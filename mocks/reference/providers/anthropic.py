@@ -20,7 +20,13 @@ from aigw_conformance.mocks.reference.providers.anthropic_stream import (
     tool_arguments,
     usage,
 )
-from aigw_conformance.mocks.reference.providers.base import NativeCall, content_filter_defect, now, supported
+from aigw_conformance.mocks.reference.providers.base import (
+    NativeCall,
+    content_filter_defect,
+    now,
+    refusal_defect,
+    supported,
+)
 from aigw_conformance.mocks.reference.providers.base import upstream_status as mapped_status
 from aigw_conformance.mocks.reference.settings import GatewaySettings
 
@@ -64,6 +70,7 @@ class ClaudeAdapter:
         finish = finish_reason(message.get("stop_reason"), output_tool=self.output_tool is not None and not calls)
         content = "".join(texts) if texts or not calls else None
         choice = oa.choice(0, content, finish, tool_calls=calls, reasoning="".join(thinking) or None)
+        refusal_defect([choice], self.settings, refused_as="content_filter")  # Anthropic's refusal, mapped
         content_filter_defect([choice], self.settings)
         return dict(oa.completion(id=message["id"], created=self.created, model=message.get("model", ""),
                                   choices=[choice], usage=usage(message.get("usage") or {}, "".join(thinking),
@@ -74,6 +81,7 @@ class ClaudeAdapter:
         try:
             async for event in wire.aiter_events(lines):
                 for chunk in stream.feed(event):
+                    refusal_defect(chunk["choices"], self.settings, refused_as="content_filter")
                     content_filter_defect(chunk["choices"], self.settings)
                     yield dict(chunk)
                 if stream.stopped:

@@ -131,6 +131,23 @@ def content_filter_defect(choices: Any, settings: GatewaySettings) -> None:
             choice["finish_reason"] = "stop"
 
 
+def refusal_defect(choices: Any, settings: GatewaySettings, *, refused_as: str | None = None) -> None:
+    """`refusal-as-empty-stop`: the `refusal` text of each message or delta is dropped (the OpenAI wire format), and
+    the finish a provider's refusal is mapped to (`refused_as`: Anthropic's refusal → content_filter) says `stop`."""
+    if not settings.has("refusal-as-empty-stop") or not isinstance(choices, list):
+        return
+    for choice in choices:
+        if not isinstance(choice, dict):
+            continue
+        message, delta = choice.get("message"), choice.get("delta")
+        if isinstance(message, dict) and message.get("refusal") is not None:
+            message["refusal"] = None
+        if isinstance(delta, dict):
+            delta.pop("refusal", None)
+        if refused_as is not None and choice.get("finish_reason") == refused_as:
+            choice["finish_reason"] = "stop"
+
+
 def text_of(content: Any) -> str:
     """The text of a message's content: the string, or its text parts joined (other parts ignored)."""
     if isinstance(content, str):

@@ -22,6 +22,7 @@ from aigw_conformance.mocks.reference.providers.gemini_request import generate_r
 from aigw_conformance.mocks.reference.providers.gemini_stream import (
     GeminiStream,
     blocked,
+    blocked_finish,
     call_arguments,
     call_id,
     finish_reason,
@@ -95,7 +96,7 @@ class GeminiAdapter:
         choices = [self._choice(c, i, response_id) for i, c in enumerate(native.get("candidates") or [])
                    if isinstance(c, dict)]
         if not choices:
-            choices = [oa.choice(0, "", "content_filter" if blocked(native) else "stop")]
+            choices = [oa.choice(0, "", blocked_finish(self.settings) if blocked(native) else "stop")]
         content_filter_defect(choices, self.settings)
         return dict(oa.completion(id=response_id or f"gen-{self.created}", created=self.created,
                                   model=str(native.get("modelVersion") or self.entry.upstream_model),

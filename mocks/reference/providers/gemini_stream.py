@@ -29,6 +29,12 @@ def finish_reason(native: Any, has_calls: bool, settings: GatewaySettings) -> oa
     return "tool_calls" if has_calls and reason == "stop" else reason
 
 
+def blocked_finish(settings: GatewaySettings) -> oa.FinishReason:
+    """A blocked prompt's finish: content_filter (000: 'Content filtered by provider safety systems'); `stop` under
+    the refusal-as-empty-stop defect."""
+    return "stop" if settings.has("refusal-as-empty-stop") else "content_filter"
+
+
 def call_arguments(args: Any, settings: GatewaySettings) -> str:
     """A functionCall's `args` as OpenAI's `arguments`: compact JSON text (Python's str() under a defect)."""
     return str(args or {}) if settings.has("tool-args-invalid-json") else compact(args or {})
@@ -89,7 +95,8 @@ class GeminiStream:
             self.meta = response["usageMetadata"]
         if blocked(response):
             self.finished.add(0)
-            return [self._chunk(0, {"role": "assistant", "content": ""}), self._chunk(0, {}, "content_filter")]
+            return [self._chunk(0, {"role": "assistant", "content": ""}),
+                    self._chunk(0, {}, blocked_finish(self.settings))]
         out: list[oa.ChatCompletionChunk] = []
         for candidate in response.get("candidates") or []:
             index = int(candidate.get("index") or 0)

@@ -10,7 +10,13 @@ from typing import Any
 from aigw_conformance.mocks.openai.wire import DONE, aiter_sse_data
 from aigw_conformance.mocks.reference.catalogue import ModelEntry
 from aigw_conformance.mocks.reference.errors import provider_error
-from aigw_conformance.mocks.reference.providers.base import NativeCall, content_filter_defect, max_tokens, supported
+from aigw_conformance.mocks.reference.providers.base import (
+    NativeCall,
+    content_filter_defect,
+    max_tokens,
+    refusal_defect,
+    supported,
+)
 from aigw_conformance.mocks.reference.providers.base import upstream_status as mapped_status
 from aigw_conformance.mocks.reference.settings import GatewaySettings
 
@@ -81,6 +87,7 @@ class OpenAIAdapter:
         if not isinstance(native, dict) or not isinstance(native.get("choices"), list):
             raise provider_error(self.provider, "response is not a chat completion")
         content_filter_defect(native["choices"], self.settings)
+        refusal_defect(native["choices"], self.settings)
         return native
 
     async def chunks(self, lines: AsyncIterator[str]) -> AsyncGenerator[dict[str, Any], None]:
@@ -89,6 +96,7 @@ class OpenAIAdapter:
                 return
             chunk = parse_chunk(data, self.provider)
             content_filter_defect(chunk.get("choices"), self.settings)
+            refusal_defect(chunk.get("choices"), self.settings)
             yield chunk
         raise provider_error(self.provider, "stream ended before [DONE]")
 
