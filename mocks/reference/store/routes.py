@@ -70,11 +70,14 @@ async def _record_input(request: Request, settings: GatewaySettings, path: str, 
         raise problem
     if not isinstance(body, dict):  # the schema says object; this keeps the type checker honest
         raise GatewayError(400, "request body must be a JSON object", code="invalid_parameter")
-    try:
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    try:  # what JSON cannot give back is refused before it is stored, or every later read of it would fail
+        json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except UnicodeEncodeError:
         raise GatewayError(400, "the body holds a lone surrogate escape, which is not valid Unicode",
                            code="invalid_json") from None
+    except ValueError:
+        raise GatewayError(400, "the body holds a number JSON cannot represent (NaN, or one that overflows to "
+                           "Infinity, such as 1e400)", code="invalid_json") from None
     return body.get("key"), body["value"]
 
 
