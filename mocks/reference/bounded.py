@@ -118,8 +118,17 @@ class Budget:
             if self.whole and self.decoded > self.limit:
                 raise self._too_large("decodes to")
             if not self.whole:
-                end = max(piece.rfind(b"\n"), piece.rfind(b"\r"))
-                self.line = self.line + len(piece) if end < 0 else len(piece) - end - 1
-                if self.line > self.limit:
-                    raise self._too_large("has a line of")
+                self._line(piece)
             yield piece
+
+    def _line(self, piece: bytes) -> None:
+        """Count the bytes of the line being received; AnswerTooLarge when one is longer than the cap."""
+        breaks = [at for at in (piece.find(b"\n"), piece.find(b"\r")) if at >= 0]
+        if breaks:
+            if self.line + min(breaks) > self.limit:  # the line this piece ends
+                raise self._too_large("has a line of")
+            self.line = len(piece) - max(piece.rfind(b"\n"), piece.rfind(b"\r")) - 1
+        else:
+            self.line += len(piece)
+        if self.line > self.limit:
+            raise self._too_large("has a line of")

@@ -6,7 +6,9 @@ These tests use a real provider on 127.0.0.1 (`hostile_upstream`) answering vali
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -14,7 +16,7 @@ import pytest
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.reference import GatewaySettings, create_app
-from aigw_conformance.mocks.reference.bounded import DEFAULT_MAX_ANSWER_BYTES
+from aigw_conformance.mocks.reference.bounded import DEFAULT_MAX_ANSWER_BYTES, STEP, AnswerTooLarge, Budget
 from hostile_upstream import COMPLETION, EMBEDDING, MIB, HostileProvider, gzipped, padded, whole
 
 OVER = DEFAULT_MAX_ANSWER_BYTES + 8 * MIB  # padding past the cap
@@ -88,3 +90,27 @@ def test_an_unrequested_coding_is_a_provider_error(gateway: httpx.Client, provid
     provider.answer = whole(iter([b"{}"]), 2, encoding="br")
     reply = gateway.post("/chat/completions", json=CHAT)
     assert reply.status_code == 500 and "unsupported content-encoding 'br'" in reply.json()["error"]["message"]
+
+
+def _decoded(coding: str, data: bytes, limit: int = DEFAULT_MAX_ANSWER_BYTES, *, whole: bool = True) -> bytes:
+    budget = Budget(limit, [(b"Content-Encoding", coding.encode())], None)
+    budget.whole = whole
+    pieces = [piece for start in range(0, len(data), 7) for piece in budget.feed(data[start:start + 7])]
+    assert all(len(piece) <= STEP for piece in pieces)
+    return b"".join([*pieces, *budget.end()])
+
+
+def test_codings_are_undone_in_bounded_steps_as_httpx_undoes_them() -> None:
+    text = b"data: " + b"abc" * 100_000 + b"\n\n"
+    raw_deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    for coding, coded in [("gzip", gzip.compress(text)), ("deflate", zlib.compress(text)),
+                          ("deflate", raw_deflate.compress(text) + raw_deflate.flush()),
+                          ("gzip, deflate", zlib.compress(gzip.compress(text))), ("identity", text)]:
+        assert _decoded(coding, coded) == text, coding
+    with pytest.raises(AnswerTooLarge, match="decodes to"):
+        _decoded("gzip", gzip.compress(text), limit=len(text) - 1)
+    assert _decoded("gzip", gzip.compress(text), limit=len(text) - 1, whole=False) == text  # no line is longer
+    with pytest.raises(AnswerTooLarge, match="has a line of"):
+        _decoded("gzip", gzip.compress(text), limit=len(text) - 10, whole=False)
+    with pytest.raises(httpx.DecodingError, match="malformed gzip"):
+        _decoded("gzip", b"not gzip at all")
