@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reference"))
-from hostile_upstream import COMPLETION, MIB, HostileProvider, gzipped, padded, whole  # noqa: E402
+from hostile_upstream import COMPLETION, MIB, HostileProvider, gzipped, padded, whole
 
 CHAT = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "hello"}]}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import socketserver
 import threading
 import zlib
@@ -98,5 +97,5 @@ class _Handler(socketserver.StreamRequestHandler):
             for number, piece in enumerate(self.server.answer(head)):
                 self.wfile.write(piece)
                 self.server.sent += len(piece) if number else 0
-        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
             pass  # the gateway stopped reading: what a cap does

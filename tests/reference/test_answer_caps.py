@@ -13,11 +13,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hostile_upstream import COMPLETION, EMBEDDING, MIB, HostileProvider, gzipped, padded, whole
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.reference import GatewaySettings, create_app
 from aigw_conformance.mocks.reference.bounded import DEFAULT_MAX_ANSWER_BYTES, STEP, AnswerTooLarge, Budget
-from hostile_upstream import COMPLETION, EMBEDDING, MIB, HostileProvider, gzipped, padded, whole
 
 OVER = DEFAULT_MAX_ANSWER_BYTES + 8 * MIB  # padding past the cap
 CHAT = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "hello"}]}

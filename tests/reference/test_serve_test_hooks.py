@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
 from served import Served, kill, serve
 
 AI = {"authorization": "Bearer dev-token"}

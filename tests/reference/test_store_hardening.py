@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from served import kill, serve
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.reference import GatewaySettings, create_app
 from aigw_conformance.mocks.reference.store import routes
-from served import kill, serve
 
 A = {"authorization": "Bearer dev-token", "content-type": "application/json"}
 WRITES = 40
