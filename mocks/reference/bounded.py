@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import httpx
 
@@ -90,12 +90,16 @@ class Budget:
         if self.whole and length is not None and length > self.limit:
             raise self._too_large(f"announces {length} bytes,")
 
-    def feed(self, data: bytes) -> Iterator[bytes]:
+    def feed(self, data: bytes) -> Iterable[bytes]:
         """The decoded pieces `data` (as received) gives; AnswerTooLarge beyond the cap."""
         self.received += len(data)
         if self.whole and self.received > self.limit:
             raise self._too_large("holds")
-        yield from self._counted(self._decode([data], 0))
+        if self.inflaters:
+            return self._counted(self._decode([data], 0))
+        if not self.whole and data:  # nothing to decode: the line count is all that is left to do
+            self._line(data)
+        return (data,) if data else ()
 
     def end(self) -> Iterator[bytes]:
         """What the decoders still hold once the answer is read."""
