@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--upstream-timeout", type=float, metavar="S",
                        help="seconds the gateway waits for a provider's answer, or for its next stream event, "
                             "before the documented 500 or an in-stream error event (default: 30)")
+    serve.add_argument("--store", metavar="PATH", help="keep the data store in this SQLite file, across restarts "
+                       "(default: in memory, lost when the gateway stops)")
+    serve.add_argument("--test-hooks", action="store_true", help="forward the x-mock-* request headers to the "
+                       "mocks and honour x-aigw-test-output-pii (test use only: any client could then fail a "
+                       "provider and open its breaker for everyone)")
 
     check = sub.add_parser("check", help="run the conformance suite and write the reports",
                            epilog=exit_codes.epilog("check"), formatter_class=argparse.RawDescriptionHelpFormatter)

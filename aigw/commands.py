@@ -120,6 +120,10 @@ def serve(args: argparse.Namespace) -> int:
         if not 0 < args.upstream_timeout < float("inf"):
             raise UsageError(f"--upstream-timeout must be a positive number of seconds, got {args.upstream_timeout}")
         credentials["upstream_timeout_s"] = args.upstream_timeout
+    if args.store is not None:
+        if not args.store.strip():
+            raise UsageError("--store names no file")
+        credentials["store_url"] = args.store
     try:
         provider_urls = upstreams.provider_urls(args.provider_url)
         provider_keys = upstreams.provider_keys(args.provider_key, provider_urls)
@@ -129,14 +133,14 @@ def serve(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        stack = _stack(args.defect, args.quirk, port=args.port, provider_urls=provider_urls,
+        stack = _stack(args.defect, args.quirk, port=args.port, provider_urls=provider_urls, test_hooks=args.test_hooks,
                        provider_keys={name: key for name, (key, _) in provider_keys.items()}, **credentials)
         stack.start()
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error}") from error
     try:
         print(f"reference gateway  {stack.base_url}")
-        print(f"mock provider      {stack.mock_base_url}")
+        print(f"mock provider      {stack.mock_base_url}   (/__mock__/*: unauthenticated test control)")
         for name, url in provider_urls.items():
             key_from = provider_keys[name][1] if name in provider_keys else "the mocks' key"
             print(f"{name + ' upstream':<19}{url}   (--provider-url: instead of the mock; key: {key_from})")
@@ -145,6 +149,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"2nd tenant token   {stack.second_token or '-'}   (target file: [auth.second_tenant] token)")
         print(f"client gateway     {stack.client_base_url}")
         print(f"client API token   {stack.client_token}")
+        print(f"data store         {args.store or 'in memory (lost at exit; --store PATH keeps it)'}")
+        print(f"test hooks         {'on (x-mock-*, x-aigw-test-output-pii)' if args.test_hooks else 'off'}")
         if args.defect or args.quirk:
             print(f"defects / quirks   {', '.join(args.defect) or '-'} / {', '.join(args.quirk) or '-'}")
         print("press Ctrl-C to stop", flush=True)

@@ -186,8 +186,9 @@ def reference_settings(target: Target) -> dict[str, Any]:
 
 
 def reference_stack(target: Target, *, defects: Iterable[str] = (), quirks: Iterable[str] = ()) -> ReferenceStack:
-    """A (not yet started) reference set up for `target`; ValueError for unknown switches or unusable options."""
-    return ReferenceStack(defects=tuple(defects), quirks=tuple(quirks), **reference_settings(target))
+    """A (not yet started) reference set up for `target`; ValueError for unknown switches or unusable options.
+    Its test hooks are on: the suite's fault and output-guardrail tests send `x-mock-*` and the PII hook."""
+    return ReferenceStack(defects=tuple(defects), quirks=tuple(quirks), test_hooks=True, **reference_settings(target))
 
 
 def stack_upstream(stack: ReferenceStack) -> dict[str, str]:

@@ -17,6 +17,11 @@ MAX_ENTRIES = 10_000
 """How many entries a journal keeps by default: the oldest are dropped first."""
 MAX_BODY_BYTES = 1 << 20
 """How much of each body an entry keeps (1 MiB; `size` is always the whole body's length)."""
+MAX_BYTES = 32 << 20
+"""How many bytes (kept bodies, headers, paths, queries) a journal keeps by default: the oldest entries are dropped
+first, so four mocks in one process hold at most 128 MiB of journal however large the requests."""
+ENTRY_OVERHEAD = 512
+"""What an entry costs besides its bytes (the tuple or entry object, its strings' headers), for the byte bound."""
 
 _SCOPE_KEY = "mocks.journal"
 
@@ -88,15 +93,37 @@ def _made(item: JournalEntry | _Raw) -> JournalEntry:
     return item if isinstance(item, JournalEntry) else _entry(*item)
 
 
-class Journal:
-    """Every request a mock received, in order, the last `max_entries` kept; safe to use from any thread or
-    task. A request is recorded once: recording it again (by scope) returns the first entry."""
+def cost(method: str, path: str, query: str, headers: tuple[tuple[bytes, bytes], ...], kept: bytes) -> int:
+    """What an entry counts against the journal's byte bound."""
+    return ENTRY_OVERHEAD + len(kept) + len(method) + len(path) + len(query) + sum(
+        len(name) + len(value) for name, value in headers)
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+
+class Journal:
+    """Every request a mock received, in order, the last `max_entries` kept and at most `max_bytes` of them
+    (`cost`; the newest entry is always kept); safe to use from any thread or task. A request is recorded once:
+    recording it again (by scope) returns the first entry."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        if max_entries < 1 or max_bytes < 1:
+            raise ValueError("a journal keeps at least one entry and one byte")
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry | _Raw] = deque(maxlen=max_entries)
+        self._entries: deque[JournalEntry | _Raw] = deque()
+        self._costs: deque[int] = deque()
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.bytes = 0  # the kept entries' `cost`, summed
         self._seq = 0
         self._raw = False  # whether `_entries` holds `append`ed tuples not yet made entries
+
+    def _keep(self, item: JournalEntry | _Raw, size: int) -> None:
+        """Append `item` and drop the oldest entries beyond either bound (call with the lock held)."""
+        entries, costs = self._entries, self._costs
+        entries.append(item)
+        costs.append(size)
+        self.bytes += size
+        while len(entries) > self.max_entries or (self.bytes > self.max_bytes and len(entries) > 1):
+            entries.popleft()
+            self.bytes -= costs.popleft()
 
     def recorded(self, scope: Scope) -> JournalEntry | None:
         """The entry already recorded for this request's scope, if any."""
@@ -127,10 +154,11 @@ class Journal:
     ) -> JournalEntry:
         headers = tuple(headers)
         kept = body[:MAX_BODY_BYTES]
+        size = cost(method, path, query, headers, kept)
         with self._lock:
             self._seq += 1
             entry = _entry(self._seq, method, path, query, headers, kept, len(body))
-            self._entries.append(entry)
+            self._keep(entry, size)
         return entry
 
     def append(
@@ -138,16 +166,18 @@ class Journal:
     ) -> None:
         """`add` without building the entry now (a tuple is kept; `entries` builds it): for a hot path."""
         headers = tuple(headers)
+        kept = body[:MAX_BODY_BYTES]
+        size = cost(method, path, query, headers, kept)
         with self._lock:
             self._seq += 1
-            self._entries.append((self._seq, method, path, query, headers, body[:MAX_BODY_BYTES], len(body)))
+            self._keep((self._seq, method, path, query, headers, kept, len(body)), size)
             self._raw = True
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         """The kept entries in order; with `since`, only those whose `seq` is greater."""
         with self._lock:
             if self._raw:
-                self._entries = deque(map(_made, self._entries), maxlen=self._entries.maxlen)
+                self._entries = deque(map(_made, self._entries))
                 self._raw = False
             entries = list(map(_made, self._entries))  # all made already: the same objects every time
             return [e for e in entries if e.seq > since] if since else entries
@@ -157,6 +187,8 @@ class Journal:
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
+            self._costs.clear()
+            self.bytes = 0
             return count
 
     def __len__(self) -> int:

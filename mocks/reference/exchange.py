@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from aigw_conformance.mocks.reference.bounded import Budget, decoded_headers
 from aigw_conformance.mocks.reference.transport import Body, Connection, LeanClient, Origin, Template, parse_head
 
 ANSWER = "answer"
@@ -94,12 +95,6 @@ class Spent(httpx.AsyncByteStream):
         yield
 
 
-def _plain(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether httpx would read the body without decoding it (no content-encoding, or `identity`)."""
-    values = [value for name, value in headers if name.lower() == b"content-encoding"]
-    return not values or b", ".join(values) == b"identity"
-
-
 async def fetch(client: LeanClient, template: Template, data: bytes, limit: float) -> Answer:
     """Send `data` (`template.wire(body)`) and read the whole answer within `limit` seconds: TimeoutError when
     the time is up, httpx's errors (ConnectTimeout included) as `LeanClient.send` raises them."""
@@ -136,12 +131,14 @@ async def _fetch(client: LeanClient, origin: Origin, method: str, data: bytes, d
         if not answered:
             raise httpx.RemoteProtocolError("server disconnected without sending a response")
         parsed = parse_head(head, method)
+        budget = Budget(transport.max_answer_bytes, parsed.headers, None)
+        budget.announced(parsed.length)
     except BaseException:
         connection[1].close()
         raise
     extensions = {"http_version": parsed.version, "reason_phrase": parsed.reason}
-    plain = _plain(parsed.headers)
-    if plain and parsed.length is not None:  # a Content-Length body: one read, as `Body` reads it
+    plain = not budget.inflaters
+    if plain and parsed.length is not None:  # a Content-Length body (within the cap): one read, as `Body` reads it
         try:
             content = await connection[0].readexactly(parsed.length)
         except BaseException as exc:
@@ -156,13 +153,9 @@ async def _fetch(client: LeanClient, origin: Origin, method: str, data: bytes, d
         else:
             connection[1].close()
         return Answer(parsed.status, parsed.headers, content, extensions)
-    body = Body(transport, origin, connection, None, parsed.length, parsed.chunked, parsed.reusable)
+    body = Body(transport, origin, connection, None, parsed.length, parsed.chunked, parsed.reusable, budget)
     try:
-        if plain:
-            content = b"".join([piece async for piece in body])
-        else:  # decoded by httpx's decoder chain, as `send` does
-            response = httpx.Response(parsed.status, headers=parsed.headers, stream=body, extensions=extensions)
-            content = await response.aread()
+        content = b"".join([piece async for piece in body])  # decoded by `Body`, within its budget
     finally:
         await body.aclose()
-    return Answer(parsed.status, parsed.headers, content, extensions)
+    return Answer(parsed.status, parsed.headers if plain else decoded_headers(parsed.headers), content, extensions)

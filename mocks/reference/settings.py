@@ -21,6 +21,7 @@ class GatewaySettings:
     upstream_api_key: str = "sk-reference-gateway"  # sent upstream as `Authorization: Bearer ...`
     upstream_keys: dict[str, str] = field(default_factory=dict)  # provider → its own key (a real provider's)
     max_body_bytes: int = 32 * 1024 * 1024
+    upstream_max_answer_bytes: int = 32 * 1024 * 1024  # a provider answer's cap, received and decoded (bounded.py)
     forward_headers: frozenset[str] = frozenset()  # request headers copied upstream (the mocks' x-mock-*)
     tenant: str = "default"  # the tenant of `token` and of the `api_key` pair
     tenants: dict[str, str] = field(default_factory=lambda: {"dev-token-2": "tenant-2"})  # more tokens → tenant
@@ -43,7 +44,7 @@ class GatewaySettings:
     client_breaker_threshold: int = 5  # consecutive upstream failures that open a provider's breaker
     client_breaker_cooldown_s: float = 30.0  # open → half-open (one trial request) after this long
     client_pii_detectors: frozenset[str] = frozenset({"email", "phone", "credit_card"})  # empty: guardrail off
-    client_test_hooks: bool = True  # honour the `x-aigw-test-output-pii` request header
+    client_test_hooks: bool = False  # honour the `x-aigw-test-output-pii` request header (`aigw serve --test-hooks`)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "defects", checked(self.defects, ALL_DEFECTS, "defect"))
@@ -74,6 +75,8 @@ class GatewaySettings:
             raise ValueError("client gateway limits must be positive and client tokens non-empty")
         if unknown := sorted(set(per_token) - set(self.client_tokens)):
             raise ValueError(f"per-token client limits name tokens that are not client tokens: {unknown}")
+        if self.upstream_max_answer_bytes <= 0:
+            raise ValueError(f"upstream_max_answer_bytes must be positive, got {self.upstream_max_answer_bytes}")
         if self.upstream_timeout_s <= 0:
             raise ValueError(f"upstream_timeout_s must be positive, got {self.upstream_timeout_s}")
 

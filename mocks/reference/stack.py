@@ -71,7 +71,12 @@ class ReferenceStack:
     `{"openai": "http://127.0.0.1:9001"}` for a separately started OpenAI mock. `provider_keys` are the
     credentials the gateway sends to those providers (a real provider's API key, or the key a separately started
     mock was given); a provider without one gets the bundled mocks' key (`upstream_api_key`). A key for a
-    provider that is not given a URL is a ValueError: the bundled mocks accept only their own key."""
+    provider that is not given a URL is a ValueError: the bundled mocks accept only their own key.
+
+    `test_hooks` (on here: this is the harness's stack, and its fault and guardrail tests need them) forwards
+    the mocks' `x-mock-*` request headers upstream and honours the output-PII hook (`x-aigw-test-output-pii`);
+    `aigw serve` turns them on only with `--test-hooks`, so no client can fail a provider (and open its breaker)
+    for everyone. Either can still be set as a GatewaySettings field (`forward_headers`, `client_test_hooks`)."""
 
     def __init__(
         self,
@@ -81,6 +86,7 @@ class ReferenceStack:
         quirks: Iterable[str] = (),
         provider_urls: Mapping[str, str] | None = None,
         provider_keys: Mapping[str, str] | None = None,
+        test_hooks: bool = True,
         **settings_overrides: Any,
     ) -> None:
         self._port = port
@@ -92,6 +98,7 @@ class ReferenceStack:
         if empty := sorted(name for name, key in self.provider_keys.items() if not key.strip()):
             raise ValueError(f"empty key given for providers {empty}")
         self._defects, self._quirks = frozenset(defects), frozenset(quirks)
+        self.test_hooks = test_hooks
         self._overrides = settings_overrides
         # Built now so unknown defects or quirks fail before any server starts.
         self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **settings_overrides)
@@ -144,7 +151,8 @@ class ReferenceStack:
             upstreams = {provider: self.mock_url(provider) + version for provider, (_, version, _) in MOUNTS.items()}
             upstreams.update(self._overrides.get("upstreams", {}))
             upstreams.update(self.provider_urls)
-            defaults = {"forward_headers": frozenset(faults.HEADERS)}
+            defaults = {"forward_headers": frozenset(faults.HEADERS if self.test_hooks else ()),
+                        "client_test_hooks": self.test_hooks}
             keys = {**self._overrides.get("upstream_keys", {}), **self.provider_keys}
             overrides = {**defaults, **self._overrides, "upstreams": upstreams, "upstream_keys": keys}
             self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **overrides)

@@ -28,7 +28,7 @@ class GatewayState:
         """One upstream client per app, bounded by the upstream timeout; env proxies are ignored."""
         limit = self.settings.upstream_timeout_s
         timeout = httpx.Timeout(limit, connect=min(5.0, limit))
-        async with LeanClient(timeout=timeout) as client:
+        async with LeanClient(timeout=timeout, max_answer_bytes=self.settings.upstream_max_answer_bytes) as client:
             self.client = client
             try:
                 yield

@@ -7,7 +7,8 @@
 #
 # Scope: HTTP/1.1 over TCP, TLS for https (certifi's CA bundle, as httpx), keep-alive connections pooled per
 # origin and reused only after a response was read to its end; request bodies are read whole and sent with
-# Content-Length; responses framed by Content-Length, chunked encoding or the connection's close. Timeouts come
+# Content-Length; responses framed by Content-Length, chunked encoding or the connection's close, their content
+# codings undone and their size capped by `bounded.Budget` (whole answers; an event stream's lines). Timeouts come
 # from the request (`extensions["timeout"]`, set by the client): connect, write, and read (each read: the idle
 # time between bytes). No proxies (the gateway's client ignores the environment), no HTTP/2, no redirects.
 
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from aigw_conformance.mocks.reference.bounded import ACCEPT_ENCODING, DEFAULT_MAX_ANSWER_BYTES, Budget, decoded_headers
 from aigw_conformance.mocks.reference.chunked import ChunkedError, Dechunker
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -93,14 +95,16 @@ def parse_head(head: bytes, method: str, request: httpx.Request | None = None) -
 
 
 class Body(httpx.AsyncByteStream):
-    """The response body as it arrives, one piece per socket read (a chunked body de-chunked); the connection goes
-    back to the pool as soon as the body is read whole. `before_read`, when set, is awaited before every socket
-    read: by then every piece read so far has been handed on (the SSE relay flushes its events there)."""
+    """The response body as it arrives, one piece per socket read (a chunked body de-chunked, a coded one decoded
+    in bounded steps, all of it within `budget`); the connection goes back to the pool as soon as the body is
+    read whole. `before_read`, when set, is awaited before every socket read: by then every piece read so far
+    has been handed on (the SSE relay flushes its events there)."""
 
     def __init__(self, transport: LeanTransport, origin: Origin, connection: Connection,
-                 request: httpx.Request | None, length: int | None, chunked: bool, reusable: bool) -> None:
+                 request: httpx.Request | None, length: int | None, chunked: bool, reusable: bool,
+                 budget: Budget) -> None:
         self.transport, self.origin, self.connection, self.request = transport, origin, connection, request
-        self.length, self.chunked, self.reusable = length, chunked, reusable
+        self.length, self.chunked, self.reusable, self.budget = length, chunked, reusable, budget
         self.done = False
         self.closed = False
         self.before_read: Callable[[], Awaitable[None]] | None = None
@@ -126,14 +130,17 @@ class Body(httpx.AsyncByteStream):
                                          request=request)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        budget = self.budget
         if self.length is not None:
+            budget.announced(self.length)
             left = self.length
             while left > 0:
                 piece = await self._read(min(left, READ_SIZE))
                 if not piece:
                     raise self._cut()
                 left -= len(piece)
-                yield piece
+                for out in budget.feed(piece):
+                    yield out
         elif self.chunked:
             decoder = Dechunker(MAX_HEAD_BYTES)
             while not decoder.finished:
@@ -147,13 +154,16 @@ class Body(httpx.AsyncByteStream):
                 if decoder.finished:  # the connection is free before the last piece is handed on
                     self.done, self.reusable = True, self.reusable and not decoder.buffer
                     await self.aclose()
-                if piece:
-                    yield piece
+                for out in budget.feed(piece):
+                    yield out
         else:
             while piece := await self._read(READ_SIZE):
-                yield piece
+                for out in budget.feed(piece):
+                    yield out
         self.done = True
         await self.aclose()
+        for out in budget.end():
+            yield out
 
     async def aclose(self) -> None:
         if self.closed:
@@ -166,7 +176,9 @@ class Body(httpx.AsyncByteStream):
 
 
 class LeanTransport(httpx.AsyncBaseTransport):
-    def __init__(self, *, verify: ssl.SSLContext | None = None) -> None:
+    def __init__(self, *, verify: ssl.SSLContext | None = None,
+                 max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> None:
+        self.max_answer_bytes = max_answer_bytes
         self._idle: dict[Origin, list[Connection]] = {}
         self._ssl = verify
         self._closed = False
@@ -275,8 +287,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
     def _response(self, origin: Origin, connection: Connection, request: httpx.Request,
                   head: bytes) -> httpx.Response:
         parsed = parse_head(head, request.method, request)
-        stream = Body(self, origin, connection, request, parsed.length, parsed.chunked, parsed.reusable)
-        return httpx.Response(parsed.status, headers=parsed.headers, stream=stream,
+        budget = Budget(self.max_answer_bytes, parsed.headers, request)
+        stream = Body(self, origin, connection, request, parsed.length, parsed.chunked, parsed.reusable, budget)
+        headers = decoded_headers(parsed.headers) if budget.inflaters else parsed.headers
+        return httpx.Response(parsed.status, headers=headers, stream=stream,
                               extensions={"http_version": parsed.version, "reason_phrase": parsed.reason})
 
     async def aclose(self) -> None:
@@ -343,11 +357,13 @@ class LeanClient(httpx.AsyncClient):
     """`httpx.AsyncClient` over `LeanTransport`, whose `send` skips the per-request machinery the gateway never
     uses (auth flows, redirects, the cookie jar, event hooks): about a third of httpx's own cost per request.
     Requests are built as usual (`build_request`, `post`, ...), with the client's timeouts; the parsed form of
-    each URL string is kept (the gateway calls a handful of upstream URLs)."""
+    each URL string is kept (the gateway calls a handful of upstream URLs). An answer is capped at
+    `max_answer_bytes`, as received and as decoded (an event stream: each line), see `bounded.Budget`."""
 
-    def __init__(self, *, timeout: httpx.Timeout) -> None:
-        self.lean = LeanTransport()
-        super().__init__(timeout=timeout, trust_env=False, follow_redirects=False, transport=self.lean)
+    def __init__(self, *, timeout: httpx.Timeout, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> None:
+        self.lean = LeanTransport(max_answer_bytes=max_answer_bytes)
+        super().__init__(timeout=timeout, trust_env=False, follow_redirects=False, transport=self.lean,
+                         headers={"accept-encoding": ACCEPT_ENCODING})
         self._urls: dict[str, httpx.URL] = {}
         self._templates: dict[tuple[str, str, tuple[tuple[str, str], ...]], Template] = {}
 
@@ -397,14 +413,17 @@ class LeanClient(httpx.AsyncClient):
 
     async def send(self, request: httpx.Request, *, stream: bool = False, auth: Any = None,
                    follow_redirects: Any = None) -> httpx.Response:
-        """The answer to `request` (read whole unless `stream`); `auth` and `follow_redirects` are ignored."""
+        """The answer to `request` (read whole unless `stream`, or unless it is a 2xx event stream: then each line
+        is capped instead); `auth` and `follow_redirects` are ignored."""
         response = await self._transport.handle_async_request(request)
         response.request = request
+        body = response.stream
+        if stream and isinstance(body, Body) and response.is_success \
+                and response.headers.get("content-type", "").startswith("text/event-stream"):
+            body.budget.whole = False
         if not stream:
             try:
-                body = response.stream
-                if isinstance(body, Body) and response.headers.get("content-encoding", "identity") == "identity":
-                    # what `aread` stores, without its decoder chain (nothing to decode)
+                if isinstance(body, Body):  # what `aread` stores (`Body` has decoded it, within its budget)
                     response._content = b"".join([piece async for piece in body])
                     response.is_stream_consumed = True
                 else:

@@ -46,7 +46,8 @@ def gateway(stack: ReferenceStack) -> Iterator[httpx.Client]:
 @contextmanager
 def custom(stack: ReferenceStack, **overrides: Any) -> Iterator[httpx.Client]:
     """A second gateway over the same mocks with other settings (limits, breaker, defects)."""
-    base = {"upstreams": stack.settings.upstreams, "forward_headers": stack.settings.forward_headers}
+    base = {"upstreams": stack.settings.upstreams, "forward_headers": stack.settings.forward_headers,
+            "client_test_hooks": stack.settings.client_test_hooks}
     settings = GatewaySettings(**{**base, **overrides})
     headers = {"authorization": f"Bearer {settings.client_tokens[0]}"}
     with ServerThread(create_app(settings), name="client-gateway") as server, \

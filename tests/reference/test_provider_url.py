@@ -115,7 +115,7 @@ def _served_lines(process: subprocess.Popen[str]) -> list[str]:
 def test_cli_serve_sends_a_provider_to_the_given_url(separate_openai: str) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "aigw_conformance", "serve", "--port", "0", "--provider-url",
-               f"openai={separate_openai}", "--upstream-timeout", "0.5"]
+               f"openai={separate_openai}", "--upstream-timeout", "0.5", "--test-hooks"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:
             lines = _served_lines(process)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from aigw_conformance.mocks.reference.bounded import ACCEPT_ENCODING
 from aigw_conformance.mocks.reference.chunked import ChunkedError, Dechunker
 from aigw_conformance.mocks.reference.streaming import CoalescedStreamingResponse
 from aigw_conformance.mocks.reference.transport import Body, LeanClient
@@ -207,7 +208,9 @@ def test_a_closed_port_is_a_connect_error() -> None:
                                      {"user-agent": "gateway", "accept-encoding": "identity"}])
 def test_requests_built_from_a_template_are_what_httpx_builds(headers: dict[str, str] | None) -> None:
     async def main() -> None:
-        async with LeanClient(timeout=TIMEOUT) as lean, httpx.AsyncClient(timeout=TIMEOUT, trust_env=False) as plain:
+        offered = {"accept-encoding": ACCEPT_ENCODING}  # the codings the lean client decodes within its cap
+        async with LeanClient(timeout=TIMEOUT) as lean, \
+                httpx.AsyncClient(timeout=TIMEOUT, trust_env=False, headers=offered) as plain:
             for body in ({"text": "déjà vu \u2028", "n": [1, 2.5, None]}, {}, ["x"] * 3):
                 for _ in range(2):  # the second from the cached template
                     ours = lean.build_request("POST", "http://127.0.0.1:9/v1/chat/completions", json=body,

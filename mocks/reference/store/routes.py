@@ -28,6 +28,7 @@ RECORD_PATH = COLLECTION_PATH + "/{key}"
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 UNPAGED = 1_000_000  # the store-list-no-paging defect's page size: everything
 DIGITS = re.compile(r"[0-9]{1,9}")
+KEY_ATTEMPTS = 8  # keys made for a POST without one, until one is free (a clash is a clock gone back, or chance)
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
 
@@ -70,11 +71,14 @@ async def _record_input(request: Request, settings: GatewaySettings, path: str, 
         raise problem
     if not isinstance(body, dict):  # the schema says object; this keeps the type checker honest
         raise GatewayError(400, "request body must be a JSON object", code="invalid_parameter")
-    try:
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    try:  # what JSON cannot give back is refused before it is stored, or every later read of it would fail
+        json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except UnicodeEncodeError:
         raise GatewayError(400, "the body holds a lone surrogate escape, which is not valid Unicode",
                            code="invalid_json") from None
+    except ValueError:
+        raise GatewayError(400, "the body holds a number JSON cannot represent (NaN, or one that overflows to "
+                           "Infinity, such as 1e400)", code="invalid_json") from None
     return body.get("key"), body["value"]
 
 
@@ -125,8 +129,12 @@ class StoreEndpoints:
         tenant = authenticate(request.headers, self.settings)
         collection = request.path_params["collection"]
         key, value = await _record_input(request, self.settings, COLLECTION_PATH, "post")
-        key = new_key() if key is None else key
-        record = await self.backend.run(self.backend.insert, tenant, collection, key, value, int(time.time()))
+        made = key is None
+        for _ in range(KEY_ATTEMPTS if made else 1):  # a key the gateway made is never the caller's duplicate
+            key = new_key() if made else key
+            record = await self.backend.run(self.backend.insert, tenant, collection, key, value, int(time.time()))
+            if record is not None:
+                break
         if record is None:
             raise GatewayError(400, f"key: a record {key!r} already exists in collection {collection!r}; "
                                "use PUT to replace it", code="duplicate_key", param="key")
