@@ -21,11 +21,11 @@ from aigw_conformance.mocks.reference.defects import ALL_DEFECTS
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.suites.headers import HeaderError, parse_header_lines
 from aigw_conformance.suites.load import chaos_phases, chaos_plot, chaos_report, chaos_scenario, launch, slo, summary
-from aigw_conformance.suites.load.chaos_control import MockControl, Schedule, first_start
+from aigw_conformance.suites.load.chaos_control import WARM_UP_S, MockControl, Schedule, first_start
 from aigw_conformance.suites.load.profiles import PROFILES
 from aigw_conformance.suites.load.samples import read_samples
 
-RUN_PAD_S = 1.0  # locust runs this much past the schedule's end, so the last phase is whole
+RUN_PAD_S = WARM_UP_S + 2.0  # locust runs this much longer than the schedule: its warm-up, then its end
 DEFAULT_LOAD = {"users": 20, "rate": 20.0, "model": "gpt-4", "max_tokens": 32}
 
 
