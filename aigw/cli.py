@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "serve": commands.serve, "check": commands.check, "defects": commands.defects,
         "features": commands.features, "selftest": commands.selftest,
-        "mocks": mocks_cli.run, "load": load_cli.run, "load-chaos": load_chaos_cli.run, "report": report_cli.run, "init": init_cli.run,
+        "mocks": mocks_cli.run, "load": load_cli.run, "load-chaos": load_chaos_cli.run, "report": report_cli.run,
+        "init": init_cli.run,
     }
     try:
         return handlers[args.command](args)

@@ -108,8 +108,9 @@ def _run(args: argparse.Namespace, scenario: chaos_scenario.Scenario, headers: t
         base, token = args.base_url, args.token or os.environ.get("AIGW_TOKEN", "")
         roots = _mock_roots(args, scenario.providers)
     else:
-        overrides = {"client_breaker_threshold": int(scenario.reference.get("breaker_threshold", 5)),
-                     "client_breaker_cooldown_s": scenario.reference.get("breaker_cooldown_s", 30.0)}
+        reference = scenario.reference
+        overrides: dict[str, Any] = {"client_breaker_threshold": int(reference.get("breaker_threshold", 5)),
+                                     "client_breaker_cooldown_s": reference.get("breaker_cooldown_s", 30.0)}
         stack = cleanup.enter_context(ReferenceStack(defects=args.defect, **overrides))
         base, token = stack.client_base_url, args.token or stack.client_token
         roots = {provider: stack.mock_url(provider) for provider in scenario.providers}

@@ -23,7 +23,6 @@ from aigw_conformance.suites.load import error_gate, launch, overhead, slo, summ
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.sse_timing import TimedClient
 
-
 SUBCOMMANDS = ("chaos",)  # `aigw load chaos ...` is parsed as the top-level `load-chaos` (see `routed`)
 
 

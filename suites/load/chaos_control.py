@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -99,10 +100,8 @@ class Schedule(threading.Thread):
             self.timeline.problem = f"{type(exc).__name__}: {exc}"
         finally:
             for mock in self.mocks.values():
-                try:
+                with contextlib.suppress(httpx.HTTPError):
                     mock.clear()
-                except httpx.HTTPError:
-                    pass
 
     def _run(self) -> None:
         deadline = time.monotonic() + self.wait_limit_s

@@ -115,7 +115,7 @@ def analyse(scenario: Scenario, timeline: Timeline, samples: Sequence[Sample]) -
         found = figures(kept, upstream, len(inside), index > 0 and bool(scenario.phases[index - 1].faults), start)
         found["straddling"] = len(inside) - len(kept)
         faults = [{"provider": f.provider, **f.rule} for f in phase.faults]
-        phases.append({"name": phase.name, "ran": True, "start": start, "end": end,
-                       "offset_s": start - timeline.switches[0], "duration_s": end - start, "faults": faults,
-                       **found, "breaches": breaches(phase, found)})
+        phases.append({**found, "name": phase.name, "ran": True, "start": start, "end": end,
+                       "offset_s": start - timeline.switches[0], "window_s": end - start, "faults": faults,
+                       "breaches": breaches(phase, found)})
     return phases

@@ -32,7 +32,7 @@ def render(result: dict[str, Any]) -> str:
         if not phase.get("ran"):
             lines.append(f"[{phase['name']}] did not run")
             continue
-        lines.append(f"[{phase['name']}] {phase['offset_s']:.1f}s +{phase['duration_s']:.1f}s  faults: "
+        lines.append(f"[{phase['name']}] {phase['offset_s']:.1f}s +{phase['window_s']:.1f}s  faults: "
                      f"{_faults(phase)}")
         statuses = " ".join(f"{code}:{count}" for code, count in phase["statuses"].items()) or "-"
         amplification = phase["amplification"]

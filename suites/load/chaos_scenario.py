@@ -138,7 +138,7 @@ def parse(raw: dict[str, Any], name: str) -> Scenario:
         where = f"{name}: phases[{index}]"
         _known(where, item, PHASE_KEYS)
         start = _number(f"{where}.start_s", item.get("start_s", 0))
-        if phases and start <= phases[-1].start_s or start >= duration:
+        if (phases and start <= phases[-1].start_s) or start >= duration:
             raise ValueError(f"{where}.start_s {start:g} must come after the previous phase and before duration_s")
         faults = tuple(_fault(f"{where}.faults[{i}]", f) for i, f in enumerate(item.get("faults") or []))
         phases.append(Phase(str(item.get("name") or f"phase-{index}"), start, faults,
