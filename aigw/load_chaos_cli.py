@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -25,7 +26,7 @@ from aigw_conformance.suites.load.chaos_control import WARM_UP_S, MockControl, S
 from aigw_conformance.suites.load.profiles import PROFILES
 from aigw_conformance.suites.load.samples import read_samples
 
-RUN_PAD_S = WARM_UP_S + 2.0  # locust runs this much longer than the schedule: its warm-up, then its end
+RUN_PAD_S = WARM_UP_S + 30.0  # locust's run time past the schedule's (its start-up); it is stopped at the end
 DEFAULT_LOAD = {"users": 20, "rate": 20.0, "model": "gpt-4", "max_tokens": 32}
 
 
@@ -131,10 +132,12 @@ def _run(args: argparse.Namespace, scenario: chaos_scenario.Scenario, headers: t
         uuid.uuid4().hex[:6], duration_s=scenario.duration_s + RUN_PAD_S, users=int(shape["users"]),
         rate=float(shape["rate"]), token=token, model=str(shape["model"]), max_tokens=int(shape["max_tokens"]),
         seed=args.seed, request_timeout_s=args.timeout, headers=headers)
-    schedule = Schedule(scenario, mocks, lambda: first_start(str(out), load.run_id), load.time_limit_s)
+    locust: list[subprocess.Popen[bytes]] = []
+    schedule = Schedule(scenario, mocks, lambda: first_start(str(out), load.run_id), load.time_limit_s,
+                        on_end=lambda: [launch.stop_early(process) for process in locust])
     schedule.start()
     cleanup.callback(schedule.stop)
-    code, logs = launch.execute(load)
+    code, logs = launch.execute(load, on_start=locust.append)
     schedule.stop()
     return _report(args, scenario, load, schedule, code, logs, interrupts)
 

@@ -76,12 +76,14 @@ def first_start(directory: str, run_id: str) -> float | None:
 
 class Schedule(threading.Thread):
     """Waits for the load's first request, then puts each phase's faults in place at its time (clearing the
-    previous phase's), and clears them all at the end; `stop` ends it early (faults cleared)."""
+    previous phase's), and clears them all at the end (then calls `on_end`); `stop` ends it early (faults
+    cleared)."""
 
     def __init__(self, scenario: Scenario, mocks: Mapping[str, MockControl], started: Callable[[], float | None],
-                 wait_limit_s: float) -> None:
+                 wait_limit_s: float, on_end: Callable[[], None] | None = None) -> None:
         super().__init__(name="chaos-schedule", daemon=True)
         self.scenario, self.mocks, self.started, self.wait_limit_s = scenario, mocks, started, wait_limit_s
+        self.on_end = on_end  # called once the last phase is over (the load can stop)
         self.timeline = Timeline()
         self.stopped = threading.Event()
 
@@ -122,6 +124,8 @@ class Schedule(threading.Thread):
             self._switch(tuple((fault.provider, fault.rule) for fault in phase.faults))
         if not self.stopped.wait(max(0.0, t0 + self.scenario.duration_s - time.time())):
             self._switch(())
+            if self.on_end is not None:
+                self.on_end()
 
     def stop(self) -> None:
         self.stopped.set()
