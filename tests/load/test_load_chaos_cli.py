@@ -55,7 +55,7 @@ def test_provider_outage_fails_when_the_breaker_never_closes(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scenario", sorted(set(CHAOS_CATCHES.values())))
+@pytest.mark.parametrize("scenario", chaos_scenario.shipped())
 def test_every_shipped_scenario_passes_the_reference(tmp_path: Path, scenario: str) -> None:
     code, result, output = chaos(tmp_path, scenario)
     assert code == 0 and result["passed"], output
