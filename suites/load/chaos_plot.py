@@ -36,7 +36,7 @@ def _figure(samples: Sequence[Sample], phases: Sequence[dict[str, Any]], title: 
     span = (ran[-1]["end"] - origin) if ran else 1.0
     width = max(span / 60, 0.1)  # about 60 bars whatever the time scale
     count = max(1, math.ceil(span / width))
-    figure, (top, bottom) = pyplot.subplots(2, 1, figsize=(11, 6.5), sharex=True, height_ratios=(1, 1.2))
+    figure, (top, bottom) = pyplot.subplots(2, 1, figsize=(12.5, 6.5), sharex=True, height_ratios=(1, 1.2))
     for index, phase in enumerate(ran):
         for axes in (top, bottom):
             axes.axvspan(phase["start"] - origin, phase["end"] - origin, color=SHADES[index % len(SHADES)],
@@ -49,7 +49,7 @@ def _figure(samples: Sequence[Sample], phases: Sequence[dict[str, Any]], title: 
     top.bar(x, [n / width for n in errors], width=width, align="edge", color="#e6550d", label="errors/s")
     top.bar(x, [n / width for n in breaker], width=width, align="edge", color="#756bb1", label="503 circuit_open/s")
     top.set_ylabel("requests/s")
-    top.legend(loc="upper right", fontsize="small")
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     inside = [s for s in samples if 0 <= s.t - origin <= span]
     good = [s for s in inside if s.ok]
     bottom.scatter([s.t - origin for s in good], [s.e2e_ms for s in good], s=5, alpha=0.4, label="E2E (good)")
@@ -59,7 +59,7 @@ def _figure(samples: Sequence[Sample], phases: Sequence[dict[str, Any]], title: 
     bottom.scatter([s.t - origin for s in bad], [max(s.e2e_ms, 0.1) for s in bad], s=9, marker="x",
                    color="#d62728", alpha=0.6, label="E2E (failed)")
     bottom.set(xlabel="seconds since the schedule started", ylabel="ms", yscale="log")
-    bottom.legend(loc="upper right", fontsize="small")
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     top.set_title(title, pad=16)
     figure.tight_layout()
     return figure
