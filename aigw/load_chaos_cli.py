@@ -133,8 +133,13 @@ def _run(args: argparse.Namespace, scenario: chaos_scenario.Scenario, headers: t
         rate=float(shape["rate"]), token=token, model=str(shape["model"]), max_tokens=int(shape["max_tokens"]),
         seed=args.seed, request_timeout_s=args.timeout, headers=headers)
     locust: list[subprocess.Popen[bytes]] = []
+
+    def stop_load() -> None:
+        for process in locust:
+            launch.stop_early(process)
+
     schedule = Schedule(scenario, mocks, lambda: first_start(str(out), load.run_id), load.time_limit_s,
-                        on_end=lambda: [launch.stop_early(process) for process in locust])
+                        on_end=stop_load)
     schedule.start()
     cleanup.callback(schedule.stop)
     code, logs = launch.execute(load, on_start=locust.append)
