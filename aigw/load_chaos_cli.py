@@ -21,7 +21,16 @@ from aigw_conformance.load_cli import _reachable
 from aigw_conformance.mocks.reference.defects import ALL_DEFECTS
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.suites.headers import HeaderError, parse_header_lines
-from aigw_conformance.suites.load import chaos_phases, chaos_plot, chaos_report, chaos_scenario, launch, slo, summary
+from aigw_conformance.suites.load import (
+    chaos_expect,
+    chaos_phases,
+    chaos_plot,
+    chaos_report,
+    chaos_scenario,
+    launch,
+    slo,
+    summary,
+)
 from aigw_conformance.suites.load.chaos_control import WARM_UP_S, MockControl, Schedule, first_start
 from aigw_conformance.suites.load.profiles import PROFILES
 from aigw_conformance.suites.load.samples import read_samples
@@ -65,7 +74,7 @@ def _scenario(args: argparse.Namespace) -> chaos_scenario.Scenario:
     try:
         scenario = chaos_scenario.load(args.scenario)
         if args.thresholds:
-            scenario = chaos_scenario.with_limits(scenario, chaos_scenario.phase_limits(args.thresholds))
+            scenario = chaos_scenario.with_limits(scenario, chaos_expect.phase_limits(args.thresholds))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return scenario.scaled(args.time_scale)

@@ -10,7 +10,7 @@ import pytest
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.openai.app import create_app
-from aigw_conformance.suites.load import chaos_control, chaos_phases, chaos_scenario
+from aigw_conformance.suites.load import chaos_control, chaos_expect, chaos_phases, chaos_scenario
 from aigw_conformance.suites.load.chaos_control import MockControl, Schedule, Timeline
 from aigw_conformance.suites.load.samples import Sample
 
@@ -52,14 +52,14 @@ def test_an_slo_file_bounds_each_phase(tmp_path: Path) -> None:
     path = tmp_path / "slo.toml"
     path.write_text("[phases.clean]\nmax_error_rate = 0.5\n[phases.clean.e2e_ms]\np99 = 900\n"
                     "[phases.outage]\nmin_circuit_open = 3\n", encoding="utf-8")
-    scenario = chaos_scenario.with_limits(chaos_scenario.load("provider-outage"), chaos_scenario.phase_limits(path))
+    scenario = chaos_scenario.with_limits(chaos_scenario.load("provider-outage"), chaos_expect.phase_limits(path))
     clean, outage = scenario.phases[0].expect, scenario.phases[1].expect
     assert clean.slo is not None and clean.slo.max_error_rate == 0.5 and clean.slo.latency == {"e2e_ms": {"p99": 900}}
     assert clean.chaos["max_silent_streams"] == 0  # the scenario's own limits stay
     assert outage.chaos["min_circuit_open"] == 3 and outage.chaos["allowed_statuses"] == [502, 503]
     path.write_text("[phases.nope]\nmax_error_rate = 0\n", encoding="utf-8")
     with pytest.raises(ValueError, match="nope"):
-        chaos_scenario.with_limits(scenario, chaos_scenario.phase_limits(path))
+        chaos_scenario.with_limits(scenario, chaos_expect.phase_limits(path))
 
 
 def sample(t: float, status: int = 200, *, ok: bool | None = None, code: str | None = None, done: bool | None = True,
