@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aigw_conformance import commands, exit_codes, init_cli, load_cli, mocks_cli, report_cli
+from aigw_conformance import commands, exit_codes, init_cli, load_chaos_cli, load_cli, mocks_cli, report_cli
 from aigw_conformance.suites.runner import TOOL_VERSION
 from aigw_conformance.suites.selection import EmptySelection
 
@@ -108,11 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(load_cli.routed(list(sys.argv[1:] if argv is None else argv)))
     handlers = {
         "serve": commands.serve, "check": commands.check, "defects": commands.defects,
         "features": commands.features, "selftest": commands.selftest,
-        "mocks": mocks_cli.run, "load": load_cli.run, "report": report_cli.run, "init": init_cli.run,
+        "mocks": mocks_cli.run, "load": load_cli.run, "load-chaos": load_chaos_cli.run, "report": report_cli.run,
+        "init": init_cli.run,
     }
     try:
         return handlers[args.command](args)

@@ -15,7 +15,7 @@ from typing import Any
 from aigw_conformance import exit_codes, upstreams
 from aigw_conformance.check_run import nothing_run, run_checks, selected_count
 from aigw_conformance.interrupt import Abort, Interrupts
-from aigw_conformance.mocks.reference.defects import DEFECTS, QUIRKS
+from aigw_conformance.mocks.reference.defects import CHAOS_CATCHES, DEFECTS, QUIRKS, RESILIENCE_DEFECTS
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.preflight import PreflightFailed, preflight, preflight_report
 from aigw_conformance.reports.writers import write_all
@@ -241,6 +241,8 @@ def check(args: argparse.Namespace) -> int:
 def defects(args: argparse.Namespace) -> int:
     for name, description in DEFECTS.items():
         print(f"{name}\t{description}")
+    for name, description in RESILIENCE_DEFECTS.items():  # caught under load, not by a check
+        print(f"{name}\t{description} (`aigw load chaos --scenario {CHAOS_CATCHES[name]} --defect {name}`)")
     return 0
 
 

@@ -23,10 +23,23 @@ from aigw_conformance.suites.load import error_gate, launch, overhead, slo, summ
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.sse_timing import TimedClient
 
+SUBCOMMANDS = ("chaos",)  # `aigw load chaos ...` is parsed as the top-level `load-chaos` (see `routed`)
+
+
+def routed(argv: list[str]) -> list[str]:
+    """`aigw load chaos ARGS` becomes `aigw load-chaos ARGS` (argparse cannot mix a profile with subcommands)."""
+    if len(argv) >= 2 and argv[0] == "load" and argv[1] in SUBCOMMANDS:
+        return [f"load-{argv[1]}", *argv[2:]]
+    return argv
+
 
 def add_parser(sub: Any) -> None:
-    load = sub.add_parser("load", help="load-test a gateway (locust runs in its own processes); SLO gate",
+    from aigw_conformance import load_chaos_cli
+
+    load = sub.add_parser("load", help="load-test a gateway (locust runs in its own processes); SLO gate; "
+                          "`aigw load chaos PROFILE --scenario S`: under a provider fault schedule",
                           epilog=exit_codes.epilog("load"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    load_chaos_cli.add_parser(sub)
     load.add_argument("profile", choices=sorted(PROFILES), help="what to send")
     load.add_argument("--base-url", help="any OpenAI-compatible base (http://host/v1, .../api/ai/v1); "
                       "default: start the bundled reference on 127.0.0.1")

@@ -13,13 +13,13 @@ import httpx
 import pytest
 
 from aigw_conformance.cli import main
-from aigw_conformance.mocks.reference.defects import DEFECTS
+from aigw_conformance.mocks.reference.defects import DEFECTS, RESILIENCE_DEFECTS
 
 
 def test_defects_lists_one_name_a_line_with_what_it_breaks(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["defects"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in lines] == list(DEFECTS)
+    assert [line.split("\t")[0] for line in lines] == list(DEFECTS) + list(RESILIENCE_DEFECTS)
     assert all(len(line.split("\t")[1]) > 10 for line in lines)
     assert len(lines) >= 10
 

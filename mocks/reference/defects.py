@@ -177,7 +177,25 @@ CLIENT_DEFECTS: dict[str, str] = {name: text for name, text in DEFECTS.items() i
 # The translation defects (Gemini's and Anthropic's wire formats, /chat/count), a view of DEFECTS (they were once
 # kept apart from it, before the suite ran on Gemini and Claude models).
 XLATE_DEFECTS: dict[str, str] = {name: text for name, text in DEFECTS.items() if name.startswith("xlate-")}
-ALL_DEFECTS: dict[str, str] = {**DEFECTS, **DATA_DEFECTS, **XLATE_DEFECTS}
+# How the client gateway behaves when its providers fail under load: caught by `aigw load chaos` scenarios, not
+# by a conformance check (the self-test's catalogue is DEFECTS), so they are kept apart; CHAOS_CATCHES names the
+# shipped scenario that fails on each (tests/load/test_load_chaos_defects.py proves it).
+RESILIENCE_DEFECTS: dict[str, str] = {
+    "resilience-breaker-never-closes": "an open circuit breaker never lets its half-open trial through: the "
+                                       "provider's requests get 503 circuit_open long after it recovered",
+    "resilience-retry-unbounded": "a provider's 429 or failure is retried at once, Retry-After ignored, up to "
+                                  "20 times per request (a retry storm on a provider that asked to slow down)",
+    "resilience-stream-failures-uncounted": "a stream that fails after its first byte (cut, broken, an upstream "
+                                            "error mid-answer) counts as a success toward the circuit breaker",
+}
+CHAOS_CATCHES: dict[str, str] = {
+    "resilience-breaker-never-closes": "provider-outage",
+    "resilience-retry-unbounded": "rate-limited-provider",
+    "resilience-stream-failures-uncounted": "flaky-streams",
+    "client-upstream-429-as-502": "rate-limited-provider",
+    "client-breaker-never-opens": "provider-outage",
+}
+ALL_DEFECTS: dict[str, str] = {**DEFECTS, **DATA_DEFECTS, **XLATE_DEFECTS, **RESILIENCE_DEFECTS}
 
 QUIRKS: dict[str, str] = {
     "crlf": "SSE lines end with CRLF instead of LF",

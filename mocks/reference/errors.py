@@ -56,12 +56,15 @@ class GatewayError(Exception):
 def provider_error(provider: str, message: str, upstream_status: int | None = None,
                    retry_after: str | None = None) -> GatewayError:
     """A failure of the upstream provider, mapped onto a documented gateway status (the AI API documents no 429:
-    a provider's rate limit is 000/001's "500 ... Provider error"); `retry_after` is the provider's header."""
+    a provider's rate limit is 000/001's "500 ... Provider error"); `retry_after` is the provider's header, passed
+    on with the 500 so a caller backs off as long as the provider asked (the OpenAI SDK honours it on any status)."""
     status = UPSTREAM_STATUS.get(upstream_status or 0, PROVIDER_ERROR_STATUS)
     where = f"{provider} returned {upstream_status}" if upstream_status else f"{provider} unreachable"
     if status == PROVIDER_ERROR_STATUS:
+        headers = {"retry-after": retry_after} if retry_after and retry_after.strip().isdigit() else None
         return GatewayError(status, f"provider error: {where}: {message}", code="provider_error",
-                            error_type="provider_error", upstream_status=upstream_status, retry_after=retry_after)
+                            error_type="provider_error", headers=headers, upstream_status=upstream_status,
+                            retry_after=retry_after)
     return GatewayError(status, f"{where}: {message}", code="upstream_rejected")
 
 

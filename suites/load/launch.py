@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,9 +108,18 @@ def _end(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-def execute(run: LoadRun) -> tuple[int | None, list[Path]]:
+def stop_early(process: subprocess.Popen[bytes]) -> None:
+    """Ask a running locust (the main process `execute` passed to `on_start`) to stop now, as at its run time's end:
+    SIGTERM, on which locust stops its users and quits (its samples are written line by line)."""
+    if process.poll() is None:
+        _signal_group(process, signal.SIGTERM)
+
+
+def execute(run: LoadRun, on_start: Callable[[subprocess.Popen[bytes]], None] | None = None
+            ) -> tuple[int | None, list[Path]]:
     """Run it; returns the main (or master) process's exit code, None if it was killed at the time limit,
-    and the log files (`locust-main.log`, `locust-worker-N.log` in the report directory)."""
+    and the log files (`locust-main.log`, `locust-worker-N.log` in the report directory). `on_start` gets the
+    main process once started (for `stop_early`)."""
     run.report_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, TOKEN_ENV: run.token, HEADERS_ENV: json.dumps(dict(run.headers)), "PYTHONUNBUFFERED": "1"}
     port = free_port() if run.workers else None
@@ -124,6 +134,8 @@ def execute(run: LoadRun) -> tuple[int | None, list[Path]]:
             with log.open("wb") as sink:
                 processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
                                                   stdin=subprocess.DEVNULL, start_new_session=True))
+        if on_start is not None:
+            on_start(processes[0])
         deadline = time.monotonic() + run.time_limit_s
         try:
             code: int | None = processes[0].wait(timeout=max(1.0, deadline - time.monotonic()))

@@ -20,7 +20,8 @@ class Sample:
 
     `ttft_ms`: first delta carrying content, a tool call or reasoning; `first_event_ms`: first SSE event of
     any kind; `itl_ms`: the gaps between consecutive such deltas; `lag_ms`: how late the request started
-    against its open-loop schedule (None in closed loop); `done`: `[DONE]` seen (None: not a stream)."""
+    against its open-loop schedule (None in closed loop); `done`: `[DONE]` seen (None: not a stream);
+    `retry_after` and `error_code`: an error response's `Retry-After` and `error.code` (or `error.type`)."""
 
     t: float
     kind: str
@@ -40,6 +41,8 @@ class Sample:
     lag_ms: float | None = None
     bytes: int = 0
     worker: str = ""
+    retry_after: str | None = None  # an error response's Retry-After header
+    error_code: str | None = None  # an error response's `error.code` (else `error.type`), e.g. circuit_open
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

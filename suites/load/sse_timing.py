@@ -78,6 +78,18 @@ def _fail_http(sample: Sample, response: http.client.HTTPResponse) -> None:
     response.read()  # drain, so the connection can be reused
     reason = response.getheader("x-error") or body.decode("utf-8", errors="replace").strip()[:200]
     sample.bytes, sample.error = len(body), f"HTTP {response.status}: {reason}"
+    sample.retry_after, sample.error_code = response.getheader("retry-after"), _error_code(body)
+
+
+def _error_code(body: bytes) -> str | None:
+    """`error.code` (else `error.type`) of a JSON error body, if it has one."""
+    try:
+        reply = json.loads(body)
+    except ValueError:
+        return None
+    detail = reply.get("error") if isinstance(reply, dict) else None
+    code = detail.get("code") or detail.get("type") if isinstance(detail, dict) else None
+    return str(code)[:60] if code else None
 
 
 def _read_whole(sample: Sample, response: http.client.HTTPResponse) -> None:

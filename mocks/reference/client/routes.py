@@ -28,6 +28,7 @@ from aigw_conformance.mocks.reference.translate import upstream_request, wants_u
 from aigw_conformance.mocks.reference.validation import read_json
 
 log = logging.getLogger(__name__)
+RETRY_STORM_ATTEMPTS = 20  # the resilience-retry-unbounded defect's attempts per request (bounded, so a run ends)
 
 
 class ClientChatEndpoint:
@@ -94,11 +95,17 @@ class ClientChatEndpoint:
         except BaseException:
             self.breakers.release(entry.provider)
             raise
-        self.breakers.record(entry.provider, failed=False)
+        streamed_outcome = isinstance(response, StreamingResponse) and not self.settings.has(
+            "resilience-stream-failures-uncounted")
+        if not streamed_outcome:
+            self.breakers.record(entry.provider, failed=False)
         if isinstance(response, StreamingResponse):
             stream = GuardedStream(self.settings, guard, keep_usage=wants_usage(body),
                                    on_end=lambda used: self.limits.charge(token, used))
-            response.body_iterator = stream.body(response.body_iterator)
+            relayed = response.body_iterator
+            if streamed_outcome:  # a failure after the first byte counts too: the outcome is known at the end
+                relayed = self.breakers.watch(entry.provider, relayed)
+            response.body_iterator = stream.body(relayed)
             return response
         completion: dict[str, Any] = json.loads(bytes(response.body))
         guard.filter_completion(completion)
@@ -108,6 +115,17 @@ class ClientChatEndpoint:
         return JSONResponse(completion)
 
     async def _forward(self, request: Request, body: dict[str, Any], entry: ModelEntry) -> Response:
+        """The upstream call; the resilience-retry-unbounded defect retries a provider's 429 or failure at once."""
+        attempts = RETRY_STORM_ATTEMPTS if self.settings.has("resilience-retry-unbounded") else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._forward_once(request, body, entry)
+            except GatewayError as exc:
+                if attempt == attempts or not (exc.upstream_status == 429 or is_failure(exc)):
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _forward_once(self, request: Request, body: dict[str, Any], entry: ModelEntry) -> Response:
         """The AI API's upstream call (same translation, relay and error mapping); usage always asked for when
         streaming, so the quota can be charged (GuardedStream drops it unless the client asked too)."""
         if body.get("stream") is True:
