@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = load_cli.subcommand(argv) or build_parser().parse_args(argv)  # `aigw load sweep` parses its own
     handlers = {
         "serve": commands.serve, "check": commands.check, "defects": commands.defects,
         "features": commands.features, "selftest": commands.selftest,

@@ -54,6 +54,7 @@ class ChatPlan:
     reasoning_effort: str | None = None
     expose_reasoning: bool = False
     content_filter: bool = False  # the `content_filter` fault: every choice ends with finish_reason content_filter
+    min_output_tokens: int = 0  # the `output_tokens` fault: text answers run on to at least this many tokens
 
     @property
     def system_fingerprint(self) -> str:

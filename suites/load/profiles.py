@@ -55,6 +55,8 @@ class Request:
     path: str
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    prompt_tokens: int | None = None  # token-length workloads and replay (workloads.py): the prompt's exact length
+    output_tokens: int | None = None  # ... and the output length asked for (max_completion_tokens)
 
 
 @dataclass(frozen=True)

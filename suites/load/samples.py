@@ -40,6 +40,8 @@ class Sample:
     lag_ms: float | None = None
     bytes: int = 0
     worker: str = ""
+    prompt_tokens: int | None = None  # token-length workloads: the prompt's length, by the mocks' tokenizer
+    target_output_tokens: int | None = None  # ... and the output length asked for
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
