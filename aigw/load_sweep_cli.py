@@ -7,6 +7,7 @@ import contextlib
 import os
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from aigw_conformance import exit_codes
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     writable_dir(args.report_dir)
     max_error_rate = error_gate.limit(args.max_error_rate, thresholds.max_error_rate)
+    closed_loop = replace(thresholds, min_rate_ratio=None,
+                          latency={metric: limits for metric, limits in thresholds.latency.items() if metric != "lag_ms"})
     plan = sweep.Plan(rates=args.rates, users=args.users, search=args.search, resolution=args.resolution,
                       duration_s=args.duration, budget_s=args.budget)
     interrupts = Interrupts(graceful=False)
@@ -95,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
                 token=token, model=args.model, max_tokens=args.max_tokens, seed=args.seed,
                 mock_ttft_ms=args.mock_ttft_ms, mock_itl_ms=args.mock_itl_ms, request_timeout_s=args.timeout,
                 workers=args.workers, headers=headers, extra=extra, stop_timeout_s=min(5.0, args.timeout))
-            result, _ = _execute(load, thresholds, True, max_error_rate, interrupts)
+            judged = thresholds if step.kind == sweep.RATE else closed_loop  # no schedule: no lag, no rate ratio
+            result, _ = _execute(load, judged, True, max_error_rate, interrupts)
             if interrupts.requested:
                 raise Abort(2)
             if not args.quiet:

@@ -21,10 +21,10 @@ class Series:
 
 def line_chart(
     path: str | Path, series: Sequence[Series], *, title: str, xlabel: str, ylabel: str, right_label: str = "",
-    marks: Sequence[tuple[float, str]] = (), size: tuple[float, float] = (10, 5),
+    marks: Sequence[tuple[float, str]] = (), right_top: float | None = None, size: tuple[float, float] = (10, 5),
 ) -> Path:
-    """Write a PNG of `series` (left axis, and a right one for series with `right=True`), with a dashed vertical
-    line and label for each of `marks` (x, label); returns the path."""
+    """Write a PNG of `series` (left axis from 0, and a right one from 0 to at least `right_top` for series with
+    `right=True`), with a dashed vertical line and label for each of `marks` (x, label); returns the path."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,12 +39,14 @@ def line_chart(
             axes.plot([x for x, _ in points], [y for _, y in points], line.style, label=line.label, markersize=4)
     for x, label in marks:
         left.axvline(x, linestyle="--", color="tab:gray")
-        left.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(4, -12),
-                      textcoords="offset points", fontsize="small", color="tab:gray")
+        left.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(-4, -12 - 12 * marks.index((x, label))),
+                      textcoords="offset points", fontsize="small", color="tab:gray", ha="right")
     left.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    left.set_ylim(bottom=0)
     handles, labels = left.get_legend_handles_labels()
     if right is not None:
         right.set_ylabel(right_label)
+        right.set_ylim(0, max(right_top or 0, right.get_ylim()[1]))
         more = right.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
     if handles:

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SYNCHRONOUS, THROUGHPUT, RATE = "synchronous", "throughput", "rate"
+GROWTH = 1.5
+"""A search whose every rate passed tries the highest times this next; one whose every rate failed, the lowest
+divided by it."""
 START_UP_S = 4.0
 """What one locust run costs beyond its --duration (start, stop timeout, summary), for the time budget."""
 
@@ -61,24 +64,29 @@ def verdict(summary: dict[str, Any]) -> tuple[str, ...]:
 
 def spaced(low: float, high: float, count: int) -> list[float]:
     """`count` rates evenly spaced above `low` up to and including `high` (GuideLLM's sweep spacing: the
-    synchronous and saturation rates are the ends); one rate, `low`, when `high` is not above it."""
-    if count < 1:
+    synchronous and saturation rates are the ends). When `high` is not above `low` (concurrency gained
+    nothing: a target short of CPU), the rates go up to twice `low` instead."""
+    if count < 1 or low <= 0:
         return []
-    if high <= low:
-        return [round(low, 2)]
-    return [round(low + (high - low) * k / count, 2) for k in range(1, count + 1)]
+    top = high if high > low else 2 * low
+    return [round(low + (top - low) * k / count, 2) for k in range(1, count + 1)]
 
 
-def bisect_next(points: list[Point], low: float, high: float, resolution: float) -> float | None:
-    """The next rate of a search for the limit: `high` first, then the midpoint between the highest passing
-    rate (or `low`) and the lowest failing rate above it, until they are within `resolution` (a share of
-    the failing rate) of each other; None when done."""
+def bisect_next(points: list[Point], high: float, resolution: float) -> float | None:
+    """The next rate of a search for the limit: `high` (the saturation run's rate) first; while every rate
+    passed, the highest times `GROWTH`; while every rate failed, the lowest divided by it; then the midpoint
+    between the highest passing rate and the lowest failing rate above it, until they are within `resolution`
+    (a share of the failing rate) of each other; None when done."""
     rates = [p for p in points if p.step.kind == RATE]
-    passing = max((p.offered for p in rates if p.passed), default=low)
-    failing = min((p.offered for p in rates if not p.passed and p.offered > passing), default=None)
+    if not rates:
+        return round(high, 2)
+    passing = max((p.offered for p in rates if p.passed), default=None)
+    failing = min((p.offered for p in rates if not p.passed and (passing is None or p.offered > passing)),
+                  default=None)
     if failing is None:
-        tried = any(abs(p.offered - high) < 1e-9 for p in rates)
-        return None if tried or high <= passing else round(high, 2)
+        return round(max(p.offered for p in rates) * GROWTH, 2)
+    if passing is None:
+        return round(failing / GROWTH, 2)
     if failing - passing <= resolution * failing:
         return None
     return round((passing + failing) / 2, 2)
@@ -137,7 +145,7 @@ class Sweep:
         for _ in range(self.plan.rates):
             rate = queue.pop(0) if queue else None
             if self.plan.search:
-                rate = bisect_next(self.points, low, high, self.plan.resolution)
+                rate = bisect_next(self.points, high, self.plan.resolution)
             if rate is None or not self._within_budget(start):
                 break
             self._step(Step(RATE, self.plan.users, rate))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aigw_conformance.suites.load.plots import Series, img_tag, line_chart
-from aigw_conformance.suites.load.sweep import Point
+from aigw_conformance.suites.load.sweep import RATE, THROUGHPUT, Point
 
 COLUMNS = ("run", "offered_rate", "achieved_rate", "requests", "error_rate", "ttft_p50", "ttft_p99", "itl_p99",
            "e2e_p50", "e2e_p99", "lag_p99", "output_tokens_per_s", "passed", "breaches")
@@ -51,6 +51,10 @@ def render(points: list[Point], best: Point | None, stopped: str = "") -> str:
         lines.append("  ".join(f"{_cell(cells[c]):>13}" for c in shown) + "  " + verdict)
     if stopped:
         lines.append(f"sweep stopped early: {stopped}")
+    rates = [p for p in points if p.step.kind == RATE]
+    if rates and all(p.passed for p in rates):
+        lines.append(f"every open-loop rate met the thresholds: the limit is above {max(p.offered for p in rates):g}"
+                     " requests/s (--search looks higher)")
     lines.append(verdict_line(best))
     return "\n".join(lines)
 
@@ -62,16 +66,21 @@ def verdict_line(best: Point | None) -> str:
 
 
 def plot(path: Path, points: list[Point], best: Point | None) -> Path:
-    ordered = sorted(points, key=lambda p: p.offered)
+    """Latency percentiles and the error rate of the synchronous and open-loop runs against their offered rate;
+    the saturation run (a closed loop: its latency is its users' queue) and the max sustainable rate as marks."""
+    ordered = sorted((p for p in points if p.step.kind != THROUGHPUT), key=lambda p: p.offered)
     x = [p.offered for p in ordered]
     series = [Series(f"{metric.removesuffix('_ms').upper()} {q}", x, [p.summary.get(metric, {}).get(q)
                                                                         for p in ordered])
               for metric, q in CURVES]
     series.append(Series("error rate (%)", x, [100 * float(p.summary.get("error_rate", 0.0)) for p in ordered],
                          right=True, style="--s"))
-    marks = [(best.offered, f"max sustainable {best.offered:g}/s")] if best else []
+    marks = [(p.offered, f"saturation run {p.offered:.1f}/s ({p.step.users} users)") for p in points
+             if p.step.kind == THROUGHPUT and p.offered > 0]
+    marks += [(best.offered, f"max sustainable {best.offered:g}/s")] if best else []
+    errors = max((s for s in series[-1].y if s is not None), default=0.0)
     return line_chart(path, series, title="Latency and errors by offered rate", xlabel="offered rate (requests/s)",
-                      ylabel="ms", right_label="error rate (%)", marks=marks)
+                      ylabel="ms", right_label="error rate (%)", marks=marks, right_top=max(5.0, 1.1 * errors))
 
 
 def write(directory: Path, points: list[Point], best: Point | None, meta: dict[str, Any]) -> list[Path]:

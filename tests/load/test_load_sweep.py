@@ -27,7 +27,7 @@ def point(rate: float, passed: bool) -> Point:
 
 def test_spaced_rates_run_from_above_the_synchronous_rate_up_to_the_saturation_rate() -> None:
     assert sweep.spaced(10, 50, 4) == [20, 30, 40, 50]
-    assert sweep.spaced(10, 8, 4) == [10]  # no gain from concurrency: one rate, the synchronous one
+    assert sweep.spaced(10, 8, 4) == [12.5, 15, 17.5, 20]  # no gain from concurrency: up to twice the baseline
     assert sweep.spaced(10, 50, 0) == []
 
 
@@ -39,13 +39,16 @@ def test_verdict_counts_slo_breaches_the_error_gate_and_an_empty_run() -> None:
     assert sweep.verdict({"requests": 0}) == ("no request was recorded",)
 
 
-def test_bisection_tries_the_top_then_halves_the_gap_until_the_resolution() -> None:
-    assert sweep.bisect_next([], 10, 50, 0.1) == 50
-    assert sweep.bisect_next([point(50, True)], 10, 50, 0.1) is None  # the top passed: nothing above to find
-    assert sweep.bisect_next([point(50, False)], 10, 50, 0.1) == 30
-    assert sweep.bisect_next([point(50, False), point(30, True)], 10, 50, 0.1) == 40
-    assert sweep.bisect_next([point(50, False), point(30, True), point(40, False)], 10, 50, 0.1) == 35
-    assert sweep.bisect_next([point(40, False), point(37, True)], 10, 50, 0.1) is None  # 3 apart: within 10%
+def test_the_search_tries_the_saturation_rate_then_steps_out_then_halves_the_gap_to_the_resolution() -> None:
+    assert sweep.bisect_next([], 50, 0.1) == 50
+    assert sweep.bisect_next([point(50, True)], 50, 0.1) == 75  # every rate passed: the limit is higher
+    assert sweep.bisect_next([point(50, True), point(75, True)], 50, 0.1) == 112.5
+    assert sweep.bisect_next([point(60, False)], 50, 0.1) == 40  # every rate failed: the limit is lower
+    assert sweep.bisect_next([point(60, False), point(40, True)], 50, 0.1) == 50
+    assert sweep.bisect_next([point(60, False), point(40, True), point(50, False)], 50, 0.1) == 45
+    assert sweep.bisect_next([point(40, False), point(37, True)], 50, 0.1) is None  # 3 apart: within 10%
+    assert sweep.bisect_next([point(40, False), point(37, True), point(45, True)], 50, 0.1) == 67.5  # noise: 45
+    # passed above a failure at 40, so the search goes on above the highest passing rate
 
 
 def test_the_max_sustainable_rate_is_the_highest_open_loop_rate_that_passed() -> None:
@@ -68,7 +71,7 @@ def test_a_search_narrows_to_the_limit_within_its_resolution() -> None:
                    step.kind == sweep.THROUGHPUT else limit))
     best = runner.run()
     rates = [p.offered for p in runner.points if p.step.kind == RATE]
-    assert rates[0] == 100 and len(rates) <= 8
+    assert rates[:3] == [100, 66.67, 44.45] and len(rates) <= 8
     assert best is not None and limit * 0.95 <= best.offered <= limit
     assert all(p.passed == (p.offered <= limit) for p in runner.points if p.step.kind == RATE)
 
