@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     writable_dir(args.report_dir)
     max_error_rate = error_gate.limit(args.max_error_rate, thresholds.max_error_rate)
-    closed_loop = replace(thresholds, min_rate_ratio=None,
-                          latency={metric: limits for metric, limits in thresholds.latency.items() if metric != "lag_ms"})
+    latency = {metric: limits for metric, limits in thresholds.latency.items() if metric != "lag_ms"}
+    closed_loop = replace(thresholds, min_rate_ratio=None, latency=latency)
     plan = sweep.Plan(rates=args.rates, users=args.users, search=args.search, resolution=args.resolution,
                       duration_s=args.duration, budget_s=args.budget)
     interrupts = Interrupts(graceful=False)

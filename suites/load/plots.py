@@ -39,7 +39,8 @@ def line_chart(
             axes.plot([x for x, _ in points], [y for _, y in points], line.style, label=line.label, markersize=4)
     for x, label in marks:
         left.axvline(x, linestyle="--", color="tab:gray")
-        left.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(-4, -12 - 12 * marks.index((x, label))),
+        below = -12 - 12 * marks.index((x, label))  # stacked, so labels of close marks do not overlap
+        left.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(-4, below),
                       textcoords="offset points", fontsize="small", color="tab:gray", ha="right")
     left.set(xlabel=xlabel, ylabel=ylabel, title=title)
     left.set_ylim(bottom=0)

@@ -64,12 +64,12 @@ def verdict(summary: dict[str, Any]) -> tuple[str, ...]:
 
 def spaced(low: float, high: float, count: int) -> list[float]:
     """`count` rates evenly spaced above `low` up to and including `high` (GuideLLM's sweep spacing: the
-    synchronous and saturation rates are the ends). When `high` is not above `low` (concurrency gained
-    nothing: a target short of CPU), the rates go up to twice `low` instead."""
-    if count < 1 or low <= 0:
+    synchronous and saturation rates are the ends). When `high` is not above `low` (more requests in flight
+    served fewer per second: a target short of CPU), they are spaced from 0 up to `high` instead."""
+    if count < 1 or high <= 0:
         return []
-    top = high if high > low else 2 * low
-    return [round(low + (top - low) * k / count, 2) for k in range(1, count + 1)]
+    bottom = low if high > low else 0.0
+    return [round(bottom + (high - bottom) * k / count, 2) for k in range(1, count + 1)]
 
 
 def bisect_next(points: list[Point], high: float, resolution: float) -> float | None:

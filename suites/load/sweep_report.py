@@ -1,4 +1,4 @@
-"""A sweep's reports: the table per rate, sweep.json and .csv, sweep.png (latency and errors by offered rate), sweep.html."""
+"""A sweep's reports: the table per run, sweep.json, sweep.csv, sweep.png (latency by offered rate), sweep.html."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aigw_conformance.suites.load.plots import Series, img_tag, line_chart
-from aigw_conformance.suites.load.sweep import RATE, THROUGHPUT, Point
+from aigw_conformance.suites.load.sweep import RATE, Point
 
 COLUMNS = ("run", "offered_rate", "achieved_rate", "requests", "error_rate", "ttft_p50", "ttft_p99", "itl_p99",
            "e2e_p50", "e2e_p99", "lag_p99", "output_tokens_per_s", "passed", "breaches")
@@ -66,17 +66,18 @@ def verdict_line(best: Point | None) -> str:
 
 
 def plot(path: Path, points: list[Point], best: Point | None) -> Path:
-    """Latency percentiles and the error rate of the synchronous and open-loop runs against their offered rate;
-    the saturation run (a closed loop: its latency is its users' queue) and the max sustainable rate as marks."""
-    ordered = sorted((p for p in points if p.step.kind != THROUGHPUT), key=lambda p: p.offered)
+    """Latency percentiles and the error rate of the open-loop runs against their offered rate; the closed-loop
+    runs' rates (their latency is that of their own concurrency, not of a rate) and the max sustainable rate as
+    marks."""
+    ordered = sorted((p for p in points if p.step.kind == RATE), key=lambda p: p.offered)
     x = [p.offered for p in ordered]
     series = [Series(f"{metric.removesuffix('_ms').upper()} {q}", x, [p.summary.get(metric, {}).get(q)
                                                                         for p in ordered])
               for metric, q in CURVES]
     series.append(Series("error rate (%)", x, [100 * float(p.summary.get("error_rate", 0.0)) for p in ordered],
                          right=True, style="--s"))
-    marks = [(p.offered, f"saturation run {p.offered:.1f}/s ({p.step.users} users)") for p in points
-             if p.step.kind == THROUGHPUT and p.offered > 0]
+    marks = [(p.offered, f"{p.step.kind} run {p.offered:.1f}/s ({p.step.users} user{'s' * (p.step.users > 1)})")
+             for p in points if p.step.kind != RATE and p.offered > 0]
     marks += [(best.offered, f"max sustainable {best.offered:g}/s")] if best else []
     errors = max((s for s in series[-1].y if s is not None), default=0.0)
     return line_chart(path, series, title="Latency and errors by offered rate", xlabel="offered rate (requests/s)",

@@ -59,7 +59,8 @@ def parse_lengths(spec: str, least: int = 1) -> Lengths:
     try:
         lines = Path(text).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ValueError(f"token lengths {spec!r}: neither MEAN[:SPREAD] nor a readable histogram file ({exc})") from None
+        raise ValueError(f"token lengths {spec!r}: neither MEAN[:SPREAD] nor a readable histogram file ({exc})"
+                         ) from None
     pairs: list[tuple[int, float]] = []
     for number, line in enumerate(lines, 1):
         fields = line.split("#")[0].replace(",", " ").split()

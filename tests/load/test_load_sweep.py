@@ -27,7 +27,7 @@ def point(rate: float, passed: bool) -> Point:
 
 def test_spaced_rates_run_from_above_the_synchronous_rate_up_to_the_saturation_rate() -> None:
     assert sweep.spaced(10, 50, 4) == [20, 30, 40, 50]
-    assert sweep.spaced(10, 8, 4) == [12.5, 15, 17.5, 20]  # no gain from concurrency: up to twice the baseline
+    assert sweep.spaced(10, 8, 4) == [2, 4, 6, 8]  # concurrency lost rate: from 0 up to the saturation rate
     assert sweep.spaced(10, 50, 0) == []
 
 

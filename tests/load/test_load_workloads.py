@@ -31,7 +31,7 @@ def test_length_specs_parse_to_constants_normals_and_histograms(tmp_path: Path) 
         with pytest.raises(ValueError):
             parse_lengths(bad)
     histogram.write_text("64,x\n")
-    with pytest.raises(ValueError, match="h.csv:1"):
+    with pytest.raises(ValueError, match=r"h\.csv:1"):
         parse_lengths(str(histogram))
 
 
@@ -104,7 +104,7 @@ def test_replay_files_are_read_sorted_and_scheduled_and_requests_replayed_as_rec
     assert schedule.wait() == 0.0 and slept == [1.0]  # index 1 at 2 s, twice as fast
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": []}\n')
-    with pytest.raises(ValueError, match="bad.jsonl:1"):
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
         replay.load(str(bad))
 
 
