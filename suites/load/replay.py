@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance.mocks.core.tokens import count_message_tokens
 from aigw_conformance.suites.load.profiles import Request
+from aigw_conformance.suites.load.tokens import prompt_tokens
 
 STREAM_OPTIONS = {"include_usage": True}
 
@@ -62,7 +62,7 @@ def load(path: str | Path) -> tuple[Recorded, ...]:
         raise ValueError(f"replay file {path} holds no request")
     rows.sort(key=lambda row: row[0])
     first = rows[0][0]
-    return tuple(Recorded(t - first, body, count_message_tokens(body["messages"]),
+    return tuple(Recorded(t - first, body, prompt_tokens(body["messages"]),
                           body.get("max_completion_tokens", body.get("max_tokens"))) for t, body in rows)
 
 

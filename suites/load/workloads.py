@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance.mocks.core.tokens import count_message_tokens, count_tokens
 from aigw_conformance.suites.load.profiles import Request
+from aigw_conformance.suites.load.tokens import count, prompt_tokens
 
-OUTPUT_TOKENS_HEADER = "x-mock-output-tokens"  # the mocks run a text answer on to at least this many tokens
+OUTPUT_TOKENS_HEADER = "x-mock-output-tokens"  # the mocks run a text answer on past this many tokens
 FILLER = (" alert", " host", " user", " network", " log", " rule", " attack", " file", " data", " risk",
           " threat", " event", " access", " policy", " server", " token")
 """Words that are one token each in o200k_base and never merge with their neighbours (each starts a pre-token)."""
@@ -21,7 +21,7 @@ FILLER = (" alert", " host", " user", " network", " log", " rule", " attack", " 
 @functools.cache
 def message_overhead() -> int:
     """What a one-message prompt counts besides its content: priming, the message's framing and its role."""
-    return count_message_tokens([{"role": "user", "content": ""}])
+    return prompt_tokens([{"role": "user", "content": ""}])
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def prompt_messages(tokens: int, index: int, seed: int = 0) -> list[dict[str, st
     """One user message whose prompt counts exactly `tokens` (as the mocks count `usage.prompt_tokens`), or
     the least possible (`message_overhead()` + 1) when `tokens` is smaller."""
     head = f"Request {index}:"
-    room = tokens - message_overhead() - count_tokens(head)
+    room = tokens - message_overhead() - count(head)
     if room < 0:
         head, room = "", max(1, tokens - message_overhead())
     rng = random.Random(f"{seed}:{index}:filler")

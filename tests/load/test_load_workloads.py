@@ -13,7 +13,7 @@ import pytest
 
 from aigw_conformance.mocks.core.tokens import count_message_tokens
 from aigw_conformance.mocks.openai.app import create_app
-from aigw_conformance.suites.load import by_length, replay, workloads
+from aigw_conformance.suites.load import by_length, replay, tokens, workloads
 from aigw_conformance.suites.load.profiles import RequestFactory
 from aigw_conformance.suites.load.samples import Sample
 from aigw_conformance.suites.load.workloads import Lengths, WorkloadFactory, parse_lengths
@@ -50,6 +50,19 @@ def test_draws_are_a_pure_function_of_seed_index_and_name_and_follow_the_distrib
 def test_a_prompt_counts_exactly_the_tokens_asked_for_by_the_mocks_tokenizer(tokens: int) -> None:
     for index in (0, 7, 12345):
         assert count_message_tokens(workloads.prompt_messages(tokens, index)) == tokens
+
+
+def test_the_load_side_counts_prompts_as_the_mocks_do() -> None:
+    conversations = [
+        [{"role": "system", "content": "You are a SOC assistant."}, {"role": "user", "content": "What is XDR?"}],
+        [{"role": "user", "name": "ana", "content": [{"type": "text", "text": "Hi"}, {"type": "text", "text": "!"}]},
+         {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
+                                                                 "function": {"name": "f", "arguments": "{}"}}]},
+         {"role": "tool", "tool_call_id": "c1", "content": "42 <|endoftext|> ünïcødé"}],
+        workloads.prompt_messages(700, 3),
+    ]
+    for messages in conversations:
+        assert tokens.prompt_tokens(messages) == count_message_tokens(messages)
 
 
 def test_the_workload_factory_sets_the_prompt_and_max_completion_tokens_and_asks_the_mock_for_them() -> None:
