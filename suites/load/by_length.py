@@ -27,7 +27,8 @@ def summarize(samples: Sequence[Sample]) -> dict[str, Any]:
         key = f"prompt {bucket(sample.prompt_tokens)} / output {bucket(sample.target_output_tokens)}"
         groups.setdefault(key, []).append(sample)
     out: dict[str, Any] = {}
-    for key, group in sorted(groups.items(), key=lambda item: _order(item[1][0])):
+    for key, group in sorted(groups.items(), key=lambda item: _order(item[1][0].prompt_tokens,
+                                                                       item[1][0].target_output_tokens)):
         ok = [s for s in group if s.ok and s.target_output_tokens is not None]
         exact = sum(s.output_tokens == s.target_output_tokens for s in ok)
         out[key] = {"requests": len(group), "errors": sum(not s.ok for s in group),
@@ -36,8 +37,9 @@ def summarize(samples: Sequence[Sample]) -> dict[str, Any]:
     return out
 
 
-def _order(sample: Sample) -> tuple[int, int]:
-    return sample.prompt_tokens or 0, sample.target_output_tokens or 0
+def _order(prompt: int | None, output: int | None) -> tuple[int, int]:
+    """Buckets in order of their prompt's, then their output's lower bound."""
+    return tuple(0 if n is None else 1 << (max(1, n).bit_length() - 1) for n in (prompt, output))  # type: ignore[return-value]
 
 
 def render(by_length: dict[str, Any]) -> list[str]:

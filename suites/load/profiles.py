@@ -19,6 +19,7 @@ TOPICS = (
     "log retention", "incident timelines", "threat intelligence feeds", "EDR telemetry", "zero trust",
 )
 MOCK_TTFT, MOCK_ITL = "x-mock-ttft-ms", "x-mock-itl-ms"
+OUTPUT_TOKENS_HEADER = "x-mock-output-tokens"  # the mocks run a text answer on past this many tokens
 
 
 def parse_mix(text: str) -> dict[str, float]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance.suites.load.profiles import Request
+from aigw_conformance.suites.load.profiles import OUTPUT_TOKENS_HEADER, Request
 from aigw_conformance.suites.load.tokens import prompt_tokens
 
 STREAM_OPTIONS = {"include_usage": True}
@@ -78,7 +78,8 @@ def offset(records: tuple[Recorded, ...], index: int) -> float:
 @dataclass(frozen=True)
 class ReplayFactory:
     """Request `index` is recorded request `index` (mod the file's length): its messages and parameters as
-    recorded; the model is --model's when the line names none, streams always ask for the usage chunk."""
+    recorded; the model is --model's when the line names none, streams always ask for the usage chunk, and a
+    recorded `max_completion_tokens` (or `max_tokens`) is asked of the mocks as the exact output length."""
 
     records: tuple[Recorded, ...]
     base: Any  # the profile's RequestFactory: model and mock latency headers
@@ -88,8 +89,11 @@ class ReplayFactory:
         body = {"model": self.base.model, **record.body}
         if body.get("stream"):
             body["stream_options"] = {**body.get("stream_options", {}), **STREAM_OPTIONS}
-        return Request("chat-stream" if body.get("stream") else "chat", "/chat/completions", body,
-                       self.base.headers(), prompt_tokens=record.prompt_tokens, output_tokens=record.output_tokens)
+        headers = self.base.headers()
+        if record.output_tokens is not None:  # over the mocks the answer runs to its recorded cap, exactly
+            headers[OUTPUT_TOKENS_HEADER] = str(record.output_tokens)
+        return Request("chat-stream" if body.get("stream") else "chat", "/chat/completions", body, headers,
+                       prompt_tokens=record.prompt_tokens, output_tokens=record.output_tokens)
 
 
 class ReplaySchedule:

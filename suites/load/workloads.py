@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance.suites.load.profiles import Request
+from aigw_conformance.suites.load.profiles import OUTPUT_TOKENS_HEADER, Request
 from aigw_conformance.suites.load.tokens import count, prompt_tokens
 
-OUTPUT_TOKENS_HEADER = "x-mock-output-tokens"  # the mocks run a text answer on past this many tokens
 FILLER = (" alert", " host", " user", " network", " log", " rule", " attack", " file", " data", " risk",
           " threat", " event", " access", " policy", " server", " token")
 """Words that are one token each in o200k_base and never merge with their neighbours (each starts a pre-token)."""

@@ -111,6 +111,7 @@ def test_replay_files_are_read_sorted_and_scheduled_and_requests_replayed_as_rec
     assert first.kind == "chat" and first.body["model"] == "m" and first.body["temperature"] == 0.5
     assert second.kind == "chat-stream" and second.body["model"] == "fallback"
     assert second.body["stream_options"] == {"include_usage": True} and "timestamp" not in second.body
+    assert second.headers == {workloads.OUTPUT_TOKENS_HEADER: "9"} and first.headers == {}
     now, slept = [100.0], []
     schedule = replay.ReplaySchedule(records, speed=2.0, first=1, step=2, clock=lambda: now[0],
                                      sleep=lambda s: slept.append(s))
