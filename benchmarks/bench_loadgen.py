@@ -1,15 +1,15 @@
-"""The load generator's own ceiling: requests/s and streamed tokens/s locust drives against the OpenAI mock,
-with 1, 2 and 4 workers, and per worker and per CPU-second of the load generator."""
+"""The load generator's own ceiling: requests/s and streamed tokens/s locust drives against the OpenAI mock
+(a separate process), with 1, 2 and 4 workers, per worker and per CPU-second of the load generator's processes."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aigw_conformance.suites.load import launch, summary  # noqa: E402
+from aigw_conformance.suites.load.samples import read_samples  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -27,9 +28,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def loadgen_cpu(exclude: int) -> float:
+    """CPU time so far of this process's children (the locust processes), except the mock."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and int(stat.parent.name) != exclude:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def start_mock(port: int) -> subprocess.Popen[bytes]:
@@ -47,25 +56,44 @@ def start_mock(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the mock did not start")
 
 
-def one(base: str, workers: int, users: int, seconds: int, tokens: int, out: Path, kind: str) -> dict[str, Any]:
+def one(base: str, workers: int, users: int, seconds: int, tokens: int, out: Path, kind: str,
+        mock: int) -> dict[str, Any]:
+    """One run; CPU and requests are counted over a window inside it (from 1 s after the first request to 1 s
+    before the end), so start-up and shutdown of the processes are not counted."""
     run = launch.LoadRun(host=base, profile=kind, report_dir=out, run_id=f"bench-{workers}", duration_s=seconds,
                          users=users, token="sk-bench", max_tokens=tokens, workers=workers if workers > 1 else 0,
                          extra=("--output-tokens", str(tokens)))
-    before, started = children_cpu(), time.monotonic()
-    code, _ = launch.execute(run)
-    wall, cpu = time.monotonic() - started, children_cpu() - before
+    done: list[int | None] = []
+    thread = threading.Thread(target=lambda: done.append(launch.execute(run)[0]))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size for p in out.glob("samples-*.jsonl")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    window = max(1.0, seconds - 3.0)
+    cpu0, mock0, wall0, t0 = loadgen_cpu(mock), cpu_seconds(mock), time.monotonic(), time.time()
+    time.sleep(window)
+    cpu1, mock1, wall1, t1 = loadgen_cpu(mock), cpu_seconds(mock), time.monotonic(), time.time()
+    thread.join()
     result = summary.build([out], out, run_id=run.run_id)
-    duration = result["duration_s"] or seconds
-    return {"kind": kind, "workers": workers, "users": users, "exit": code, "requests": result["requests"],
-            "errors": result["errors"], "req_per_s": result["requests"] / duration,
-            "tokens_per_s": result["output_tokens"] / duration, "loadgen_cpu_s": cpu, "wall_s": wall,
-            "ttft_p50": result["ttft_ms"]["p50"], "e2e_p99": result["e2e_ms"]["p99"]}
+    inside = [s for s in read_samples([out], run.run_id) if t0 <= s.t + s.e2e_ms / 1000 < t1]
+    wall = wall1 - wall0
+    return {"kind": kind, "workers": workers, "users": users, "exit": done[0] if done else None,
+            "requests": len(inside), "errors": sum(not s.ok for s in inside), "req_per_s": len(inside) / wall,
+            "tokens_per_s": sum(s.output_tokens or 0 for s in inside) / wall, "loadgen_cpu_s": cpu1 - cpu0,
+            "wall_s": wall, "mock_busy": (mock1 - mock0) / wall, "ttft_p50": result["ttft_ms"]["p50"],
+            "e2e_p99": result["e2e_ms"]["p99"], "run_requests": result["requests"]}
+
+
+def ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", default="1,2,4", help="worker counts (default 1,2,4; 1 is a single process)")
-    parser.add_argument("--seconds", type=int, default=10, help="seconds per run (default 10)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per run (default 10; measured: all but "
+                        "the first and the last ~1.5 s)")
     parser.add_argument("--users", type=int, default=32, help="users per worker, back to back (default 32)")
     parser.add_argument("--tokens", type=int, default=64, help="output tokens per request, exact (default 64)")
     parser.add_argument("--kind", default="chat-stream", choices=("chat-stream", "chat"))
@@ -78,10 +106,8 @@ def main() -> int:
     try:
         for workers in (int(w) for w in args.workers.split(",")):
             with TemporaryDirectory() as tmp:
-                mock_before = cpu_seconds(mock.pid)
                 row = one(f"http://127.0.0.1:{port}/v1", workers, args.users * workers, args.seconds, args.tokens,
-                          Path(tmp), args.kind)
-                row["mock_busy"] = (cpu_seconds(mock.pid) - mock_before) / row["wall_s"]
+                          Path(tmp), args.kind, mock.pid)
                 rows.append(row)
                 print(json.dumps(row))
     finally:
@@ -95,7 +121,7 @@ def main() -> int:
         print(f"| {r['workers']} | {r['users']} | {r['requests']:,} | {r['errors']} | {r['req_per_s']:,.0f} | "
               f"{r['req_per_s'] / r['workers']:,.0f} | {r['tokens_per_s']:,.0f} | "
               f"{r['requests'] / r['loadgen_cpu_s']:,.0f} | {r['loadgen_cpu_s'] / r['wall_s']:.0%} | "
-              f"{r['mock_busy']:.0%} | {r['ttft_p50']:.1f} | {r['e2e_p99']:.1f} |")
+              f"{r['mock_busy']:.0%} | {ms(r['ttft_p50'])} | {ms(r['e2e_p99'])} |")
     return 0
 
 
