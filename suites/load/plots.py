@@ -37,11 +37,13 @@ def line_chart(
         points = [(x, y) for x, y in zip(line.x, line.y, strict=True) if y is not None]
         if points:
             axes.plot([x for x, _ in points], [y for _, y in points], line.style, label=line.label, markersize=4)
-    for x, label in marks:
+    for x, _ in marks:
         left.axvline(x, linestyle="--", color="tab:gray")
-        below = -12 - 12 * marks.index((x, label))  # stacked, so labels of close marks do not overlap
-        left.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(-4, below),
-                      textcoords="offset points", fontsize="small", color="tab:gray", ha="right")
+    low, high = left.get_xlim()
+    for index, (x, label) in enumerate(marks):  # stacked, each on the side of its line with more room
+        inside = x < (low + high) / 2
+        left.annotate(label, (x, 1), xycoords=("data", "axes fraction"), xytext=(4 if inside else -4, -12 - 12 * index),
+                      textcoords="offset points", fontsize="small", color="tab:gray", ha="left" if inside else "right")
     left.set(xlabel=xlabel, ylabel=ylabel, title=title)
     left.set_ylim(bottom=0)
     handles, labels = left.get_legend_handles_labels()
@@ -51,7 +53,7 @@ def line_chart(
         more = right.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
     if handles:
-        left.legend(handles, labels, loc="upper left", fontsize="small")
+        left.legend(handles, labels, loc="center left", fontsize="small", framealpha=0.8)
     out = Path(path)
     figure.savefig(out, dpi=100, bbox_inches="tight")
     pyplot.close(figure)
