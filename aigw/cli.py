@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(load_cli.routed(list(sys.argv[1:] if argv is None else argv)))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `aigw load sweep` parses its own arguments; `aigw load chaos` is routed to the top-level `load-chaos`
+    args = load_cli.subcommand(argv) or build_parser().parse_args(load_cli.routed(argv))
     handlers = {
         "serve": commands.serve, "check": commands.check, "defects": commands.defects,
         "features": commands.features, "selftest": commands.selftest,

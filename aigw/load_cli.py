@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,18 +21,32 @@ from aigw_conformance.commands import TargetDown, UsageError, writable_dir
 from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 from aigw_conformance.suites.headers import HeaderError, parse_header_lines
-from aigw_conformance.suites.load import error_gate, launch, overhead, slo, summary
+from aigw_conformance.suites.load import error_gate, launch, overhead, slo, summary, workloads
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.sse_timing import TimedClient
 
-SUBCOMMANDS = ("chaos",)  # `aigw load chaos ...` is parsed as the top-level `load-chaos` (see `routed`)
+ROUTED = ("chaos",)  # `aigw load chaos ...` is parsed as the top-level `load-chaos` (see `routed`)
 
 
 def routed(argv: list[str]) -> list[str]:
     """`aigw load chaos ARGS` becomes `aigw load-chaos ARGS` (argparse cannot mix a profile with subcommands)."""
-    if len(argv) >= 2 and argv[0] == "load" and argv[1] in SUBCOMMANDS:
+    if len(argv) >= 2 and argv[0] == "load" and argv[1] in ROUTED:
         return [f"load-{argv[1]}", *argv[2:]]
     return argv
+
+
+SUBCOMMANDS = {"sweep": "aigw_conformance.load_sweep_cli"}
+"""`aigw load NAME ...`: commands whose module has a parser of its own (`build_parser()`) and `run(args)`."""
+
+
+def subcommand(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`aigw load sweep ...`, parsed by its own module's parser (None for anything else)."""
+    if len(argv) < 2 or argv[0] != "load" or argv[1] not in SUBCOMMANDS:
+        return None
+    module = importlib.import_module(SUBCOMMANDS[argv[1]])
+    args: argparse.Namespace = module.build_parser().parse_args(argv[2:])
+    args.command, args.subcommand_run = "load", module.run
+    return args
 
 
 def add_parser(sub: Any) -> None:
@@ -40,7 +56,8 @@ def add_parser(sub: Any) -> None:
                           "`aigw load chaos PROFILE --scenario S`: under a provider fault schedule",
                           epilog=exit_codes.epilog("load"), formatter_class=argparse.RawDescriptionHelpFormatter)
     load_chaos_cli.add_parser(sub)
-    load.add_argument("profile", choices=sorted(PROFILES), help="what to send")
+    load.add_argument("profile", choices=sorted(PROFILES), help="what to send; `aigw load sweep PROFILE --help`: "
+                      "find the highest rate that meets the SLO")
     load.add_argument("--base-url", help="any OpenAI-compatible base (http://host/v1, .../api/ai/v1); "
                       "default: start the bundled reference on 127.0.0.1")
     load.add_argument("--token", default="", help="bearer token (default: $AIGW_TOKEN with --base-url, else the "
@@ -71,6 +88,7 @@ def add_parser(sub: Any) -> None:
                            "thresholds file's max_error_rate, else 0.01; a run whose every request failed always "
                            "fails")
     load.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    workloads.add_arguments(load)
 
 
 def _reachable(base_url: str) -> None:
@@ -139,6 +157,8 @@ def _execute(run: launch.LoadRun, thresholds: slo.Thresholds | None, quiet: bool
 
 
 def run(args: argparse.Namespace) -> int:
+    if (subcommand_run := getattr(args, "subcommand_run", None)) is not None:
+        return int(subcommand_run(args))
     if args.duration <= 0 or args.users < 1 or args.rate < 0 or args.workers < 0 or not args.timeout > 0:
         raise UsageError("--duration, --users and --timeout must be positive, --rate and --workers not negative")
     if args.max_error_rate is not None and not 0 <= args.max_error_rate <= 1:
@@ -147,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
         weights = weights_for(args.profile, args.mix)
         headers = tuple(parse_header_lines(args.header).items())
         thresholds = slo.load(args.thresholds) if args.thresholds else None
+        args.workload = workloads.locust_options(args)
     except (ValueError, HeaderError) as exc:
         raise UsageError(str(exc)) from None
     if args.overhead and args.base_url and not args.direct_base_url:
@@ -183,6 +204,7 @@ def _run(args: argparse.Namespace, weights: dict[str, float], thresholds: slo.Th
             users=args.users, rate=args.rate, token=token, model=args.model, embedding_model=args.embedding_model,
             mix=mix, max_tokens=args.max_tokens, seed=args.seed, mock_ttft_ms=args.mock_ttft_ms,
             mock_itl_ms=args.mock_itl_ms, request_timeout_s=args.timeout, workers=args.workers, headers=headers,
+            extra=args.workload,
         )
         if not args.overhead:
             return _execute(gateway, thresholds, args.quiet, max_error_rate, interrupts)[1]

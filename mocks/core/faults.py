@@ -24,9 +24,10 @@ STALL_AFTER = "x-mock-stall-after"
 STALL_MS = "x-mock-stall-ms"
 CONTENT_FILTER = "x-mock-content-filter"
 REFUSAL = "x-mock-refusal"
+OUTPUT_TOKENS = "x-mock-output-tokens"
 HEADERS = (
     STATUS, RETRY_AFTER, DELAY_MS, TTFT_MS, ITL_MS, DISCONNECT_AFTER, JITTER_MS, SEED, MALFORMED_AFTER,
-    STALL_AFTER, STALL_MS, CONTENT_FILTER, REFUSAL,
+    STALL_AFTER, STALL_MS, CONTENT_FILTER, REFUSAL, OUTPUT_TOKENS,
 )
 
 MAX_MS = 600_000
@@ -47,6 +48,7 @@ KINDS: Mapping[str, Mapping[str, str]] = {
     "stall": {"after": STALL_AFTER, "max_ms": STALL_MS},
     "content_filter": {"enabled": CONTENT_FILTER},
     "refusal": {"enabled": REFUSAL},
+    "output_tokens": {"tokens": OUTPUT_TOKENS},
 }
 """Fault kind -> its fields in a control-endpoint spec -> the header carrying each (one definition)."""
 KIND_OF: Mapping[str, str] = {header: kind for kind, fields in KINDS.items() for header in fields.values()}
@@ -151,6 +153,11 @@ class FaultSet:
         """Whether the model declines to answer, as the provider's wire format says so (`Refusal`)."""
         return any(isinstance(fault, Refusal) for fault in self.faults)
 
+    @property
+    def output_tokens(self) -> int:
+        """The least number of tokens a text answer runs to before a cap cuts it (`OutputTokens`; 0: natural)."""
+        return max((fault.tokens for fault in self.faults if isinstance(fault, OutputTokens)), default=0)
+
 
 @dataclass
 class Jitter(Fault):
@@ -206,6 +213,15 @@ class Refusal(Fault):
     handler reads it (`FaultSet.refused`): the hooks here do nothing."""
 
 
+@dataclass(frozen=True)
+class OutputTokens(Fault):
+    """A text answer runs on past its natural end and past `tokens` tokens, so a `max_completion_tokens` of at
+    most `tokens` is reached exactly, with finish `length` (load tests of given output lengths). Read by
+    the OpenAI mock's chat handler (`FaultSet.output_tokens`): the hooks here do nothing."""
+
+    tokens: int
+
+
 def _int(headers: Mapping[str, str], name: str, low: int, high: int) -> int | None:
     raw = headers.get(name)
     if raw is None:
@@ -235,6 +251,7 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
     | stall | x-mock-stall-ms | 0-600000 | ...for this long (default 30000), then drop |
     | content_filter | x-mock-content-filter | 0-1 | 1: the answer ends with the provider's content-filter finish |
     | refusal | x-mock-refusal | 0-1 | 1: the model declines, in the provider's refusal shape (`Refusal`) |
+    | output_tokens | x-mock-output-tokens | 0-1000000 | a text answer runs on past N tokens (OpenAI mock) |
 
     Latency, disconnect and stall act on stream events only; `malformed` needs `mocks.core.control`."""
     faults: list[Fault] = []
@@ -259,4 +276,6 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
         faults.append(ContentFilter())
     if _int(headers, REFUSAL, 0, 1):
         faults.append(Refusal())
+    if tokens := _int(headers, OUTPUT_TOKENS, 0, MAX_EVENTS):
+        faults.append(OutputTokens(tokens))
     return FaultSet(tuple(faults))

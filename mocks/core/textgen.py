@@ -116,12 +116,12 @@ def _natural(seed_material: str, encoding: str) -> _Natural:
 
 
 @functools.lru_cache(maxsize=4096)
-def _natural_from(seed: bytes, encoding: str) -> _Natural:
+def _natural_from(seed: bytes, encoding: str, at_least: int = 0) -> _Natural:
     """`natural_text` with its token ids and pieces, from the sha256 of the seed material (memoised by it: a
     few hundred bytes per entry, however long the material). The ids are the sentence parts' ids joined
     (`_part`), exactly as a fresh encoding of the text gives them (`tests/mocks/test_mock_golden.py`)."""
     draws = _Draws(seed)
-    target = MIN_TARGET + draws.below(MAX_TARGET - MIN_TARGET + 1)
+    target = max(MIN_TARGET + draws.below(MAX_TARGET - MIN_TARGET + 1), at_least)  # at_least: the output_tokens fault
     sentences: list[str] = []
     ids: list[int] = []
     pieces: list[str] = []
@@ -162,14 +162,17 @@ def generate(
     *,
     encoding: str = DEFAULT_ENCODING,
     stop: str | Sequence[str] | None = None,
+    min_tokens: int = 0,
 ) -> GeneratedText:
     """The answer for `seed_material`: cut before the first `stop` string (finish `stop`), then capped at
-    `max_tokens` tokens (finish `length`); the same arguments always give the same pieces."""
+    `max_tokens` tokens (finish `length`); the same arguments always give the same pieces. `min_tokens`
+    (the `output_tokens` fault) makes the text run on, sentence by sentence, past that many tokens (past
+    `max_tokens` at most), so a cap of `min_tokens` is reached exactly, with finish `length`."""
     stops = (stop,) if isinstance(stop, str) else tuple(stop or ())
     seed = hashlib.sha256(seed_material.encode("utf-8")).digest()
     if sum(map(len, stops)) <= MEMO_STOP_CHARS:
-        return _generate_memo(seed, max_tokens, encoding, stops)
-    return _generate(seed, max_tokens, encoding, stops)
+        return _generate_memo(seed, max_tokens, encoding, stops, min_tokens)
+    return _generate(seed, max_tokens, encoding, stops, min_tokens)
 
 
 MEMO_STOP_CHARS = 256
@@ -177,8 +180,9 @@ MEMO_STOP_CHARS = 256
 when their `stop` strings are at most this long together."""
 
 
-def _generate(seed: bytes, max_tokens: int, encoding: str, stops: tuple[str, ...]) -> GeneratedText:
-    text, natural = _natural_from(seed, encoding)
+def _generate(seed: bytes, max_tokens: int, encoding: str, stops: tuple[str, ...], min_tokens: int = 0
+              ) -> GeneratedText:
+    text, natural = _natural_from(seed, encoding, min(min_tokens, max_tokens) + 1 if min_tokens > 0 else 0)
     cut = _stop_at(text, stops)
     if cut is None and len(natural.ids) <= max_tokens:
         return GeneratedText(natural.pieces, "stop")

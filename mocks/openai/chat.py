@@ -77,7 +77,7 @@ def _answer(plan: ChatPlan, index: int) -> Answer:
     if plan.response_format is not None:
         pieces, tokens, finish = _json_content(plan, plan.response_format, material, budget)
     else:
-        text = textgen.generate(material, budget, encoding=ENCODING, stop=plan.stop)
+        text = textgen.generate(material, budget, encoding=ENCODING, stop=plan.stop, min_tokens=plan.min_output_tokens)
         pieces, tokens, finish = text.pieces, text.completion_tokens, text.finish_reason
     probs = None if plan.top_logprobs is None else tuple(logprobs.entries(pieces, material, plan.top_logprobs))
     finish = "content_filter" if plan.content_filter else finish

@@ -55,6 +55,8 @@ async def chat_completions(request: Request) -> Response:
         chat_plan = dataclasses.replace(chat_plan, content_filter=True)
     if plan.refused:
         chat_plan = dataclasses.replace(chat_plan, refusal=True)
+    if plan.output_tokens:
+        chat_plan = dataclasses.replace(chat_plan, min_output_tokens=plan.output_tokens)
     return skeleton.answer(chat_plan.stream, lambda: chat.complete(chat_plan), lambda: chat.frames(chat_plan), plan)
 
 

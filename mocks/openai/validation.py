@@ -55,6 +55,7 @@ class ChatPlan:
     expose_reasoning: bool = False
     content_filter: bool = False  # the `content_filter` fault: every choice ends with finish_reason content_filter
     refusal: bool = False  # the `refusal` fault: every choice declines (`message.refusal`, content null, `stop`)
+    min_output_tokens: int = 0  # the `output_tokens` fault: text answers run on to at least this many tokens
 
     @property
     def system_fingerprint(self) -> str:

@@ -19,6 +19,7 @@ TOPICS = (
     "log retention", "incident timelines", "threat intelligence feeds", "EDR telemetry", "zero trust",
 )
 MOCK_TTFT, MOCK_ITL = "x-mock-ttft-ms", "x-mock-itl-ms"
+OUTPUT_TOKENS_HEADER = "x-mock-output-tokens"  # the mocks run a text answer on past this many tokens
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -55,6 +56,8 @@ class Request:
     path: str
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    prompt_tokens: int | None = None  # token-length workloads and replay (workloads.py): the prompt's exact length
+    output_tokens: int | None = None  # ... and the output length asked for (max_completion_tokens)
 
 
 @dataclass(frozen=True)

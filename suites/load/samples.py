@@ -43,6 +43,8 @@ class Sample:
     worker: str = ""
     retry_after: str | None = None  # an error response's Retry-After header
     error_code: str | None = None  # an error response's `error.code` (else `error.type`), e.g. circuit_open
+    prompt_tokens: int | None = None  # token-length workloads: the prompt's length, by the mocks' tokenizer
+    target_output_tokens: int | None = None  # ... and the output length asked for
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

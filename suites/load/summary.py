@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance.suites.load import report_files, slo
+from aigw_conformance.suites.load import by_length, report_files, slo
 from aigw_conformance.suites.load.samples import Sample, find_files, iter_samples
 from aigw_conformance.suites.load.stats import METRICS, achieved_rate, describe, span, values
 
@@ -52,6 +52,8 @@ def summarize(
         **{metric: describe(values(samples, metric)) for metric in METRICS},
         "by_kind": _by_kind(samples),
     }
+    if lengths := by_length.summarize(samples):  # token-length and replay workloads (workloads.py, replay.py)
+        summary["by_length"] = lengths
     summary["goodput"] = slo.goodput(samples, thresholds.goodput_limits if thresholds else {}, duration)
     if thresholds is not None:
         found = slo.breaches(summary, thresholds)
@@ -91,6 +93,7 @@ def render(summary: dict[str, Any]) -> str:
         stats = summary[metric]
         if stats["count"]:
             lines.append(f"  {metric:<11} p50 {stats['p50']:9.1f}  p90 {stats['p90']:9.1f}  p99 {stats['p99']:9.1f}")
+    lines += by_length.render(summary.get("by_length", {}))
     for breach in summary.get("slo", {}).get("breaches", []):
         lines.append(f"  SLO breach: {breach}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from locust import User, constant, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
+from aigw_conformance.suites.load import replay, workloads
 from aigw_conformance.suites.load.launch import HEADERS_ENV, TOKEN_ENV
 from aigw_conformance.suites.load.profiles import PROFILES, RequestFactory, weights_for
 from aigw_conformance.suites.load.samples import Sample, SampleWriter, sample_path, worker_id
@@ -43,13 +44,14 @@ def add_arguments(parser: Any) -> None:
                        help="names this run's sample files (a master's value is used by its workers)")
     group.add_argument("--thresholds", default="", help="TOML SLO thresholds: a breach exits with code 1")
     group.add_argument("--no-summary", action="store_true", help="only write samples (aigw load summarizes)")
+    workloads.add_arguments(group)
 
 
 @dataclass
 class Plan:
     """What one locust process sends and where it records it; built when the test starts."""
 
-    factory: RequestFactory
+    factory: RequestFactory | workloads.WorkloadFactory | replay.ReplayFactory
     shape: Shape
     path: str
     headers: dict[str, str]
@@ -83,8 +85,10 @@ def start(environment: Environment) -> None:
     )
     if PLAN is not None and PLAN.writer is not None:
         PLAN.writer.close()
+    shape = (replay.ReplaySchedule(replay.load(options.replay), speed=options.replay_speed, first=index, step=workers)
+             if options.replay else for_process(options.rate or None, workers=workers, worker_index=index))
     PLAN = Plan(
-        factory=factory, shape=for_process(options.rate or None, workers=workers, worker_index=index),
+        factory=workloads.wrap(factory, options), shape=shape,
         path=str(sample_path(options.report_dir, options.run_id)),
         headers={**json.loads(options.extra_headers or "{}"),
                  **({"authorization": f"Bearer {options.token}"} if options.token else {})},
@@ -126,6 +130,7 @@ class LoadUser(User):
         request = plan.factory.build(next(plan.indices))
         sample = self.timed.post(request.kind, request.path, request.body, request.headers)
         sample.lag_ms, sample.worker = lag, plan.worker
+        sample.prompt_tokens, sample.target_output_tokens = request.prompt_tokens, request.output_tokens
         plan.record(sample)
         self.environment.events.request.fire(
             request_type="POST", name=request.kind, response_time=sample.e2e_ms, response_length=sample.bytes,
