@@ -13,11 +13,13 @@ from starlette.types import ASGIApp
 
 from aigw_conformance.mocks.anthropic.app import create_app as create_anthropic_app
 from aigw_conformance.mocks.core import faults
+from aigw_conformance.mocks.core.guard import ServerLimits
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.gemini.app import create_app as create_gemini_app
 from aigw_conformance.mocks.openai.app import create_app as create_openai_app
 from aigw_conformance.mocks.reference.app import BASE_PATH, create_app
 from aigw_conformance.mocks.reference.client import CLIENT_BASE_PATH
+from aigw_conformance.mocks.reference.serverguard import reference_limits
 from aigw_conformance.mocks.reference.settings import GatewaySettings
 from aigw_conformance.mocks.selfhosted.app import create_app as create_selfhosted_app
 
@@ -71,7 +73,9 @@ class ReferenceStack:
     `{"openai": "http://127.0.0.1:9001"}` for a separately started OpenAI mock. `provider_keys` are the
     credentials the gateway sends to those providers (a real provider's API key, or the key a separately started
     mock was given); a provider without one gets the bundled mocks' key (`upstream_api_key`). A key for a
-    provider that is not given a URL is a ValueError: the bundled mocks accept only their own key."""
+    provider that is not given a URL is a ValueError: the bundled mocks accept only their own key.
+    `server_limits` bound what a client connection may hold (header size and count, read timeouts, the
+    connection cap: mocks/core/guard.py); default `ServerLimits()`."""
 
     def __init__(
         self,
@@ -81,9 +85,11 @@ class ReferenceStack:
         quirks: Iterable[str] = (),
         provider_urls: Mapping[str, str] | None = None,
         provider_keys: Mapping[str, str] | None = None,
+        server_limits: ServerLimits | None = None,
         **settings_overrides: Any,
     ) -> None:
         self._port = port
+        self.server_limits = server_limits or ServerLimits()
         self.provider_urls = {name: provider_base(name, url) for name, url in (provider_urls or {}).items()}
         self.provider_keys = dict(provider_keys or {})
         if stray := sorted(set(self.provider_keys) - set(self.provider_urls)):
@@ -112,8 +118,8 @@ class ReferenceStack:
 
     @property
     def client_token(self) -> str:
-        """The first client gateway API token (`cgt_...`)."""
-        return self.settings.client_tokens[0]
+        """The first client gateway API token (`cgt_...`), "" when there is none."""
+        return self.settings.client_tokens[0] if self.settings.client_tokens else ""
 
     @property
     def token(self) -> str:
@@ -148,7 +154,9 @@ class ReferenceStack:
             keys = {**self._overrides.get("upstream_keys", {}), **self.provider_keys}
             overrides = {**defaults, **self._overrides, "upstreams": upstreams, "upstream_keys": keys}
             self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **overrides)
-            self._gateway = ServerThread(create_app(self.settings), self._port, name="reference-gateway")
+            limits = reference_limits(self.settings, self.server_limits)
+            self._gateway = ServerThread(create_app(self.settings), self._port, name="reference-gateway",
+                                         limits=limits)
             self.gateway_url = self._gateway.start()
         except BaseException:
             self.stop()
