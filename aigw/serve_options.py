@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from typing import Any
 
-from aigw_conformance.mocks.core.guard import ServerLimits, open_file_limit
+from aigw_conformance.mocks.core.serverlimits import ServerLimits, open_file_limit
 from aigw_conformance.mocks.reference.stack import ReferenceStack
 
 DEFAULTS = ServerLimits()
@@ -73,11 +74,9 @@ def raise_open_file_limit(limits: ServerLimits) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = limits.open_files_wanted()
     if soft != resource.RLIM_INFINITY and soft < wanted:
-        try:
+        with contextlib.suppress(ValueError, OSError):  # else the cap is lowered to fit (connection_cap)
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY
                                                         else min(wanted, hard), hard))
-        except (ValueError, OSError):
-            pass  # the cap is lowered to fit instead (ServerLimits.connection_cap)
 
 
 def limit_lines(limits: ServerLimits, max_body_bytes: int) -> list[str]:

@@ -53,7 +53,7 @@ def start_serve(extra: list[str], nofile: int | None) -> tuple[subprocess.Popen[
 async def slow_connection(host: str, port: int, path: str, hold: asyncio.Event) -> bool:
     """A connection that sends a request head one header at a time, never finishing it, until `hold` is set."""
     try:
-        reader, writer = await asyncio.open_connection(host, port)
+        _, writer = await asyncio.open_connection(host, port)
     except OSError:
         return False
     try:

@@ -5,64 +5,17 @@
 # the head); a head over `max_header_bytes` or with more than `max_headers` fields is refused with 431, a late
 # one with 408; at `max_connections` a new connection closes the open connection that has waited longest without
 # a request in progress (idle, or still sending its head: a slow-loris client), or is refused with 503 when every
-# one is busy. Refusals are rendered by `ServerLimits.render` (the server's own error contract).
+# one is busy. Refusals are rendered by `ServerLimits.render` (the server's own error contract);
+# the limits themselves are `serverlimits.py`'s.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-# (status, message, code, request path or None) → (headers, body) of the refusal
-Render = Callable[[int, str, str, str | None], tuple[list[tuple[str, str]], bytes]]
-FD_RESERVE = 256  # descriptors kept for the process's own use: its listening sockets, files, logs
-FDS_PER_CONNECTION = 3  # a client's socket, the upstream one it may hold, and an in-process mock's end of that
-
-
-def plain_json(status: int, message: str, code: str, path: str | None) -> tuple[list[tuple[str, str]], bytes]:
-    kind = "api_error" if status >= 500 else "invalid_request_error"
-    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
-    return [("content-type", "application/json")], json.dumps(body).encode()
-
-
-@dataclass(frozen=True)
-class ServerLimits:
-    max_connections: int = 1024
-    header_timeout_s: float = 10.0
-    body_timeout_s: float = 60.0
-    max_header_bytes: int = 64 * 1024  # request line plus every header line
-    max_headers: int = 100
-    render: Render = plain_json
-
-    def __post_init__(self) -> None:
-        numbers = (self.max_connections, self.header_timeout_s, self.body_timeout_s, self.max_header_bytes,
-                   self.max_headers)
-        if not all(0 < number < float("inf") for number in numbers):  # nan too
-            raise ValueError(f"server limits must be positive and finite: {numbers}")
-
-    def connection_cap(self) -> int:
-        """`max_connections`, lowered to what the process's open-file limit leaves room for."""
-        files = open_file_limit()
-        room = (files - FD_RESERVE) // FDS_PER_CONNECTION if files is not None else self.max_connections
-        return max(1, min(self.max_connections, room))
-
-    def open_files_wanted(self) -> int:
-        """The open-file limit under which `max_connections` is not lowered."""
-        return self.max_connections * FDS_PER_CONNECTION + FD_RESERVE
-
-
-def open_file_limit() -> int | None:
-    """The process's soft limit on open files (`ulimit -n`), or None where there is none (or no `resource`)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return None if soft == resource.RLIM_INFINITY else soft
+from aigw_conformance.mocks.core.serverlimits import ServerLimits
 
 
 class ConnectionTable:
@@ -135,7 +88,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _late(self, what: str, seconds: float) -> None:
         self._deadline = None
-        if self.cycle is not None and self.cycle.response_started:
+        if self.cycle is not None and self.cycle.response_started and not self._in_head:
             self.transport.close()  # answered already (before reading the body): nothing left to say
             return
         self.refuse(408, f"{what} did not arrive within {seconds:g} s", "request_timeout")
@@ -148,6 +101,9 @@ class GuardedProtocol(HttpToolsProtocol):
             self.cycle.disconnected = True
             self.cycle.message_event.set()
         if self.transport.is_closing():
+            return
+        if self.cycle is not None and self.cycle.response_started and not self.cycle.response_complete:
+            self.transport.close()  # mid-answer: a refusal written now would corrupt it
             return
         path = self.scope.get("path") if self.scope and not self._in_head else None
         headers, body = self.table.limits.render(status, message, code, path)

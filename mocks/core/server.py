@@ -9,7 +9,8 @@ from typing import Any
 
 import uvicorn
 
-from aigw_conformance.mocks.core.guard import ServerLimits, protocol_class
+from aigw_conformance.mocks.core.guard import protocol_class
+from aigw_conformance.mocks.core.serverlimits import ServerLimits
 
 LOOPBACK = "127.0.0.1"
 

@@ -6,7 +6,7 @@ import dataclasses
 
 from starlette.responses import Response
 
-from aigw_conformance.mocks.core.guard import Render, ServerLimits
+from aigw_conformance.mocks.core.serverlimits import Render, ServerLimits
 from aigw_conformance.mocks.reference.client import CLIENT_BASE_PATH, errors, requestid
 from aigw_conformance.mocks.reference.errors import GatewayError, error_response
 from aigw_conformance.mocks.reference.settings import GatewaySettings

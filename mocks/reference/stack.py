@@ -13,8 +13,8 @@ from starlette.types import ASGIApp
 
 from aigw_conformance.mocks.anthropic.app import create_app as create_anthropic_app
 from aigw_conformance.mocks.core import faults
-from aigw_conformance.mocks.core.guard import ServerLimits
 from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.serverlimits import ServerLimits
 from aigw_conformance.mocks.gemini.app import create_app as create_gemini_app
 from aigw_conformance.mocks.openai.app import create_app as create_openai_app
 from aigw_conformance.mocks.reference.app import BASE_PATH, create_app

@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from conftest import ERROR_ID
 from rawhttp import connect, head, read_reply
 
 from aigw_conformance.mocks.reference import ReferenceStack
+from conftest import ERROR_ID
 
 DECLARED = 30 * 1024 * 1024  # the body the request says it carries
 SENT = 256 * 1024  # what is sent of it before the answer is awaited

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ErrorCheck
 
 from aigw_conformance.mocks.reference import ReferenceStack
 from aigw_conformance.mocks.reference.validation import MAX_JSON_DEPTH, too_deep
+from conftest import ErrorCheck
 
 CHAT = '{"model": "gpt-5-mini", "messages": [{"role": "user", "content": "hi"}], "max_completion_tokens": 8'
 CLIENT_CHAT = '{"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 8'
@@ -84,9 +84,9 @@ def test_json_at_the_depth_limit_is_taken(client: httpx.Client) -> None:
 def test_transcription_refuses_a_non_finite_temperature(stack: ReferenceStack, check_error: ErrorCheck,
                                                         temperature: str) -> None:
     audio = ("a.wav", b"RIFF0000WAVE", "audio/wav")
-    reply = httpx.post(stack.base_url + "/audio/transcriptions", data={"model": "whisper-1", "temperature": temperature},
-                       files={"file": audio}, headers={"authorization": f"Bearer {stack.token}"}, trust_env=False,
-                       timeout=30)
+    reply = httpx.post(stack.base_url + "/audio/transcriptions", files={"file": audio}, trust_env=False,
+                       data={"model": "whisper-1", "temperature": temperature}, timeout=30,
+                       headers={"authorization": f"Bearer {stack.token}"})
     assert "not of type 'number'" in check_error(reply, 400, param="temperature")["message"]
 
 

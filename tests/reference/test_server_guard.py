@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from rawhttp import RawReply, closed_by_server, connect, head, read_reply
 
-from aigw_conformance.mocks.core.guard import ServerLimits
+from aigw_conformance.mocks.core.serverlimits import ServerLimits
 from aigw_conformance.mocks.reference import ReferenceStack
 from conftest import ERROR_ID
-from rawhttp import RawReply, closed_by_server, connect, head, read_reply
 
 CHAT_PATH = "/api/ai/v1/chat/completions"
 CLIENT_PATH = "/api/client/v1/chat/completions"
