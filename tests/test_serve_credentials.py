@@ -14,6 +14,8 @@ import pytest
 from aigw_conformance import serve_options
 from aigw_conformance.cli import build_parser
 from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.suites.selftest import reference_stack
+from aigw_conformance.suites.target import REFERENCE_TARGET, load_target
 
 BUILT_IN_BEARERS = ["dev-token", "dev-token-2", "dev-token-no-ai", "dev-token-mini"]
 
@@ -101,3 +103,12 @@ def test_built_in_credentials_are_printed_when_on(served: tuple[str, str]) -> No
     assert "cgt_dev-token" in printed and "dev-key-2 / dev-secret-2" in printed
     assert "publicly known" in printed
     assert _status(base_url + "/models", {"authorization": "Bearer dev-token-mini"}) == 200
+
+
+def test_the_reference_the_harness_starts_keeps_the_built_in_credentials() -> None:
+    """`aigw check` and `aigw selftest` start the reference in code (not through `aigw serve`): the suite's
+    target file names the built-in credentials, and the reference accepts them."""
+    settings = reference_stack(load_target(REFERENCE_TARGET)).settings  # built, not started
+    assert (settings.token, settings.api_key, settings.api_secret) == ("dev-token", "dev-key", "dev-secret")
+    assert "dev-token-2" in settings.tenants and "dev-token-no-ai" in settings.no_access_tokens
+    assert "dev-token-mini" in settings.token_models and "cgt_dev-token" in settings.client_tokens

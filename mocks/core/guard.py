@@ -59,7 +59,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._refusal: tuple[int, str, str] | None = None
-        self._head_bytes = self._head_size = self._header_count = 0
+        self._head_bytes = self._head_size = self._header_count = self._chunk_body = 0
         self._deadline: Any = None
         self._in_head = True
         if not self.table.admit(self):
@@ -118,10 +118,10 @@ class GuardedProtocol(HttpToolsProtocol):
         self.refuse(status, message, code)
 
     def data_received(self, data: bytes) -> None:
-        in_head = self._in_head
+        in_head, self._chunk_body = self._in_head, 0
         super().data_received(data)
         if (in_head or self._in_head) and not self.transport.is_closing():
-            self._head_bytes += len(data)
+            self._head_bytes += len(data) - self._chunk_body  # a body's bytes in the same read are no head's
             if self._in_head and self._head_bytes > self.table.limits.max_header_bytes:
                 self.refuse(431, f"request head exceeds {self.table.limits.max_header_bytes} bytes",
                             "request_header_too_large")
@@ -157,6 +157,10 @@ class GuardedProtocol(HttpToolsProtocol):
         self.table.busy(self)
         super().on_headers_complete()
         self._arm(self.table.limits.body_timeout_s, "the request body")  # disarmed when the message completes
+
+    def on_body(self, body: bytes) -> None:
+        self._chunk_body += len(body)
+        super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._disarm()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import uvicorn
 from rawhttp import RawReply, closed_by_server, connect, head, read_reply
+from uvicorn.server import ServerState
 
+from aigw_conformance.mocks.core.guard import protocol_class
 from aigw_conformance.mocks.core.serverlimits import ServerLimits
 from aigw_conformance.mocks.reference import ReferenceStack
 from conftest import ERROR_ID
@@ -162,3 +166,59 @@ def test_at_the_cap_with_every_connection_busy_a_new_one_gets_503() -> None:
                 sock.close()
         with httpx.Client(base_url=stack.base_url, headers=auth(stack), timeout=30, trust_env=False) as client:
             assert client.get("/models").status_code == 200  # closed connections free their places
+
+
+
+class FakeTransport:
+    """What the protocol writes, and whether it closed; reading is never really paused."""
+
+    def __init__(self) -> None:
+        self.written, self.closing = b"", False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def close(self) -> None:
+        self.closing = True
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return default
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+async def _read_all_and_answer(scope: dict[str, object], receive: object, send: object) -> None:
+    more = True
+    while more:
+        message = await receive()  # type: ignore[operator]
+        more = message.get("more_body", False) and message["type"] == "http.request"
+    await send({"type": "http.response.start", "status": 204, "headers": []})  # type: ignore[operator]
+    await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+
+
+def test_body_bytes_read_with_the_next_head_do_not_count_towards_it() -> None:
+    """A read holding the end of one body and the start of the next request's head (pipelined) counts only
+    the head's bytes: fed to the protocol directly, so the read is exactly that."""
+    loop = asyncio.new_event_loop()
+    try:
+        config = uvicorn.Config(_read_all_and_answer, http=protocol_class(ServerLimits()), lifespan="off")
+        config.load()
+        protocol = config.http_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        transport = FakeTransport()
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+        size = 2 * ServerLimits().max_header_bytes
+        protocol.data_received(head("POST", "/x", {"content-length": str(size)}))
+        protocol.data_received(b" " * size + b"GET /y HTTP/1.1\r\nHost: x\r\n")  # the next head, unfinished
+        assert not transport.closing and b"431" not in transport.written, transport.written
+        protocol.data_received(b"\r\n")
+        loop.run_until_complete(asyncio.sleep(0.05))
+        assert transport.written.count(b"HTTP/1.1 204") == 2, transport.written
+        protocol.connection_lost(None)
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
