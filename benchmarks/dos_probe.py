@@ -126,7 +126,7 @@ async def large_body(args: argparse.Namespace, url: str, client_token: str) -> d
     early = [await early_answer(host, port, path, size, 256 * 1024, args.timeout_s) for path in paths]
     # A whole unauthenticated body to the client gateway, while a good caller keeps asking: valid JSON of many
     # small values (the costliest to parse per byte).
-    body = json.dumps({**CLIENT_CHAT, "pad": [0] * (size // 3)}, separators=(",", ":"))
+    body = json.dumps({**CLIENT_CHAT, "pad": [0] * (size // 2)}, separators=(",", ":"))
     latencies: list[float] = []
     done = asyncio.Event()
     async with httpx.AsyncClient(base_url=url, timeout=60, trust_env=False) as client:
