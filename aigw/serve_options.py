@@ -57,9 +57,13 @@ def credentials(args: argparse.Namespace) -> dict[str, Any]:
 
 def server_limits(args: argparse.Namespace) -> tuple[ServerLimits, dict[str, Any]]:
     """The connection limits, and GatewaySettings fields (the body size limit), of the limit flags."""
-    limits = ServerLimits(max_connections=args.max_connections, header_timeout_s=args.header_timeout,
-                          body_timeout_s=args.body_timeout, max_header_bytes=args.max_header_bytes,
-                          max_headers=args.max_headers)
+    try:
+        limits = ServerLimits(max_connections=args.max_connections, header_timeout_s=args.header_timeout,
+                              body_timeout_s=args.body_timeout, max_header_bytes=args.max_header_bytes,
+                              max_headers=args.max_headers)
+    except ValueError:
+        raise ValueError("--max-connections, --header-timeout, --body-timeout, --max-header-bytes and "
+                         "--max-headers must be positive and finite") from None
     if args.max_body_bytes is not None and args.max_body_bytes <= 0:
         raise ValueError(f"--max-body-bytes must be positive, got {args.max_body_bytes}")
     return limits, {} if args.max_body_bytes is None else {"max_body_bytes": args.max_body_bytes}

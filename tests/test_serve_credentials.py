@@ -1,4 +1,4 @@
-"""`aigw serve`: with credential flags only the credentials given work; the built-in ones only when asked for."""
+"""`aigw serve`: with credential flags only the credentials given work (built-in ones when asked for); limit flags."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from aigw_conformance import serve_options
-from aigw_conformance.cli import build_parser
+from aigw_conformance.cli import build_parser, main
 from aigw_conformance.mocks.reference import ReferenceStack
 from aigw_conformance.suites.selftest import reference_stack
 from aigw_conformance.suites.target import REFERENCE_TARGET, load_target
@@ -112,3 +112,10 @@ def test_the_reference_the_harness_starts_keeps_the_built_in_credentials() -> No
     assert (settings.token, settings.api_key, settings.api_secret) == ("dev-token", "dev-key", "dev-secret")
     assert "dev-token-2" in settings.tenants and "dev-token-no-ai" in settings.no_access_tokens
     assert "dev-token-mini" in settings.token_models and "cgt_dev-token" in settings.client_tokens
+
+
+@pytest.mark.parametrize("argv", [["--max-connections", "0"], ["--header-timeout", "nan"], ["--body-timeout", "inf"],
+                                  ["--max-headers", "-1"], ["--max-body-bytes", "0"]])
+def test_unusable_limit_flags_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "0", *argv]) == 2
+    assert "must be positive" in capsys.readouterr().err
