@@ -6,7 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from aigw_conformance import commands, exit_codes, init_cli, load_chaos_cli, load_cli, mocks_cli, report_cli
+from aigw_conformance import (
+    commands,
+    exit_codes,
+    init_cli,
+    load_chaos_cli,
+    load_cli,
+    mocks_cli,
+    report_cli,
+    serve_options,
+)
 from aigw_conformance.suites.runner import TOOL_VERSION
 from aigw_conformance.suites.selection import EmptySelection
 
@@ -40,9 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="start the reference gateway and its mock providers on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8080, help="gateway port (0 picks a free one)")
-    serve.add_argument("--token", help="bearer token to accept (default: dev-token)")
-    serve.add_argument("--api-key", help="api-key to accept (default: dev-key)")
-    serve.add_argument("--api-secret", help="api-secret to accept (default: dev-secret)")
+    serve.add_argument("--token", help="bearer token to accept (default: dev-token); with any credential flag, "
+                       "only the credentials given work (see --dev-credentials)")
+    serve.add_argument("--api-key", help="api-key to accept, with --api-secret (default: dev-key)")
+    serve.add_argument("--api-secret", help="api-secret to accept, with --api-key (default: dev-secret)")
     serve.add_argument("--defect", action="append", default=[], help="switch on a defect (see `aigw defects`)")
     serve.add_argument("--quirk", action="append", default=[], help="legal wire variation: crlf, comments")
     serve.add_argument("--provider-url", action="append", default=[], metavar="NAME=URL",
@@ -61,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--test-hooks", action="store_true", help="forward the x-mock-* request headers to the "
                        "mocks and honour x-aigw-test-output-pii (test use only: any client could then fail a "
                        "provider and open its breaker for everyone)")
+    serve_options.add_options(serve)
 
     check = sub.add_parser("check", help="run the conformance suite and write the reports",
                            epilog=exit_codes.epilog("check"), formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aigw_conformance import exit_codes, upstreams
+from aigw_conformance import exit_codes, serve_options, upstreams
 from aigw_conformance.check_run import nothing_run, run_checks, selected_count
 from aigw_conformance.interrupt import Abort, Interrupts
 from aigw_conformance.mocks.reference.defects import CHAOS_CATCHES, DEFECTS, QUIRKS, RESILIENCE_DEFECTS
@@ -113,9 +113,14 @@ def _reference_for(target: Target, defects: list[str], quirks: list[str]) -> Ref
 
 
 def serve(args: argparse.Namespace) -> int:
-    credentials: dict[str, Any] = {
-        key: value for key, value in
-        {"token": args.token, "api_key": args.api_key, "api_secret": args.api_secret}.items() if value}
+    try:
+        credentials = serve_options.credentials(args)
+        limits, body_limit = serve_options.server_limits(args)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    dev = args.dev_credentials or not credentials
+    credentials.update(body_limit)
+    serve_options.raise_open_file_limit(limits)
     if args.upstream_timeout is not None:
         if not 0 < args.upstream_timeout < float("inf"):
             raise UsageError(f"--upstream-timeout must be a positive number of seconds, got {args.upstream_timeout}")
@@ -134,7 +139,8 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     try:
         stack = _stack(args.defect, args.quirk, port=args.port, provider_urls=provider_urls, test_hooks=args.test_hooks,
-                       provider_keys={name: key for name, (key, _) in provider_keys.items()}, **credentials)
+                       provider_keys={name: key for name, (key, _) in provider_keys.items()}, server_limits=limits,
+                       **credentials)
         stack.start()
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error}") from error
@@ -144,11 +150,9 @@ def serve(args: argparse.Namespace) -> int:
         for name, url in provider_urls.items():
             key_from = provider_keys[name][1] if name in provider_keys else "the mocks' key"
             print(f"{name + ' upstream':<19}{url}   (--provider-url: instead of the mock; key: {key_from})")
-        print(f"bearer token       {stack.token}")
-        print(f"api-key/secret     {stack.api_key} / {stack.api_secret}")
-        print(f"2nd tenant token   {stack.second_token or '-'}   (target file: [auth.second_tenant] token)")
         print(f"client gateway     {stack.client_base_url}")
-        print(f"client API token   {stack.client_token}")
+        print("\n".join([*serve_options.credential_lines(stack, dev),
+                         *serve_options.limit_lines(limits, stack.settings.max_body_bytes)]))
         print(f"data store         {args.store or 'in memory (lost at exit; --store PATH keeps it)'}")
         print(f"test hooks         {'on (x-mock-*, x-aigw-test-output-pii)' if args.test_hooks else 'off'}")
         if args.defect or args.quirk:

@@ -9,14 +9,17 @@ from typing import Any
 
 import uvicorn
 
+from aigw_conformance.mocks.core.guard import protocol_class
+from aigw_conformance.mocks.core.serverlimits import ServerLimits
+
 LOOPBACK = "127.0.0.1"
 
 
 class ServerThread:
     """An uvicorn server bound to loopback (httptools and uvloop when installed, as `uvicorn.run` picks them);
-    `start()` returns once it accepts connections."""
+    `start()` returns once it accepts connections; `limits` (guard.py) bound what one client can hold."""
 
-    def __init__(self, app: Any, port: int = 0, *, name: str = "server") -> None:
+    def __init__(self, app: Any, port: int = 0, *, name: str = "server", limits: ServerLimits | None = None) -> None:
         # proto=IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections; without it every
         # small response waits ~40 ms for Nagle's algorithm and delayed ACKs.
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -28,8 +31,9 @@ class ServerThread:
             self._sock.close()
             raise
         self.port: int = self._sock.getsockname()[1]
+        http: Any = protocol_class(limits) if limits is not None else "auto"
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2
+            app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2, http=http
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"aigw-{name}-{self.port}", daemon=True)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
@@ -42,6 +42,8 @@ def guarded(endpoint: Endpoint) -> Endpoint:
             return await endpoint(request)
         except (GatewayError, HTTPException):
             raise
+        except ClientDisconnect:  # gone (or cut off by the server's body timeout): the answer goes nowhere
+            return Response(status_code=400)
         except Exception as exc:
             log.exception("unhandled error on %s %s", request.method, request.url.path)
             raise GatewayError(500, f"internal server error ({type(exc).__name__})") from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -120,9 +121,12 @@ def _fields(form: FormData) -> tuple[UploadFile, dict[str, str]]:
                            param="file")
     if "temperature" in texts:
         try:
-            instance["temperature"] = float(texts["temperature"])
+            temperature = float(texts["temperature"])
         except ValueError:
-            instance["temperature"] = texts["temperature"]  # reported by the schema as not a number
+            temperature = math.nan
+        # nan, inf and 1e999 are no numbers JSON can carry (and nan slips past every range): the schema reports
+        # the text as not a number, as it does any other
+        instance["temperature"] = temperature if math.isfinite(temperature) else texts["temperature"]
     problem = schema_error(_transcription_validator().iter_errors(instance))
     if problem is not None:
         raise problem

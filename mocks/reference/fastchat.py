@@ -13,7 +13,7 @@ import logging
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -40,6 +40,8 @@ class ChatApp:
             body = None if isinstance(answer, Response) else json_bytes(answer)  # what JSONResponse renders
         except (GatewayError, HTTPException):
             raise
+        except ClientDisconnect:  # gone (or cut off by the server's body timeout): nothing to answer
+            return
         except Exception as exc:
             request = Request(scope, receive)
             log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -11,7 +11,7 @@ from aigw_conformance.mocks.reference.defects import ALL_DEFECTS, QUIRKS, checke
 class GatewaySettings:
     """Everything `create_app` needs; unknown defect or quirk names raise ValueError."""
 
-    token: str = "dev-token"
+    token: str = "dev-token"  # "" (as api_key and api_secret ""): the scheme accepts nothing (`aigw serve`)
     api_key: str = "dev-key"
     api_secret: str = "dev-secret"
     upstreams: dict[str, str] = field(default_factory=dict)  # provider name → base URL ending in /v1

@@ -14,10 +14,12 @@ from starlette.types import ASGIApp
 from aigw_conformance.mocks.anthropic.app import create_app as create_anthropic_app
 from aigw_conformance.mocks.core import faults
 from aigw_conformance.mocks.core.server import ServerThread
+from aigw_conformance.mocks.core.serverlimits import ServerLimits
 from aigw_conformance.mocks.gemini.app import create_app as create_gemini_app
 from aigw_conformance.mocks.openai.app import create_app as create_openai_app
 from aigw_conformance.mocks.reference.app import BASE_PATH, create_app
 from aigw_conformance.mocks.reference.client import CLIENT_BASE_PATH
+from aigw_conformance.mocks.reference.serverguard import reference_limits
 from aigw_conformance.mocks.reference.settings import GatewaySettings
 from aigw_conformance.mocks.selfhosted.app import create_app as create_selfhosted_app
 
@@ -76,7 +78,9 @@ class ReferenceStack:
     `test_hooks` (on here: this is the harness's stack, and its fault and guardrail tests need them) forwards
     the mocks' `x-mock-*` request headers upstream and honours the output-PII hook (`x-aigw-test-output-pii`);
     `aigw serve` turns them on only with `--test-hooks`, so no client can fail a provider (and open its breaker)
-    for everyone. Either can still be set as a GatewaySettings field (`forward_headers`, `client_test_hooks`)."""
+    for everyone. Either can still be set as a GatewaySettings field (`forward_headers`, `client_test_hooks`).
+    `server_limits` bound what a client connection may hold (header size and count, read timeouts, the
+    connection cap: mocks/core/guard.py); default `ServerLimits()`."""
 
     def __init__(
         self,
@@ -87,9 +91,11 @@ class ReferenceStack:
         provider_urls: Mapping[str, str] | None = None,
         provider_keys: Mapping[str, str] | None = None,
         test_hooks: bool = True,
+        server_limits: ServerLimits | None = None,
         **settings_overrides: Any,
     ) -> None:
         self._port = port
+        self.server_limits = server_limits or ServerLimits()
         self.provider_urls = {name: provider_base(name, url) for name, url in (provider_urls or {}).items()}
         self.provider_keys = dict(provider_keys or {})
         if stray := sorted(set(self.provider_keys) - set(self.provider_urls)):
@@ -119,8 +125,8 @@ class ReferenceStack:
 
     @property
     def client_token(self) -> str:
-        """The first client gateway API token (`cgt_...`)."""
-        return self.settings.client_tokens[0]
+        """The first client gateway API token (`cgt_...`), "" when there is none."""
+        return self.settings.client_tokens[0] if self.settings.client_tokens else ""
 
     @property
     def token(self) -> str:
@@ -156,7 +162,9 @@ class ReferenceStack:
             keys = {**self._overrides.get("upstream_keys", {}), **self.provider_keys}
             overrides = {**defaults, **self._overrides, "upstreams": upstreams, "upstream_keys": keys}
             self.settings = GatewaySettings(defects=self._defects, quirks=self._quirks, **overrides)
-            self._gateway = ServerThread(create_app(self.settings), self._port, name="reference-gateway")
+            limits = reference_limits(self.settings, self.server_limits)
+            self._gateway = ServerThread(create_app(self.settings), self._port, name="reference-gateway",
+                                         limits=limits)
             self.gateway_url = self._gateway.start()
         except BaseException:
             self.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,11 +39,22 @@ def _chat_fast_check() -> Check:
     return compile_schema(request_body_schema(CHAT_PATH, "post"))
 
 
+MAX_JSON_DEPTH = 64  # nested arrays and objects; no request of these APIs comes near (convention: a 400, not a 500)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # what `json.loads(..., parse_constant=...)` builds
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a double (1e999) is refused, never turned into inf."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range (not a finite double)")
+    return value
+
+
+DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)  # as json.loads builds it
 PROMPT_ENCODER = json.JSONEncoder(ensure_ascii=False)  # `json.dumps(..., ensure_ascii=False)`'s, built once
 
 
@@ -59,14 +71,32 @@ def too_large(settings: GatewaySettings) -> GatewayError:
     return GatewayError(413, f"request body exceeds {settings.max_body_bytes} bytes", code="request_too_large")
 
 
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether `value` nests arrays and objects more than `limit` levels deep (level by level, no recursion)."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limit):
+        children = (child for item in level for child in (item.values() if isinstance(item, dict) else item))
+        level = [child for child in children if isinstance(child, dict | list)]
+        if not level:
+            return False
+    return True
+
+
 def parse_json(raw: bytes | bytearray) -> Any:
-    """The body as JSON; 400 for an empty body or malformed JSON."""
+    """The body as JSON; 400 for an empty body, malformed JSON, non-finite numbers, or nesting past
+    `MAX_JSON_DEPTH` (deeper values would exhaust the recursion of the code that reads them)."""
     if not raw.strip():
         raise GatewayError(400, "request body is empty; expected a JSON object", code="invalid_json")
+    too_nested = GatewayError(400, f"malformed JSON: nested deeper than {MAX_JSON_DEPTH} levels", code="invalid_json")
     try:
-        return DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))  # as json.loads does
+        value = DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))  # as json.loads does
     except ValueError as exc:  # includes JSONDecodeError and UnicodeDecodeError
         raise GatewayError(400, f"malformed JSON: {exc}", code="invalid_json") from None
+    except RecursionError:
+        raise too_nested from None
+    if too_deep(value):
+        raise too_nested
+    return value
 
 
 async def read_json(request: Request, settings: GatewaySettings) -> Any:

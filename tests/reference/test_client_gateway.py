@@ -142,8 +142,11 @@ def test_invalid_token_401(gateway: httpx.Client, authorization: str | None) -> 
     client = httpx.Client(base_url=gateway.base_url, headers=headers, trust_env=False)
     with client:
         reply = client.post("/chat/completions", json={**CHAT, "request_id": "r-401"})
+        traced = client.post("/chat/completions", json=CHAT, headers={"x-request-id": "h-401"})
     assert check_error(reply, 401, "authentication_error")["message"] == "Invalid API token"
-    assert reply.json()["request_id"] == "r-401"
+    # refused before the body is read (tests/reference/test_auth_before_body.py): an ID of its own, or the header's
+    assert GENERATED.match(reply.json()["request_id"])
+    assert check_error(traced, 401, "authentication_error") and traced.json()["request_id"] == "h-401"
 
 
 def test_the_ai_api_rejects_client_tokens(stack: ReferenceStack) -> None:

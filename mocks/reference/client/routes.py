@@ -10,7 +10,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -44,13 +44,23 @@ class ClientChatEndpoint:
         self.breakers = Breakers(state.settings)
 
     async def post(self, request: Request) -> Response:
+        try:  # the token first: an unauthenticated body is never read (its request_id cannot be echoed)
+            token = self._authenticate(request.headers)
+        except ClientError as exc:
+            request_id = requestid.resolve(None, request.headers, self.settings)
+            return requestid.stamp(errors.error_response(exc, request_id), request_id, self.settings)
         try:
             body, problem = await read_json(request, self.settings), None
         except GatewayError as exc:
             body, problem = None, exc
+        except ClientDisconnect:  # gone (or cut off by the server's body timeout): the answer goes nowhere
+            return Response(status_code=400)
+        except Exception:
+            log.exception("unhandled error reading %s %s", request.method, request.url.path)
+            body, problem = None, GatewayError(500, "internal server error")
         request_id = requestid.resolve(body, request.headers, self.settings)
         try:
-            response = await self._handle(request, body, problem, request_id)
+            response = await self._handle(request, token, body, problem, request_id)
         except ClientError as exc:
             response = errors.error_response(exc, request_id)
         except GatewayError as exc:
@@ -72,9 +82,8 @@ class ClientChatEndpoint:
         return token
 
     async def _handle(
-        self, request: Request, raw: Any, problem: GatewayError | None, request_id: str
+        self, request: Request, token: str, raw: Any, problem: GatewayError | None, request_id: str
     ) -> Response:
-        token = self._authenticate(request.headers)
         self.limits.admit(token)
         if problem is not None:
             raise problem
