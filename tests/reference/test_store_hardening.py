@@ -36,7 +36,8 @@ def test_a_number_that_overflows_is_refused_and_the_collection_stays_readable(
     for method, path in (("POST", "/overflow"), ("PUT", "/overflow/bad")):
         reply = store.request(method, path, content=b'{"key": "bad", "value": {"deep": [' + number + b"]}}")
         assert reply.status_code == 400, reply.text
-        assert reply.json()["error"]["code"] == "invalid_json" and "1e400" in reply.headers["x-error"]
+        assert reply.json()["error"]["code"] == "invalid_json"
+        assert number.decode().lstrip("-") in reply.headers["x-error"]  # the error names the number
     listed = store.get("/overflow")
     assert listed.status_code == 200 and [record["key"] for record in listed.json()["data"]] == ["ok"]
     assert store.get("/overflow/ok").status_code == 200 and store.get("/overflow/bad").status_code == 404
