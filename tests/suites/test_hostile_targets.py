@@ -19,10 +19,11 @@ from aigw_conformance.suites.target import Target
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 2.0
-SLACK_S = 1.5  # connection set-up, hypothesis generating the case, running the checks
-# The bounds below are derived from the configured timeout with a whole timeout of margin for a loaded machine:
-# without the request deadline the misbehaviours they guard against never end (or end only after STALL_S + TIMEOUT_S).
-BOUND_S = 2 * TIMEOUT_S + SLACK_S
+# No assertion here rests on how fast the machine is: a request ended by its deadline says so in its message
+# ("timed out after 2s ..."), and a trickle that never leaves a 2 s gap can only be ended by the whole-request
+# deadline. HANG_S only turns a regression that would hang (no deadline at all) into a failure, with 30 times the
+# timeout of margin for a loaded machine.
+HANG_S = 30 * TIMEOUT_S
 STALL_S = 1.5  # hostile.stall_body sends its first body bytes this late, then goes silent
 # One plain GET, one streamed chat request, and one schemathesis-generated chat request.
 TESTS = ("models.list", "stream.basic", "schema.chat.completions.post.positive")
@@ -76,21 +77,19 @@ def test_a_transport_misbehaviour_fails_each_test_with_a_named_reason_in_time(
         transport = failures(result, "transport")
         assert len(transport) == 1 and reason in transport[0], result
         assert transport[0].startswith(REQUESTS[result.id] + ":"), transport[0]  # names the request
-        assert result.duration_s < BOUND_S, (result.id, result.duration_s)
     (fuzzed,) = [result for result in report.results if result.id.startswith("schema.")]
     assert "; generated body " in failures(fuzzed, "transport")[0]
-    assert elapsed < len(TESTS) * BOUND_S
+    assert elapsed < len(TESTS) * HANG_S
 
 
 @pytest.mark.parametrize("behaviour", ["trickle-body", "stall-body"])
 def test_the_whole_request_is_bounded_not_the_gap_between_bytes(hostile: HostileServer, behaviour: str) -> None:
-    """A byte every 100 ms, or a byte at 1.5 s then silence, never trips a per-read timeout of 2 s by itself;
-    the request deadline still ends the request 2 s after it started."""
+    """A byte every 100 ms (trickle-body) never trips a per-read timeout of 2 s, so only the whole-request deadline
+    can end it, and its message says so; a byte at 1.5 s then silence (stall-body) is ended by the same deadline."""
     report, _ = run_timed(hostile.url(behaviour), only=("models.list",))
     (result,) = report.results
     assert "timed out after 2s reading the body of the 200 response" in result.message
-    # a per-read timeout would end stall-body only at STALL_S + TIMEOUT_S (and trickle-body never)
-    assert TIMEOUT_S <= result.duration_s < STALL_S + TIMEOUT_S
+    assert TIMEOUT_S <= result.duration_s < HANG_S  # never before the deadline; the upper bound only catches a hang
 
 
 def test_a_refused_connection_names_the_host_and_what_to_check() -> None:
@@ -109,7 +108,7 @@ def test_malformed_sse_fails_the_framing_checks_not_the_transport(hostile: Hosti
     assert "malformed SSE" in framing and "unknown SSE field" in framing and "not terminated" in framing
     (done,) = failures(result, "sse.done_last")
     assert "ended without `data: [DONE]`" in done
-    assert elapsed < BOUND_S  # no timeout: the transport failure list above is empty
+    assert elapsed < HANG_S  # a hang guard only: that no timeout fired is the empty transport list above
 
 
 def test_latin1_header_values_are_read_not_crashed_on(hostile: HostileServer) -> None:
@@ -124,7 +123,7 @@ def test_latin1_header_values_are_read_not_crashed_on(hostile: HostileServer) ->
     outcomes = {result.id: result.outcome for result in report.results}
     assert outcomes["errors.malformed_json"] == "passed"  # a 400 with the error contract, latin-1 and all
     assert outcomes["errors.unknown_model"] == "failed"  # 400 where 404 is documented: a check, not a crash
-    assert elapsed < 30
+    assert elapsed < 10 * HANG_S  # a hang guard only
 
 
 def test_aigw_check_reports_a_silent_target_as_down(hostile: HostileServer, tmp_path: Path,
