@@ -74,14 +74,16 @@ async def model_resource(request: Request) -> Response:
 async def generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
-    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
+    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict,
+                            deterministic_ids=state.deterministic_ids)
     return json_response(generate.respond(dataclasses.replace(plan, safety_block=fault_plan.content_filtered)))
 
 
 async def stream_generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
-    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
+    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict,
+                            deterministic_ids=state.deterministic_ids)
     plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered)
     if request.query_params.get("alt") == "sse":
         return EventStreamResponse(stream.sse_frames(plan), pacer=fault_plan.before_chunk)
@@ -97,7 +99,8 @@ async def count_tokens(request: Request, state: MockState, model: wire.Model, _:
     check_known(body, ("contents", "generateContentRequest"), None, state.strict)
     inner = field(body, "generateContentRequest")
     if inner is not None:
-        plan = validation.parse(inner, _id(model), model["outputTokenLimit"], strict=state.strict)
+        plan = validation.parse(inner, _id(model), model["outputTokenLimit"], strict=state.strict,
+                            deterministic_ids=state.deterministic_ids)
         total = generate.prompt_tokens(plan.contents, plan.system, plan.tools)
     else:
         total = generate.prompt_tokens(validation.contents(field(body, "contents"), strict=state.strict))

@@ -61,7 +61,7 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(strict_models=True), name="anthropic-mock") as server:  # the catalogue only
+    with ServerThread(create_app(strict_models=True, deterministic_ids=True), name="anthropic-mock") as server:  # catalogue
         yield server.base_url
 
 

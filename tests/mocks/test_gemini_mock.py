@@ -43,7 +43,7 @@ WEATHER: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(strict_models=True), name="gemini-mock") as server:  # the catalogue only
+    with ServerThread(create_app(strict_models=True, deterministic_ids=True), name="gemini-mock") as server:  # catalogue
         yield server.base_url
 
 
