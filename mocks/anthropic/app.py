@@ -22,7 +22,8 @@ def create_app(
     (default `MODELS`); any other model name is served with `DEFAULT_MAX_OUTPUT` unless `strict_models` (then a
     404 `not_found_error`); `strict`: reject unknown request parameters (`<name>: Extra inputs are not
     permitted`) as Anthropic does; `reasoning_limits`: the Claude 4.5 models refuse `temperature` with `top_p`
-    (`validation.ONE_SAMPLER_MODELS`); `deterministic_ids`: ids derived from the request (golden tests) instead of fresh ones per request."""
+    (`validation.ONE_SAMPLER_MODELS`); `deterministic_ids`: ids derived from the request (golden tests) instead of fresh
+    ones per request."""
     served = state.served(models, strict=strict_models)
     mock = MockState(api_key=api_key, models=served, strict=strict, reasoning_limits=reasoning_limits,
                      deterministic_ids=deterministic_ids)

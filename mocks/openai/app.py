@@ -46,7 +46,8 @@ def create_app(
     unless `strict_models`: then it is a 404 `model_not_found`); `strict`: reject unknown request parameters as
     OpenAI does; `expose_reasoning`: return the reasoning text in `message.reasoning`, as a vLLM-style server
     does; `reasoning_limits`: OpenAI's reasoning models refuse `stop`, `logprobs`, `top_p`, `temperature` != 1;
-    `deterministic_ids`: ids derived from the request (golden tests) instead of fresh ones per request (`Direct` splices a fresh pair into a memoised answer)."""
+    `deterministic_ids`: ids derived from the request (golden tests) instead of fresh ones per request (`Direct` splices
+    a fresh pair into a memoised answer)."""
     state = MockState(api_key=api_key, models=catalogue.served(models, strict=strict_models), strict=strict,
                       expose_reasoning=expose_reasoning, reasoning_limits=reasoning_limits,
                       deterministic_ids=deterministic_ids)

@@ -30,10 +30,10 @@ class ChatPlan:
     """A validated request: what to generate, and its identity. `id` and `created` are fresh per request unless
     `deterministic_ids`; then, with H = sha256 of the key-sorted compact JSON of the whole request body, `id` is
     `chatcmpl-` + the first 29 hex digits of H and `created` is CREATED_EPOCH (2025-01-01Z) + (first 4 bytes of H,
-    big-endian) mod 365 days; each choice's text hashes model, messages, seed (null if absent) and choice index, so a token cap or
-    `stop` only truncates it. Same body (seed included) -> the same response body but for `id`/`created` (byte-
-    identical with `deterministic_ids`), streamed or not;
-    `system_fingerprint` is `fp_` + 10 hex digits of sha256(model).
+    big-endian) mod 365 days; each choice's text hashes model, messages, seed (null if absent) and choice index, so a
+    token cap or `stop` only truncates it. Same body (seed included) -> the same response body but for `id`/`created`
+    (byte-identical with `deterministic_ids`), streamed or not; `system_fingerprint` is `fp_` + 10 hex digits of
+    sha256(model).
 
     `tools`: the function tools and tool choice (None: no tools); `response_format`: the JSON output asked for
     (None: text); `top_logprobs`: the alternatives per token when `logprobs` is on (None: off);
@@ -204,7 +204,8 @@ def _too_large(name: str, asked: int, limit: int) -> errors.OpenAIError:
 
 
 def chat_identity(digest: bytes, *, deterministic: bool) -> tuple[str, int]:
-    """`id` and `created` of an answer: derived from the body's `digest` (`ChatPlan`) or fresh (`mocks.core.identity`)."""
+    """`id` and `created` of an answer: derived from the body's `digest` (`ChatPlan`) or fresh
+    (`mocks.core.identity`)."""
     derived = CREATED_EPOCH + int.from_bytes(digest[:4], "big") % CREATED_SPAN
     return ("chatcmpl-" + identity.material(digest, deterministic=deterministic).hex()[:29],
             identity.created(derived, deterministic=deterministic))

@@ -25,7 +25,8 @@ def create_app(
     """A vLLM-style server. `api_key`: the bearer token required (None: no authentication, as vLLM without
     `--api-key`); `models`: the ids listed (default: all of `catalogue.MODELS`); any other name is served too
     (`catalogue.unlisted`) unless `strict_models` (then vLLM's 404); `owned_by`: what `/v1/models` reports,
-    "vllm" (what vLLM says) or each model's maintainer (what the documents say); `deterministic_ids`: ids derived from the request (golden tests) instead of fresh ones per request."""
+    "vllm" (what vLLM says) or each model's maintainer (what the documents say); `deterministic_ids`: ids derived from
+    the request (golden tests) instead of fresh ones per request."""
     served = catalogue.served(models, strict=strict_models)
     return skeleton.create_app(errors.PLUMBING, ROUTES, MockState(api_key=api_key, models=served, owned_by=owned_by,
                                                                           deterministic_ids=deterministic_ids))

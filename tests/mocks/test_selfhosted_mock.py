@@ -19,7 +19,8 @@ CHAT_MODELS = ("qwen3-32b", "silas-1", "gpt-oss-20b")
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(strict_models=True, deterministic_ids=True), name="selfhosted-mock") as server:  # catalogue
+    app = create_app(strict_models=True, deterministic_ids=True)  # the catalogue only; ids derived (golden-like)
+    with ServerThread(app, name="selfhosted-mock") as server:
         yield server.base_url
 
 
