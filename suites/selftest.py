@@ -28,6 +28,8 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "no-role-delta": ("sse.first_delta_role",),
     "key-without-secret-accepted": ("auth.key_without_secret_401",),
     "any-bearer-accepted": ("auth.wrong_bearer_401",),
+    "secret-without-key-accepted": ("auth.secret_without_key_401",),
+    "mixed-credentials-400": ("auth.mixed_credentials_200_or_401",),
     "plain-text-errors": ("errors.json_content_type", "errors.envelope", "sdk.error_body_readable"),
     "wrong-chunk-object": ("sse.chunk_object", "sse.chunk_schema", "sdk.parses_stream"),
     "stream-as-json-content-type": ("sse.content_type",),
