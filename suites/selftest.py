@@ -30,6 +30,7 @@ EXPECTED_CATCHES: dict[str, tuple[str, ...]] = {
     "any-bearer-accepted": ("auth.wrong_bearer_401",),
     "secret-without-key-accepted": ("auth.secret_without_key_401",),
     "mixed-credentials-400": ("auth.mixed_credentials_200_or_401",),
+    "provider-refusals-relayed": ("schema.positive_data_acceptance",),
     "plain-text-errors": ("errors.json_content_type", "errors.envelope", "sdk.error_body_readable"),
     "wrong-chunk-object": ("sse.chunk_object", "sse.chunk_schema", "sdk.parses_stream"),
     "stream-as-json-content-type": ("sse.content_type",),

@@ -5,7 +5,7 @@
 # generate", and the client's part: "Check Token Limits: Validate against model token limits before requests").
 # So a positive case that names a model is kept inside that model's limits, as the model name itself is pinned:
 # `max_completion_tokens`/`max_tokens` at most the model's `max_completion_tokens`, and no `input_audio` part for a
-# model the target lists as refusing audio input ([models] audio_input_unsupported; decision audio.claude).
+# model the target lists as refusing audio input ([models] audio_input_unsupported); decision positive.acceptance.
 
 from __future__ import annotations
 
