@@ -135,6 +135,6 @@ def _typed(tool: Any) -> Any:
     refuses an `input_schema` without it)."""
     function = tool.get("function") if isinstance(tool, dict) else None
     parameters = function.get("parameters") if isinstance(function, dict) else None
-    if not isinstance(parameters, dict) or "type" in parameters:
+    if not isinstance(function, dict) or not isinstance(parameters, dict) or "type" in parameters:
         return tool
     return {**tool, "function": {**function, "parameters": {"type": "object", **parameters}}}

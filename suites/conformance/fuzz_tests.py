@@ -120,7 +120,7 @@ def _fits(t: TestContext, models: tuple[str, ...]) -> dict[str, ModelFit]:
 def _fitted(fits: dict[str, ModelFit]) -> Callable[[Any], Any]:
     def fitting(case: Any) -> Any:
         if isinstance(case.body, dict):
-            fit(case.body, fits.get(case.body.get("model"), ModelFit()))
+            fit(case.body, fits.get(str(case.body.get("model")), ModelFit()))
         return case
 
     return fitting
