@@ -10,6 +10,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from aigw_conformance.suites.checks.preconditions import on_ai_api
 from aigw_conformance.suites.checks.registry import check, requires
 from aigw_conformance.suites.checks.shapes import response_component, schema_violations
 from aigw_conformance.suites.exchange import Exchange
@@ -96,10 +97,13 @@ def response_schema_conformance(exchange: Exchange) -> None:
     _run(exchange, openapi_checks.response_schema_conformance, classify=True)
 
 
-def is_positive_case(exchange: Exchange) -> bool:
-    """A schemathesis case generated in positive mode: valid against the request schema."""
-    meta = getattr(exchange.context["case"], "meta", None)
-    return meta is not None and meta.generation.mode.is_positive
+def is_positive_chat_case(exchange: Exchange) -> bool:
+    """A schemathesis case of the AI API's chat completions generated in positive mode: valid against the request
+    schema. (The other operations' request schemas are inferred, not yet held to acceptance.)"""
+    case = exchange.context["case"]
+    meta = getattr(case, "meta", None)
+    return meta is not None and meta.generation.mode.is_positive and on_ai_api(exchange) and \
+        getattr(case.operation, "path", None) == "/chat/completions"
 
 
 # 000's 400 causes a request schema cannot rule out: a limit of the model named ("token limit exceeded"); a refusal
@@ -120,9 +124,9 @@ def _refused_for_model_limit(exchange: Exchange) -> bool:
 
 @check("schema.positive_data_acceptance", severity=Severity.HIGH)
 @requires(is_fuzzed)
-@requires(is_positive_case)
+@requires(is_positive_chat_case)
 def positive_data_acceptance(exchange: Exchange) -> None:
-    """A request valid against the request schema is not refused with a 4xx the documents do not ground (000's 400
+    """A chat request valid against the request schema is not refused with a 4xx the documents do not ground (000's 400
     causes are "Invalid JSON, empty messages, invalid role, parameter out of range, token limit exceeded"; only the
     last, a model's limit, can hit a schema-valid request)."""
     if _refused_for_model_limit(exchange):
