@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from test_control_every_provider import PROBES
+from test_mock_models import _namespace
 
+from aigw_conformance import mocks_cli
 from aigw_conformance.mocks import registry
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.openai.app import create_app as create_openai_app
@@ -82,3 +84,12 @@ def test_the_memoised_front_path_splices_a_fresh_id_into_the_same_answer(stream:
     assert blanked[0] == blanked[1] == blanked[2]  # nothing else differs
     assert _memoised_chat(create_openai_app(deterministic_ids=True), body)[1:] == \
         _memoised_chat(create_openai_app(deterministic_ids=True), body)[:2]
+
+
+@pytest.mark.parametrize("name", registry.PROVIDERS)
+def test_the_serve_flag_makes_every_provider_deterministic(name: str) -> None:
+    provider = registry.load(name)
+    assert mocks_cli._app_options(provider, _namespace("--deterministic-ids"))["deterministic_ids"] is True
+    assert "deterministic_ids" not in mocks_cli._app_options(provider, _namespace())
+    app = provider.create_app(**mocks_cli._app_options(provider, _namespace("--deterministic-ids")))
+    assert app.state.mock.deterministic_ids is True
