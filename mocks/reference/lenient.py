@@ -124,10 +124,18 @@ def for_wire_format(body: dict[str, Any], wire_format: str) -> dict[str, Any]:
 
 
 def _filled(message: Any) -> Any:
-    if not isinstance(message, dict) or message.get("role") not in ("user", "assistant") or message.get("content") \
-            or (message.get("role") == "assistant" and message.get("tool_calls")):
+    if not isinstance(message, dict) or message.get("role") not in ("user", "assistant", "tool") \
+            or _says_something(message.get("content")) or (message.get("role") == "assistant"
+                                                          and message.get("tool_calls")):
         return message
     return {**message, "content": PLACEHOLDER}
+
+
+def _says_something(content: Any) -> bool:
+    """Content other than "", [] or a list of empty text parts (which Gemini and Anthropic refuse)."""
+    if not isinstance(content, list):
+        return bool(content)
+    return any(not (isinstance(p, dict) and p.get("type") == "text" and not p.get("text")) for p in content)
 
 
 def _typed(tool: Any) -> Any:

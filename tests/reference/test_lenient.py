@@ -51,6 +51,8 @@ def test_gemini_and_claude_get_no_empty_turn_and_something_to_answer() -> None:
         typed = for_wire_format({"messages": [USER], "tools": [TOOL]}, wire_format)["tools"][0]
         assert typed["function"]["parameters"] == {"type": "object", "properties": {}}
     assert for_wire_format(empty, "openai") is empty
+    blank_parts = {"messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]}
+    assert for_wire_format(blank_parts, "anthropic")["messages"] == [{"role": "user", "content": PLACEHOLDER}]
 
 
 def test_json_object_without_the_word_gets_a_system_message_on_openai_only() -> None:
