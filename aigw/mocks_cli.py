@@ -43,6 +43,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.add_argument("--lenient-reasoning", action="store_true",
                        help="let OpenAI's reasoning models take stop, logprobs, top_p and temperature != 1, and "
                        "Claude 4.5 temperature with top_p (the real ones refuse them; so do the mocks by default)")
+    serve.add_argument("--deterministic-ids", action="store_true",
+                       help="derive each answer's id (and created) from the request, so identical requests get "
+                       "identical bytes (golden tests); by default every answer gets a fresh id and the current time, "
+                       "as a real provider's")
     actions.add_parser("list", help="list the mock providers and whether each is available")
 
 
@@ -92,6 +96,8 @@ def _app_options(provider: registry.Provider, args: argparse.Namespace | None) -
     options: dict[str, Any] = {"strict_models": bool(getattr(args, "strict_models", False))}
     if (models := _models(args)) is not None:
         options["models"] = models
+    if getattr(args, "deterministic_ids", False):
+        options["deterministic_ids"] = True
     if provider.name in ("openai", "anthropic") and getattr(args, "lenient_reasoning", False):
         options["reasoning_limits"] = False
     return options

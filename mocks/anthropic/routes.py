@@ -46,7 +46,7 @@ def betas(request: Request) -> frozenset[str]:
 async def create_message(request: Request) -> Response:
     state, fault_plan = await _admit(request)
     plan = validation.parse(await _body(request), state.models, strict=state.strict, betas=betas(request),
-                            reasoning_limits=state.reasoning_limits)
+                            reasoning_limits=state.reasoning_limits, deterministic_ids=state.deterministic_ids)
     if fault_plan.content_filtered:
         plan = dataclasses.replace(plan, refusal=True)
     if fault_plan.refused:

@@ -57,10 +57,12 @@ def served(models: Iterable[str | ModelOption | ModelSpec] | None, *, strict: bo
 @dataclass
 class MockState:
     """What one mock app instance holds: its settings and its journal (`models.strict`: refuse unlisted ones;
-    `reasoning_limits`: the Claude 4.5 models refuse `temperature` with `top_p`, as Anthropic's do)."""
+    `reasoning_limits`: the Claude 4.5 models refuse `temperature` with `top_p`, as Anthropic's do;
+    `deterministic_ids`: ids (and `created`) derived from the request, for golden tests; else fresh per request)."""
 
     api_key: str | None
     models: ServedModels[ModelSpec]
     strict: bool = True
     reasoning_limits: bool = True
+    deterministic_ids: bool = False
     journal: Journal = field(default_factory=Journal)

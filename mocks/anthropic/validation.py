@@ -19,7 +19,7 @@ from aigw_conformance.mocks.anthropic.content import (
 )
 from aigw_conformance.mocks.anthropic.state import ModelSpec
 from aigw_conformance.mocks.anthropic.wire import base62
-from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.core import identity, textgen
 
 MIN_THINKING_BUDGET = 1024
 COUNT_PARAMETERS = frozenset({
@@ -40,8 +40,9 @@ EFFORTS = ("low", "medium", "high", "xhigh", "max")
 
 @dataclass(frozen=True)
 class MessagesPlan:
-    """A validated request. Identity: H = sha256 of the key-sorted compact JSON of the body without `stream`;
-    `id` is `msg_01` + 22 base62 digits of H, so streamed and whole answers describe the same message.
+    """A validated request. Identity: `msg_01` + 22 base62 digits of fresh random bytes (`mocks.core.identity`),
+    or with `deterministic_ids` of H = sha256 of the key-sorted compact JSON of the body without `stream`, so
+    streamed and whole answers describe the same message.
     `max_tokens` is 0 for a count_tokens request; `tool_choice` defaults to `{"type": "auto"}`."""
 
     model: str
@@ -179,7 +180,7 @@ fwdai/reticle#7; Opus 4.5: JohnnyZ93/oai-compatible-copilot#81; Sonnet 4.6: Vali
 
 def parse(
     body: Any, models: Mapping[str, ModelSpec], *, strict: bool = True, count: bool = False,
-    betas: frozenset[str] = frozenset(), reasoning_limits: bool = False,
+    betas: frozenset[str] = frozenset(), reasoning_limits: bool = False, deterministic_ids: bool = False,
 ) -> MessagesPlan:
     """Validate `body` (a count_tokens body if `count`); raises `AnthropicError` (400, or 404 unknown model).
     `betas`: the flags of the request's `anthropic-beta` header; `structured-outputs-2025-11-13` admits the
@@ -223,7 +224,8 @@ def parse(
             raise errors.invalid_request(f"`top_k` must be unset when thinking is enabled. {_COMPAT_DOCS}")
         if tool_choice["type"] in ("any", "tool"):
             raise errors.invalid_request("Thinking may not be enabled when tool_choice forces tool use.")
-    digest = textgen.digest({k: v for k, v in body.items() if k != "stream"})
+    digest = identity.material(textgen.digest({k: v for k, v in body.items() if k != "stream"}),
+                               deterministic=deterministic_ids)
     return MessagesPlan(
         model=body["model"], messages=messages, system=system, tools=tools, tool_choice=tool_choice,
         max_tokens=max_tokens, stop_sequences=stops, stream=stream, thinking_budget=budget,

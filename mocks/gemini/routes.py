@@ -74,7 +74,8 @@ async def model_resource(request: Request) -> Response:
 async def generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
-    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
+    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict,
+                            deterministic_ids=state.deterministic_ids)
     return json_response(generate.respond(dataclasses.replace(plan, safety_block=fault_plan.content_filtered,
                                                               prompt_blocked=fault_plan.refused)))
 
@@ -82,7 +83,8 @@ async def generate_content(
 async def stream_generate_content(
     request: Request, state: MockState, model: wire.Model, fault_plan: faults.FaultSet
 ) -> Response:
-    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict)
+    plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict,
+                            deterministic_ids=state.deterministic_ids)
     plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered, prompt_blocked=fault_plan.refused)
     if request.query_params.get("alt") == "sse":
         return EventStreamResponse(stream.sse_frames(plan), pacer=fault_plan.before_chunk)
@@ -98,7 +100,8 @@ async def count_tokens(request: Request, state: MockState, model: wire.Model, _:
     check_known(body, ("contents", "generateContentRequest"), None, state.strict)
     inner = field(body, "generateContentRequest")
     if inner is not None:
-        plan = validation.parse(inner, _id(model), model["outputTokenLimit"], strict=state.strict)
+        plan = validation.parse(inner, _id(model), model["outputTokenLimit"], strict=state.strict,
+                            deterministic_ids=state.deterministic_ids)
         total = generate.prompt_tokens(plan.contents, plan.system, plan.tools)
     else:
         total = generate.prompt_tokens(validation.contents(field(body, "contents"), strict=state.strict))

@@ -14,9 +14,11 @@ __all__ = ["Journal", "JournalEntry", "MockState"]
 @dataclass
 class MockState:
     """What one mock app instance holds: its settings (`models`: id -> `Model` resource; `models.strict`: refuse
-    unlisted ones) and its journal."""
+    unlisted ones; `deterministic_ids`: ids (and `created`) derived from the request, for golden tests; else fresh per
+    request) and its journal."""
 
     api_key: str | None
     models: ServedModels[wire.Model]
     strict: bool = True
+    deterministic_ids: bool = False
     journal: Journal = field(default_factory=Journal)

@@ -1,4 +1,4 @@
-"""Validate a GenerateContentRequest in Google's wording and derive its deterministic identity."""
+"""Validate a GenerateContentRequest in Google's wording and derive its identity."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.core import identity, textgen
 from aigw_conformance.mocks.gemini import errors, tooling
 from aigw_conformance.mocks.gemini.fields import check_known, field, floating, integer, message, path, string, strings
 from aigw_conformance.mocks.gemini.schema import SchemaError, camel, to_json_schema
@@ -115,8 +115,11 @@ def _output_schema(config: dict[str, Any], mime: str) -> Any:
         raise errors.invalid_argument(str(exc), field=exc.path) from None
 
 
-def parse(body: Any, model: str, output_limit: int, *, strict: bool = True) -> GeneratePlan:
-    """Validate `body` for `model`; raises `GeminiError` (400) in Google's wording."""
+def parse(
+    body: Any, model: str, output_limit: int, *, strict: bool = True, deterministic_ids: bool = False
+) -> GeneratePlan:
+    """Validate `body` for `model`; raises `GeminiError` (400) in Google's wording. `responseId`: fresh per request
+    (`mocks.core.identity`), or with `deterministic_ids` derived from the model and body."""
     if not isinstance(body, dict):
         raise errors.invalid_json("Expected a JSON object (GenerateContentRequest).")
     check_known(body, TOP_LEVEL, None, strict)
@@ -143,7 +146,7 @@ def parse(body: Any, model: str, output_limit: int, *, strict: bool = True) -> G
                                       "mimetypes are `text/plain`, `application/json`, `application/xml`, "
                                       "`application/yaml` and `text/x.enum`.\n")
     budget, include = _thinking(config, strict)
-    digest = textgen.digest({"model": model, "request": body})
+    digest = identity.material(textgen.digest({"model": model, "request": body}), deterministic=deterministic_ids)
     return GeneratePlan(
         model=model, contents=turns, system=system, tools=list(field(body, "tools") or []), tooling=tools,
         candidate_count=count, max_output_tokens=cap, stop=tuple(stop), seed=seed, mime_type=mime,

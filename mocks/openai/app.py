@@ -39,14 +39,18 @@ def create_app(
     expose_reasoning: bool = False,
     strict_models: bool = False,
     reasoning_limits: bool = True,
+    deterministic_ids: bool = False,
 ) -> OpenAIMock:
     """An OpenAI mock. `api_key`: the only bearer token accepted (None: any non-empty one); `models`: the
     ids listed (default `catalogue.MODELS`; any other name is served too, with `catalogue`'s default limits,
     unless `strict_models`: then it is a 404 `model_not_found`); `strict`: reject unknown request parameters as
     OpenAI does; `expose_reasoning`: return the reasoning text in `message.reasoning`, as a vLLM-style server
-    does; `reasoning_limits`: OpenAI's reasoning models refuse `stop`, `logprobs`, `top_p`, `temperature` != 1."""
+    does; `reasoning_limits`: OpenAI's reasoning models refuse `stop`, `logprobs`, `top_p`, `temperature` != 1;
+    `deterministic_ids`: ids derived from the request (golden tests) instead of fresh ones per request (`Direct` splices
+    a fresh pair into a memoised answer)."""
     state = MockState(api_key=api_key, models=catalogue.served(models, strict=strict_models), strict=strict,
-                      expose_reasoning=expose_reasoning, reasoning_limits=reasoning_limits)
+                      expose_reasoning=expose_reasoning, reasoning_limits=reasoning_limits,
+                      deterministic_ids=deterministic_ids)
     direct = Direct(state)
     app = skeleton.create_app(errors.PLUMBING, ROUTES, state, app_class=OpenAIMock, direct=direct)
     direct.rules = app.state.mock_control.rules

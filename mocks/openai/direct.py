@@ -16,6 +16,7 @@ from aigw_conformance.mocks.openai.catalogue import ModelSpec
 from aigw_conformance.mocks.openai.errors import check_key, request_id
 from aigw_conformance.mocks.openai.routes import _chat_plan
 from aigw_conformance.mocks.openai.state import MockState
+from aigw_conformance.mocks.openai.validation import chat_identity
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
@@ -25,23 +26,43 @@ _EVENT_STREAM = b"text/event-stream; charset=utf-8"  # what Starlette makes of m
 Headers = list[tuple[bytes, bytes]]
 _HOT = {("POST", CHAT_PATH): ("POST", CHAT_PATH), ("GET", MODELS_PATH): ("GET", MODELS_PATH)}
 """(method, route path) of the requests `Direct` answers -> the same, as the strings the journal keeps."""
-Settings = tuple[bytes, bool, bool, bool]
-"""What a memoised chat answer is keyed on: the raw request body, `strict` and `expose_reasoning`."""
+Settings = tuple[bytes, bool, bool, bool, bool]
+"""What a memoised chat answer is keyed on: the raw request body, `strict`, `expose_reasoning`, `reasoning_limits`
+and `deterministic_ids`."""
+_FRESH = bytes(32)  # `chat_identity`'s digest when the ids are fresh (only its length matters)
 
 
 class Reply:
     """An answer as it goes on the wire: a JSON body, or the events of a stream (`stream`); `head` is its
-    response headers as its route sends them (the app's middleware then adds `x-request-id`)."""
+    response headers as its route sends them (the app's middleware then adds `x-request-id`); `stamp`: its `id`
+    and `"created":N` as bytes when they are fresh per request (`restamped` gives each use its own)."""
 
-    __slots__ = ("body", "events", "head", "model", "request", "stream")
+    __slots__ = ("body", "events", "head", "model", "request", "stamp", "stream")
 
     def __init__(
-        self, model: str, body: bytes = b"", events: tuple[bytes, ...] | None = None, request: bytes = b""
+        self, model: str, body: bytes = b"", events: tuple[bytes, ...] | None = None, request: bytes = b"",
+        stamp: tuple[bytes, bytes] | None = None,
     ) -> None:
         self.model, self.stream, self.body, self.events = model, events is not None, body, events or ()
         self.request = request  # the request body it answers (journaled for each request it answers)
+        self.stamp = stamp
         self.head: Headers = [(b"content-type", _EVENT_STREAM)] if self.stream else [
             (b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON)]
+
+    def restamped(self) -> Reply:
+        """This answer with a fresh `id` and the current `created` spliced in (itself if its ids are derived)."""
+        if self.stamp is None:
+            return self
+        old_id, old_created = self.stamp
+        id, created = chat_identity(_FRESH, deterministic=False)
+        stamp = (id.encode("ascii"), _created(created))
+
+        def splice(data: bytes) -> bytes:
+            return data.replace(old_id, stamp[0]).replace(old_created, stamp[1])
+
+        if self.stream:
+            return Reply(self.model, events=tuple(map(splice, self.events)), request=self.request, stamp=stamp)
+        return Reply(self.model, splice(self.body), request=self.request, stamp=stamp)
 
     @property
     def size(self) -> int:
@@ -60,8 +81,9 @@ class Reply:
 
 class Replies:
     """Chat answers memoised by the raw request body and the settings an answer depends on (`Settings`; the
-    model list only through the request's model, checked on every hit). The mock is deterministic, so a
-    repeated body (a load test's fixed prompt) costs a lookup, not a generation. Bounded: at most
+    model list only through the request's model, checked on every hit). An answer is a function of the body but
+    for its `id` and `created` (spliced in fresh per use, `Reply.restamped`), so a repeated body (a load test's
+    fixed prompt) costs a lookup, not a generation. Bounded: at most
     MAX_ENTRIES answers of at most MAX_ENTRY_BYTES (body and answer) each, oldest first out."""
 
     MAX_ENTRIES = 512
@@ -86,6 +108,11 @@ class Replies:
         return len(self._items)
 
 
+def _created(created: int) -> bytes:
+    """`created` as the mock's compact JSON writes it (a key no JSON string on the wire can contain unescaped)."""
+    return b'"created":%d' % created
+
+
 def _authorization(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -95,7 +122,7 @@ def _authorization(scope: Scope) -> bytes:
 
 def _memo_key(body: bytes, state: MockState) -> Settings:
     """What a memoised chat answer depends on besides the model still being served."""
-    return body, state.strict, state.expose_reasoning, state.reasoning_limits
+    return body, state.strict, state.expose_reasoning, state.reasoning_limits, state.deterministic_ids
 
 
 class Direct:
@@ -152,12 +179,15 @@ class Direct:
         reply = self.replies.get(key)
         if reply is None or reply.model not in state.models:
             plan = _chat_plan(state, body)
+            stamp = None if state.deterministic_ids else (plan.id.encode("ascii"), _created(plan.created))
             if plan.stream:
-                reply = Reply(plan.model, events=tuple(frame.data for frame in chat.frames(plan)), request=body)
+                reply = Reply(plan.model, events=tuple(frame.data for frame in chat.frames(plan)), request=body,
+                              stamp=stamp)
             else:
-                reply = Reply(plan.model, dumps(chat.complete(plan)).encode("utf-8"), request=body)
+                reply = Reply(plan.model, dumps(chat.complete(plan)).encode("utf-8"), request=body, stamp=stamp)
             self.replies.put(key, reply)
-        return reply
+            return reply
+        return reply.restamped()
 
     async def front(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         """Serve an HTTP request from memory when its answer is known and nothing can change it, else pass
@@ -200,5 +230,5 @@ class Direct:
         if path == MODELS_PATH:
             return self._models[1] if self._models[0] == tuple(state.models.items()) else None
         reply = self.replies.get(_memo_key(body, state))
-        return reply if reply is not None and reply.model in state.models else None
+        return reply.restamped() if reply is not None and reply.model in state.models else None
 

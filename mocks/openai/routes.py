@@ -45,7 +45,7 @@ def _chat_plan(state: MockState, raw: bytes) -> chat.ChatPlan:
         raise errors.invalid_json() from None
     # `expose_reasoning` ("reasoning_content" mode, vLLM style): a MockState setting, off unless configured
     return chat.parse(body, state.models, strict=state.strict, expose_reasoning=state.expose_reasoning,
-                      reasoning_limits=state.reasoning_limits)
+                      reasoning_limits=state.reasoning_limits, deterministic_ids=state.deterministic_ids)
 
 
 async def chat_completions(request: Request) -> Response:

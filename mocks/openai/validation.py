@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aigw_conformance.mocks.core import textgen
+from aigw_conformance.mocks.core import identity, textgen
 from aigw_conformance.mocks.openai import errors, logprobs, params, reasoning, structured, tools
 from aigw_conformance.mocks.openai.catalogue import ModelSpec
 
@@ -27,12 +27,13 @@ KNOWN_PARAMETERS = frozenset({
 
 @dataclass(frozen=True)
 class ChatPlan:
-    """A validated request: what to generate, and its identity. Determinism: with H = sha256 of the
-    key-sorted compact JSON of the whole request body, `id` is `chatcmpl-` + the first 29 hex digits of H
-    and `created` is CREATED_EPOCH (2025-01-01Z) + (first 4 bytes of H, big-endian) mod 365 days; each
-    choice's text hashes model, messages, seed (null if absent) and choice index, so a token cap or
-    `stop` only truncates it. Same body (seed included) -> byte-identical response body, streamed or not;
-    `system_fingerprint` is `fp_` + 10 hex digits of sha256(model).
+    """A validated request: what to generate, and its identity. `id` and `created` are fresh per request unless
+    `deterministic_ids`; then, with H = sha256 of the key-sorted compact JSON of the whole request body, `id` is
+    `chatcmpl-` + the first 29 hex digits of H and `created` is CREATED_EPOCH (2025-01-01Z) + (first 4 bytes of H,
+    big-endian) mod 365 days; each choice's text hashes model, messages, seed (null if absent) and choice index, so a
+    token cap or `stop` only truncates it. Same body (seed included) -> the same response body but for `id`/`created`
+    (byte-identical with `deterministic_ids`), streamed or not; `system_fingerprint` is `fp_` + 10 hex digits of
+    sha256(model).
 
     `tools`: the function tools and tool choice (None: no tools); `response_format`: the JSON output asked for
     (None: text); `top_logprobs`: the alternatives per token when `logprobs` is on (None: off);
@@ -204,16 +205,25 @@ def _too_large(name: str, asked: int, limit: int) -> errors.OpenAIError:
         f"{asked}.", param=name)
 
 
+def chat_identity(digest: bytes, *, deterministic: bool) -> tuple[str, int]:
+    """`id` and `created` of an answer: derived from the body's `digest` (`ChatPlan`) or fresh
+    (`mocks.core.identity`)."""
+    derived = CREATED_EPOCH + int.from_bytes(digest[:4], "big") % CREATED_SPAN
+    return ("chatcmpl-" + identity.material(digest, deterministic=deterministic).hex()[:29],
+            identity.created(derived, deterministic=deterministic))
+
+
 def parse(
     body: Any, models: Mapping[str, ModelSpec | int], *, strict: bool = True, expose_reasoning: bool = False,
-    reasoning_limits: bool = False,
+    reasoning_limits: bool = False, deterministic_ids: bool = False,
 ) -> ChatPlan:
     """Validate `body` in OpenAI's order and wording; raises `OpenAIError` (400, or 404 unknown model).
     `models`: what the mock serves (a `ModelSpec` also caps the completion, as OpenAI does); `strict`: OpenAI's
     rules, where a vLLM-style server is lenient (unknown parameters, `reasoning_effort` on a model that does not
     reason, a `tool` message answering no call, `json_object` without the word "json" are refused);
     `expose_reasoning`: return the reasoning text, as a vLLM-style server does; `reasoning_limits`: OpenAI's
-    reasoning models refuse what they do not support (`reasoning.refuse_unsupported`)."""
+    reasoning models refuse what they do not support (`reasoning.refuse_unsupported`); `deterministic_ids`: `id`
+    and `created` derived from the body (golden tests), else fresh per request (`chat_identity`)."""
     if not isinstance(body, dict):
         raise errors.invalid_json()
     unknown = sorted(set(body) - KNOWN_PARAMETERS) if strict else []
@@ -252,12 +262,11 @@ def parse(
     if reasoning_limits and reasoning.is_openai_reasoning_model(model):
         reasoning.refuse_unsupported(body)
     effort = reasoning.supported(model, effort, strict=strict)
-    digest = textgen.digest(body)
+    id, created = chat_identity(textgen.digest(body), deterministic=deterministic_ids)
     return ChatPlan(
         model=model, messages=messages, n=n, max_tokens=DEFAULT_MAX_TOKENS if cap is None else cap, stop=stop,
         seed=seed, stream=bool(stream), include_usage=bool((options or {}).get("include_usage")),
-        id="chatcmpl-" + digest.hex()[:29],
-        created=CREATED_EPOCH + int.from_bytes(digest[:4], "big") % CREATED_SPAN,
+        id=id, created=created,
         tools=tool_plan, response_format=output, top_logprobs=top_logprobs, reasoning_effort=effort,
         expose_reasoning=expose_reasoning,
     )

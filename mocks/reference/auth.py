@@ -55,13 +55,24 @@ def _key_tenant(key: str | None, secret: str | None, settings: GatewaySettings) 
     return tenant if secret is not None and _same(secret, expected_secret) else None
 
 
+def _secret_tenant(secret: str, settings: GatewaySettings) -> str | None:
+    """The defect `secret-without-key-accepted`: the tenant of whichever pair has this api-secret."""
+    pairs = [*settings.tenant_keys.values(), (settings.api_secret, settings.tenant)]
+    return next((tenant for known, tenant in pairs if _same(secret, known)), None)
+
+
 def authenticate(headers: Headers, settings: GatewaySettings) -> str:
-    """The tenant of the credentials if either scheme presented is valid; otherwise a 401 saying what was wrong."""
+    """The tenant of the credentials if either scheme presented is valid (both presented, one invalid: the valid
+    one authenticates, decision auth.mixed); otherwise a 401 saying what was wrong."""
     authorization = headers.get("authorization")
     key, secret = headers.get("api-key"), headers.get("api-secret")
+    if settings.has("mixed-credentials-400") and authorization is not None and (key is not None or secret is not None):
+        raise GatewayError(400, "only one authentication method is allowed per request", code="invalid_request")
     tenant = _bearer_tenant(authorization, settings) if authorization is not None else None
     if tenant is None and (key is not None or secret is not None):
         tenant = _key_tenant(key, secret, settings)
+    if tenant is None and key is None and secret is not None and settings.has("secret-without-key-accepted"):
+        tenant = _secret_tenant(secret, settings)
     if tenant is not None:
         return tenant
     if authorization is None and key is None and secret is None:

@@ -18,6 +18,7 @@ from aigw_conformance.mocks.reference.auth import authenticate, authorize_model
 from aigw_conformance.mocks.reference.catalogue import WIRE_FORMATS, ModelEntry
 from aigw_conformance.mocks.reference.errors import GatewayError, provider_error
 from aigw_conformance.mocks.reference.exchange import fetch
+from aigw_conformance.mocks.reference.lenient import for_wire_format, takeable
 from aigw_conformance.mocks.reference.path_defects import padded_messages
 from aigw_conformance.mocks.reference.providers import Adapter, OpenAIAdapter, adapter_for
 from aigw_conformance.mocks.reference.state import GatewayState
@@ -67,7 +68,10 @@ class ChatEndpoint:
         settings = self.state.settings
         authenticate(headers, settings)
         body = check_schema(padded_messages(await read(), settings), settings)
+        lenient = not settings.has("provider-refusals-relayed")
+        body = takeable(body) if lenient else body
         entry = check_semantics(body, settings)
+        body = for_wire_format(body, WIRE_FORMATS.get(entry.provider, "openai")) if lenient else body
         if settings.has("input-audio-dropped"):
             body = without_audio_parts(body)
         authorize_model(headers, entry.id, settings)

@@ -15,6 +15,12 @@ DEFECTS: dict[str, str] = {
     "no-role-delta": "the first streamed delta carries no `role`",
     "key-without-secret-accepted": "a valid `api-key` without `api-secret` authenticates",
     "any-bearer-accepted": "any non-empty bearer token authenticates",
+    "secret-without-key-accepted": "a valid `api-secret` without `api-key` authenticates (looked up by the secret)",
+    "provider-refusals-relayed": "schema-valid requests a provider refuses (`tool_choice` without `tools`, `n: 2.0`, "
+                                 "an orphan `tool` message, an empty turn for Claude) are forwarded as they are and "
+                                 "the provider's 400 relayed",
+    "mixed-credentials-400": "a request with both Authorization and api-key/api-secret is refused with 400 "
+                             "(\"only one authentication method\"), even when one scheme is valid",
     "plain-text-errors": "error bodies are text/plain strings instead of the JSON envelope",
     "wrong-chunk-object": 'streamed chunks say `"object": "chat.completion"`',
     "stream-as-json-content-type": "the SSE response is served with `content-type: application/json`",

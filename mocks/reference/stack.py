@@ -29,14 +29,19 @@ from aigw_conformance.mocks.selfhosted.app import create_app as create_selfhoste
 # repetition_penalty) accepted, chat, embedding and audio models, vLLM's errors.
 # Gemini and Claude are their native mocks (strict too). The root mount ("") must come last: it matches all.
 MOUNTS: dict[str, tuple[str, str, Callable[[str], ASGIApp]]] = {
-    "threatwinds": ("/threatwinds", "/v1", lambda key: create_selfhosted_app(key, owned_by="maintainer")),
-    "gemini": ("/gemini", "/v1beta", lambda key: create_gemini_app(key)),
-    "claude": ("/anthropic", "/v1", lambda key: create_anthropic_app(key, reasoning_limits=False)),
+    "threatwinds": ("/threatwinds", "/v1", lambda key: create_selfhosted_app(key, owned_by="maintainer",
+                                                                              deterministic_ids=True)),
+    "gemini": ("/gemini", "/v1beta", lambda key: create_gemini_app(key, deterministic_ids=True)),
+    "claude": ("/anthropic", "/v1", lambda key: create_anthropic_app(key, reasoning_limits=False,
+                                                                      deterministic_ids=True)),
     # `reasoning_limits=False` (above too): the documents' support table (000) says OpenAI takes `stop`,
     # `logprobs`, `temperature` and `top_p`, and the suite holds the reference to it (it forwards them to gpt-5,
     # and temperature with top_p to Claude, and expects logprobs back), whereas the real gpt-5 and Claude 4.5
-    # refuse them; `aigw mocks serve` keeps the refusals on.
-    "openai": ("", "/v1", lambda key: create_openai_app(key, strict=True, reasoning_limits=False)),
+    # refuse them; `aigw mocks serve` keeps the refusals on. `deterministic_ids` (every mount): the upstream's
+    # answers, tool call ids included, stay a function of the request, which the reference's tests rely on; the
+    # gateway mints its own `id` and `created` (identity.py), so no answer of the reference repeats either.
+    "openai": ("", "/v1", lambda key: create_openai_app(key, strict=True, reasoning_limits=False,
+                                                        deterministic_ids=True)),
 }
 
 

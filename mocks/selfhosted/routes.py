@@ -64,7 +64,8 @@ async def chat_completions(request: Request) -> Response:
     served = _served(state, body.get("model"), "chat")
     extras = sampling.parse(body)
     chat_models = {m.id: m.created for m in catalogue.of_kind(_with(state, served), "chat")}
-    plan = chat.parse(body, chat_models, strict=False, expose_reasoning=True)  # vLLM's reasoning_content
+    plan = chat.parse(body, chat_models, strict=False, expose_reasoning=True,
+                      deterministic_ids=state.deterministic_ids)  # vLLM's reasoning_content
     requested = body.get("max_completion_tokens", body.get("max_tokens"))
     prompt = count_message_tokens(plan.messages, catalogue.ENCODING)
     if served is not None and requested is not None and prompt + plan.max_tokens > served.max_model_len:

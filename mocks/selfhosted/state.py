@@ -15,9 +15,11 @@ __all__ = ["Journal", "JournalEntry", "MockState"]
 @dataclass
 class MockState:
     """`api_key` None: no authentication (vLLM without `--api-key`); `owned_by`: what `/v1/models` reports,
-    vLLM's own "vllm" or each model's maintainer; `models.strict`: refuse unlisted models, as vLLM does."""
+    vLLM's own "vllm" or each model's maintainer; `models.strict`: refuse unlisted models, as vLLM does;
+    `deterministic_ids`: ids (and `created`) derived from the request, for golden tests; else fresh per request."""
 
     api_key: str | None
     models: ServedModels[ServedModel]
     owned_by: Literal["vllm", "maintainer"] = "vllm"
+    deterministic_ids: bool = False
     journal: Journal = field(default_factory=Journal)

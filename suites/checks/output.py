@@ -100,6 +100,9 @@ def usage_of(exchange: Exchange) -> dict[str, Any] | None:
 
 
 def _int(value: Any) -> int | None:
+    """An integer parameter's value; an integral number (`2.0`) is one too, as JSON Schema counts it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -147,13 +150,18 @@ def _excerpt(text: str, at: int, width: int = 40) -> str:
     return ("…" if start else "") + text[start:at + width] + ("…" if at + width < len(text) else "")
 
 
+def _index_order(index: Any) -> tuple[int, Any]:
+    """Integers in numeric order (10 after 9), anything else after them by its text."""
+    return (0, index) if isinstance(index, int) and not isinstance(index, bool) else (1, str(index))
+
+
 @check("sse.choice_indices")
 @requires(_streamed)
 def stream_choice_indices(exchange: Exchange) -> None:
     """A stream carries choices 0..n-1, each at least once, as many as `n` asked for (one where the model's
     provider restricts `n`)."""
     indices = sorted({choice.get("index") for chunk in chunks(exchange) for choice in chunk.get("choices") or []
-                      if isinstance(choice, dict)}, key=str)
+                      if isinstance(choice, dict)}, key=_index_order)
     wanted = choices_asked(exchange)
     if indices != list(range(len(indices))):
         raise fail(f"the stream's choice indices are {indices}; expected 0..{len(indices) - 1}")

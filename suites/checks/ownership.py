@@ -19,6 +19,7 @@ BY_NAME: dict[str, Feature] = {
     "output.seed_deterministic": F.SEED_DETERMINISM,
     "auth.api_key_accepted": F.API_KEY_AUTH, "auth.wrong_key_401": F.API_KEY_AUTH,
     "auth.key_without_secret_401": F.API_KEY_AUTH, "auth.no_access_403": F.PERMISSIONS,
+    "auth.secret_without_key_401": F.API_KEY_AUTH, "auth.mixed_credentials_200_or_401": F.API_KEY_AUTH,
     "auth.model_not_allowed_403": F.PERMISSIONS,
     "client.x_request_id": F.CLIENT_REQUEST_ID, "client.x_request_id_on_error": F.CLIENT_REQUEST_ID,
     "client.x_request_id_on_json": F.CLIENT_REQUEST_ID,

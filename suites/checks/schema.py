@@ -10,6 +10,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from aigw_conformance.suites.checks.preconditions import on_ai_api
 from aigw_conformance.suites.checks.registry import check, requires
 from aigw_conformance.suites.checks.shapes import response_component, schema_violations
 from aigw_conformance.suites.exchange import Exchange
@@ -94,6 +95,43 @@ def response_headers_conformance(exchange: Exchange) -> None:
 def response_schema_conformance(exchange: Exchange) -> None:
     """The body matches the documented schema for its status and content type."""
     _run(exchange, openapi_checks.response_schema_conformance, classify=True)
+
+
+def is_positive_chat_case(exchange: Exchange) -> bool:
+    """A schemathesis case of the AI API's chat completions generated in positive mode: valid against the request
+    schema. (The other operations' request schemas are inferred, not yet held to acceptance.)"""
+    case = exchange.context["case"]
+    meta = getattr(case, "meta", None)
+    return meta is not None and meta.generation.mode.is_positive and on_ai_api(exchange) and \
+        getattr(case.operation, "path", None) == "/chat/completions"
+
+
+# 000's 400 causes a request schema cannot rule out: a limit of the model named ("token limit exceeded"); a refusal
+# naming one of these parameters is documented, whatever else the case is.
+MODEL_LIMIT_PARAMETERS = frozenset({"max_completion_tokens", "max_tokens", "messages"})
+
+
+def _refused_for_model_limit(exchange: Exchange) -> bool:
+    if exchange.status != 400:
+        return False
+    try:
+        error = exchange.json.get("error") if isinstance(exchange.json, dict) else None
+    except ValueError:
+        return False
+    message = str(error.get("message", "")).lower() if isinstance(error, dict) else ""
+    return isinstance(error, dict) and error.get("param") in MODEL_LIMIT_PARAMETERS and "token" in message
+
+
+@check("schema.positive_data_acceptance", severity=Severity.HIGH)
+@requires(is_fuzzed)
+@requires(is_positive_chat_case)
+def positive_data_acceptance(exchange: Exchange) -> None:
+    """A chat request valid against the request schema is not refused with a 4xx the documents do not ground (000's 400
+    causes are "Invalid JSON, empty messages, invalid role, parameter out of range, token limit exceeded"; only the
+    last, a model's limit, can hit a schema-valid request)."""
+    if _refused_for_model_limit(exchange):
+        return
+    _run(exchange, openapi_checks.positive_data_acceptance)
 
 
 @check("schema.negative_data_rejection", severity=Severity.HIGH)

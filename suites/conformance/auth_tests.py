@@ -72,6 +72,26 @@ def wrong_key(t: TestContext) -> None:
     _each(t, {"api-key": key, "api-secret": WRONG}, "valid key, wrong secret", "auth.wrong_key_401")
 
 
+@conformance_test("auth.secret_without_key", features=(Feature.API_KEY_AUTH,))
+def secret_without_key(t: TestContext) -> None:
+    """Every operation refuses a valid api-secret sent without its api-key with 401 (decision auth.mixed)."""
+    _, secret = _key_pair(t)
+    _each(t, {"api-secret": secret}, "secret without key", "auth.secret_without_key_401")
+
+
+@conformance_test("auth.mixed_credentials", features=(Feature.BEARER_AUTH, Feature.API_KEY_AUTH))
+def mixed_credentials(t: TestContext) -> None:
+    """Both schemes in one request, one of them invalid, get 200 or 401 on every operation (decision auth.mixed)."""
+    key, secret = _key_pair(t)
+    if not t.target.token:
+        raise t.skip("the target gives no bearer token ([auth] token or --token)")
+    check = "auth.mixed_credentials_200_or_401"
+    _each(t, {"authorization": f"Bearer {t.target.token}", "api-key": WRONG, "api-secret": WRONG},
+          "valid bearer, wrong key pair", check)
+    _each(t, {"authorization": f"Bearer {WRONG}", "api-key": key, "api-secret": secret},
+          "wrong bearer, valid key pair", check)
+
+
 @conformance_test("auth.key_without_secret", features=(Feature.API_KEY_AUTH,))
 def key_without_secret(t: TestContext) -> None:
     """Every operation refuses a valid api-key sent without its api-secret with 401."""

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from aigw_conformance.reports.model import FailureRecord
 from aigw_conformance.spec.loader import api_view
 from aigw_conformance.suites.conformance.fuzz_send import send_case
+from aigw_conformance.suites.conformance.positive_fit import ModelFit, fit
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.conformance.store_tests import delete_quietly, run_collection, scoped_case, written_path
 from aigw_conformance.suites.exchange import Exchange
@@ -102,12 +103,37 @@ def _pinned_models(t: TestContext, operation: Operation, rotate: bool) -> tuple[
     return ()
 
 
+def _fits(t: TestContext, models: tuple[str, ...]) -> dict[str, ModelFit]:
+    """Each model's limits from the target's catalogue (a probe: no check runs on it) and whether it takes audio."""
+    reply = t.probe.send("ai", t.base_url("ai"), "GET", "/models", headers=t.credentials("ai"),
+                         label="the models' limits, for positive cases")
+    try:
+        data = reply.json.get("data") if reply.status == 200 and isinstance(reply.json, dict) else None
+    except ValueError:
+        data = None
+    limits = {m.get("id"): m.get("max_completion_tokens") for m in data or [] if isinstance(m, dict)}
+    no_audio = set(t.target.models_for("audio_input_unsupported", fallback=False))
+    return {model: ModelFit(cap if isinstance(cap, int) else None, model not in no_audio)
+            for model, cap in ((m, limits.get(m)) for m in models)}
+
+
+def _fitted(fits: dict[str, ModelFit]) -> Callable[[Any], Any]:
+    def fitting(case: Any) -> Any:
+        if isinstance(case.body, dict):
+            fit(case.body, fits.get(str(case.body.get("model")), ModelFit()))
+        return case
+
+    return fitting
+
+
 def strategy_for(t: TestContext, operation: Operation, mode: str, *, rotate_models: bool = False) -> Any:
     """The schemathesis strategy for `operation` in `mode`: positive cases name the target's models; store cases
     write only collections of this run, so a live target's own data is never touched."""
     strategy = _schema(operation.api)[operation.path][operation.method].as_strategy(generation_mode=MODES[mode])
     if mode == "positive" and (models := _pinned_models(t, operation, rotate_models)):
         strategy = strategy.map(_with_model(models))
+        if operation.api == "ai" and operation.path == "/chat/completions":  # within each model's limits
+            strategy = strategy.map(_fitted(_fits(t, models)))
     if operation.api == "client" and mode == "negative":  # never the provider whose breaker a client test opened
         breaker, chat = t.target.client_model("breaker", fallback=False), t.target.client_model("chat")
         if breaker and chat and breaker != chat:

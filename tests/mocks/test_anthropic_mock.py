@@ -61,7 +61,8 @@ except ImportError:  # pragma: no cover - depends on the installed SDK
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(strict_models=True), name="anthropic-mock") as server:  # the catalogue only
+    app = create_app(strict_models=True, deterministic_ids=True)  # the catalogue only; ids derived (golden-like)
+    with ServerThread(app, name="anthropic-mock") as server:
         yield server.base_url
 
 

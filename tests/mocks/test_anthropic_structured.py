@@ -47,7 +47,7 @@ class Verdict(pydantic.BaseModel):
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(), name="anthropic-structured") as server:
+    with ServerThread(create_app(deterministic_ids=True), name="anthropic-structured") as server:
         yield server.base_url
 
 

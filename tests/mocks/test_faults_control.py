@@ -30,7 +30,7 @@ STREAM = {**CHAT, "stream": True}
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(), name="openai-mock-control") as server:
+    with ServerThread(create_app(deterministic_ids=True), name="openai-mock-control") as server:
         yield server.base_url
 
 

@@ -43,7 +43,8 @@ WEATHER: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(strict_models=True), name="gemini-mock") as server:  # the catalogue only
+    app = create_app(strict_models=True, deterministic_ids=True)  # the catalogue only; ids derived (golden-like)
+    with ServerThread(app, name="gemini-mock") as server:
         yield server.base_url
 
 

@@ -61,10 +61,10 @@ def _unrouted(result: Result) -> Result:
 
 @pytest.mark.parametrize("body", [CHAT, {**CHAT, "stream": True}, {**CHAT, "n": 2, "seed": 4}])
 def test_memoised_answer_is_byte_identical_to_a_fresh_one(body: dict[str, Any]) -> None:
-    app = create_app("test-key")
+    app = create_app("test-key", deterministic_ids=True)
     first = _call(app, "POST", "/v1/chat/completions", body)
     second = _call(app, "POST", "/v1/chat/completions", body)
-    fresh = _call(create_app("test-key"), "POST", "/v1/chat/completions", body)
+    fresh = _call(create_app("test-key", deterministic_ids=True), "POST", "/v1/chat/completions", body)
     assert first["routed"] and not second["routed"]  # the second answer came from the front's memo
     assert _unrouted(second) == _unrouted(first) == _unrouted(fresh)
     assert first["status"] == 200 and [k for k, _ in second["headers"]][-1] == "x-request-id"
@@ -85,7 +85,7 @@ def test_memoised_model_list_follows_the_served_models() -> None:
 
 
 def test_faults_apply_to_a_memoised_body() -> None:
-    app = create_app("test-key")
+    app = create_app("test-key", deterministic_ids=True)
     ok = _call(app, "POST", "/v1/chat/completions", CHAT)
     assert _call(app, "POST", "/v1/chat/completions", CHAT, **{"x-mock-status": "429"})["status"] == 429
     filtered = _call(app, "POST", "/v1/chat/completions", CHAT, **{"x-mock-content-filter": "1"})
@@ -154,7 +154,7 @@ def test_changed_settings_are_honoured_at_once() -> None:
 
 
 def test_a_mounted_mock_uses_the_front_too() -> None:
-    mock = create_app(strict=False)
+    mock = create_app(strict=False, deterministic_ids=True)
     outer = Starlette(routes=[Mount("/threatwinds", app=mock)])
     first, second = (_call(outer, "POST", "/threatwinds/v1/chat/completions", CHAT) for _ in range(2))
     assert first["routed"] and not second["routed"] and first["status"] == 200

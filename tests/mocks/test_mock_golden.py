@@ -67,8 +67,9 @@ Req = tuple[str, str, dict[str, str], Any]
 
 def create_app(*args: Any, **kwargs: Any) -> OpenAIMock:
     """The mock as the golden files pinned it: only its listed models, no reasoning-model refusals (both are
-    tested on their own in test_openai_mock.py)."""
-    return create_openai_app(*args, **{"strict_models": True, "reasoning_limits": False, **kwargs})
+    tested on their own in test_openai_mock.py), ids derived from the request (fresh ones: test_mock_identity.py)."""
+    return create_openai_app(*args, **{"strict_models": True, "reasoning_limits": False, "deterministic_ids": True,
+                                       **kwargs})
 
 
 def chat(body: dict[str, Any], headers: dict[str, str] | None = None) -> Req:

@@ -26,7 +26,7 @@ AUTH = {"authorization": "Bearer test-key"}
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(), name="openai-mock") as server:
+    with ServerThread(create_app(deterministic_ids=True), name="openai-mock") as server:
         yield server.base_url
 
 

@@ -19,7 +19,8 @@ CHAT_MODELS = ("qwen3-32b", "silas-1", "gpt-oss-20b")
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with ServerThread(create_app(strict_models=True), name="selfhosted-mock") as server:  # the catalogue only
+    app = create_app(strict_models=True, deterministic_ids=True)  # the catalogue only; ids derived (golden-like)
+    with ServerThread(app, name="selfhosted-mock") as server:
         yield server.base_url
 
 
@@ -50,7 +51,7 @@ def test_models_are_listed_in_vllm_shape(base_url: str, client: openai.OpenAI) -
 
 
 def test_chat_reuses_the_openai_generation_when_no_extra_is_set(client: openai.OpenAI) -> None:
-    with ServerThread(create_openai_app(), name="openai-for-selfhosted") as server, openai.OpenAI(
+    with ServerThread(create_openai_app(deterministic_ids=True), name="openai-for-selfhosted") as server, openai.OpenAI(
         base_url=f"{server.base_url}/v1", api_key="k", max_retries=0, timeout=10
     ) as upstream:
         reference = upstream.chat.completions.create(model="gpt-oss-20b", messages=MESSAGES, seed=7)

@@ -91,6 +91,25 @@ def finish_reason_invalid(probe: Probe) -> bool:
     return whole == "end_turn"
 
 
+def mixed_credentials_400(probe: Probe) -> bool:
+    """A valid bearer with a wrong key pair, and a wrong bearer with the valid pair: both 200 on the clean reference
+    (the valid scheme authenticates, decision auth.mixed), both 400 with the defect."""
+    pair = {"api-key": probe.stack.api_key, "api-secret": probe.stack.api_secret}
+    statuses = {probe.http.get("/models", headers={"api-key": "wrong", "api-secret": "wrong"}).status_code,
+                probe.http.get("/models", headers={"authorization": "Bearer wrong", **pair}).status_code}
+    assert statuses in ({200}, {400}), statuses
+    return statuses == {400}
+
+
+def provider_refusals_relayed(probe: Probe) -> bool:
+    """Schema-valid requests OpenAI refuses: clean, all 200 (lenient.py); with the defect, all relayed 400s."""
+    orphan = [{"role": "user", "content": "hi"}, {"role": "tool", "tool_call_id": "call_x", "content": "21"}]
+    statuses = {probe.chat(tool_choice="none").status_code, probe.chat(n=1.0).status_code,
+                probe.chat(messages=orphan).status_code}
+    assert statuses in ({200}, {400}), statuses
+    return statuses == {400}
+
+
 def model_missing_owned_by(probe: Probe) -> bool:
     listed = all("owned_by" not in model for model in probe.http.get("/models").json()["data"])
     assert listed == ("owned_by" not in probe.http.get("/models/gpt-5").json())
@@ -110,6 +129,10 @@ SYMPTOMS: dict[str, Callable[[Probe], bool]] = {
         "/models", headers={"authorization": "", "api-key": probe.stack.api_key}).status_code == 200,
     "any-bearer-accepted": lambda probe: probe.http.get(
         "/models", headers={"authorization": "Bearer anything"}).status_code == 200,
+    "secret-without-key-accepted": lambda probe: probe.http.get(
+        "/models", headers={"authorization": "", "api-secret": probe.stack.api_secret}).status_code == 200,
+    "mixed-credentials-400": mixed_credentials_400,
+    "provider-refusals-relayed": provider_refusals_relayed,
     "plain-text-errors": lambda probe: probe.unauthorized().headers["content-type"].startswith("text/plain"),
     "wrong-chunk-object": lambda probe: probe.chunks()[0]["object"] == "chat.completion",
     "stream-as-json-content-type": lambda probe: probe.stream()[0].headers["content-type"].startswith(
@@ -142,7 +165,7 @@ AI_DEFECTS = sorted(set(DEFECTS) - ELSEWHERE)
 
 def test_every_defect_has_a_symptom_check() -> None:
     assert set(SYMPTOMS) == set(AI_DEFECTS)
-    assert len(AI_DEFECTS) == 20 and all(DEFECTS.values())
+    assert len(AI_DEFECTS) == 23 and all(DEFECTS.values())
 
 
 @pytest.mark.parametrize("defect", AI_DEFECTS)

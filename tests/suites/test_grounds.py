@@ -23,6 +23,7 @@ DOCUMENTED = frozenset({
     "identity.unique_id", "identity.created_recent", "sse.incremental_delivery",
     "auth.api_key_accepted", "auth.bearer_accepted", "auth.key_without_secret_401", "auth.missing_credentials_401",
     "auth.model_not_allowed_403", "auth.no_access_403", "auth.wrong_bearer_401", "auth.wrong_key_401",
+    "auth.secret_without_key_401", "auth.mixed_credentials_200_or_401", "schema.positive_data_acceptance",
     "chat.assistant_role", "chat.choice_indices", "chat.finish_reason", "chat.object", "chat.response_shape",
     "chat.usage_arithmetic", "client.bad_request_400", "client.breaker_open_503", "client.guardrail_block",
     "client.invalid_token_401", "client.non_llm_422", "client.quota_exceeded_429", "client.rate_limited_429",

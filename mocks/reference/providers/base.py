@@ -168,17 +168,16 @@ def data_url(url: str, where: str) -> tuple[str, str] | None:
 
 
 def arguments(call: Any, where: str) -> dict[str, Any]:
-    """The parsed `function.arguments` of an assistant tool call (a JSON object text); 400 otherwise."""
+    """The parsed `function.arguments` of an assistant tool call, for a provider that takes an object (Gemini,
+    Anthropic). The schema admits any string (000 gives `tool_calls` no format), so a text that is not a JSON
+    object is carried whole as `{"arguments": text}` rather than refused (decision positive.acceptance)."""
     function = call.get("function") if isinstance(call, dict) else None
     text = function.get("arguments") if isinstance(function, dict) else None
     try:
         value = json.loads(text) if isinstance(text, str) and text.strip() else {}
     except ValueError:
         value = None
-    if not isinstance(value, dict):
-        raise GatewayError(400, f"{where}.function.arguments must be a JSON object text",
-                           code="invalid_parameter", param=f"{where}.function.arguments")
-    return value
+    return value if isinstance(value, dict) else {"arguments": text}
 
 
 def compact(value: Any) -> str:
