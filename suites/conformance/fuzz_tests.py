@@ -104,13 +104,16 @@ def _pinned_models(t: TestContext, operation: Operation, rotate: bool) -> tuple[
 
 
 def _fits(t: TestContext, models: tuple[str, ...]) -> dict[str, ModelFit]:
-    """Each model's limits from the target's catalogue (a probe: no check runs on it) and whether it takes audio."""
-    reply = t.probe.send("ai", t.base_url("ai"), "GET", "/models", headers=t.credentials("ai"),
-                         label="the models' limits, for positive cases")
+    """Each model's limits from the target's catalogue (a probe: no check runs on it) and whether it takes audio.
+    Best effort: a catalogue that cannot be read leaves the limits unknown (the models.* tests judge it), so the
+    test's verdict rests on its generated requests alone."""
+    data = None
     try:
+        reply = t.probe.send("ai", t.base_url("ai"), "GET", "/models", headers=t.credentials("ai"),
+                             label="the models' limits, for positive cases")
         data = reply.json.get("data") if reply.status == 200 and isinstance(reply.json, dict) else None
-    except ValueError:
-        data = None
+    except (TargetUnreachable, ValueError):
+        pass
     limits = {m.get("id"): m.get("max_completion_tokens") for m in data or [] if isinstance(m, dict)}
     no_audio = set(t.target.models_for("audio_input_unsupported", fallback=False))
     return {model: ModelFit(cap if isinstance(cap, int) else None, model not in no_audio)
