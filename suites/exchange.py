@@ -14,7 +14,14 @@ from aigw_conformance.suites import sse
 from aigw_conformance.suites.deadline import DeadlineTransport, deadline
 from aigw_conformance.suites.failures import TargetUnreachable
 from aigw_conformance.suites.headers import with_extra
-from aigw_conformance.suites.transfer import Progress, decode_body, describe_timeout, describe_transport_error
+from aigw_conformance.suites.transfer import (
+    REDIRECTS,
+    Progress,
+    decode_body,
+    describe_redirect,
+    describe_timeout,
+    describe_transport_error,
+)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_STREAM_LINES = 200_000  # an event stream with more lines is a flood of tiny events, not an answer
@@ -103,7 +110,9 @@ class Probe:
 
     `timeout_s` bounds the whole request, from connecting to the last body byte; `max_body_bytes` bounds
     the body as sent and as decoded; `max_stream_lines` bounds an event stream's lines (tiny-event floods).
-    `extra_headers` (`--header`, `[headers]`: routing headers) go with every request that does not set them itself."""
+    `extra_headers` (`--header`, `[headers]`: routing headers) go with every request that does not set them itself.
+    A redirect is never followed (nor is the body behind it read): it ends the request as a TargetUnreachable naming
+    the status and Location."""
 
     timeout_s: float = 30.0
     max_body_bytes: int = MAX_BODY_BYTES
@@ -132,9 +141,11 @@ class Probe:
         chunks: list[bytes] = []
         try:
             with deadline(self.timeout_s), self.client.stream(
-                method, url, headers=headers, content=content, timeout=timeout
+                method, url, headers=headers, content=content, timeout=timeout, follow_redirects=False
             ) as reply:
                 progress.status, progress.event_stream = reply.status_code, _is_event_stream(reply.headers)
+                if reply.status_code in REDIRECTS and "location" in reply.headers:
+                    raise TargetUnreachable(describe_redirect(progress, str(reply.headers["location"])))
                 self._refuse_declared_size(reply.headers, progress)
                 for chunk in reply.iter_raw():
                     chunks.append(chunk)

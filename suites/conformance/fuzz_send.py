@@ -39,6 +39,8 @@ class ProbeAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        if self.last is not None:  # requests following a redirect (the probe refuses them; this never runs)
+            raise RuntimeError(f"{self.what}: a second request on one generated case; redirects are never followed")
         headers = httpx.Headers([(_raw(name), _raw(value)) for name, value in request.headers.items()])
         headers["accept-encoding"] = ACCEPT_ENCODING  # what the probe decompresses within its size cap
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
@@ -86,7 +88,8 @@ def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], w
     with requests.Session() as session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        response = case.call(base_url=base_url, session=session, headers=headers, timeout=probe.timeout_s)
+        response = case.call(base_url=base_url, session=session, headers=headers, timeout=probe.timeout_s,
+                             max_redirects=0)  # never follow: a redirect is the target's answer (Probe.fetch)
     reply = adapter.last
     assert reply is not None, "case.call returned without sending a request"
     return Exchange(
