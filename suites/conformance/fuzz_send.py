@@ -29,6 +29,14 @@ def _raw(value: str | bytes) -> bytes:
         return value.encode("utf-8")
 
 
+class _ReadBody(urllib3.HTTPResponse):
+    """The body the probe already read whole, handed over in one read: schemathesis reads an event stream in 64 KB
+    reads and rescans its whole buffer after each (quadratic: ~17 s for one 15 MB line, after the deadline)."""
+
+    def read1(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
+        return super().read1(None, decode_content)
+
+
 class ProbeAdapter(BaseAdapter):
     """A requests transport adapter that sends every request through `Probe.fetch` and keeps the last Reply."""
 
@@ -57,7 +65,7 @@ class ProbeAdapter(BaseAdapter):
         response.status_code, response.reason, response.url = reply.status, reply.reason, str(request.url)
         response.headers = CaseInsensitiveDict(kept)
         response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = urllib3.HTTPResponse(
+        response.raw = _ReadBody(
             body=io.BytesIO(reply.body), headers=kept, status=reply.status, reason=reply.reason,
             version=10 if reply.http_version == "HTTP/1.0" else 11, preload_content=False, decode_content=False,
         )

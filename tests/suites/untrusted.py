@@ -64,7 +64,7 @@ class LoopbackServer:
             self.requests.append(request)
             await self.answer(request, writer)
             await writer.drain()
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError):
             pass
         finally:
             writer.close()
@@ -124,8 +124,16 @@ async def redirect_loop(server: UntrustedServer, request: Request, writer: Write
     writer.write(_head("302 Found", f"location: {server.root}{request.path}", "content-length: 0"))
 
 
+MODELS = json.dumps({"object": "list", "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "x"}]})
+
+
 async def long_line(server: UntrustedServer, request: Request, writer: Writer) -> None:
-    """Every answer a 200 event stream of one 15 MB line with no field name and no end."""
+    """`GET /models` lists one model (so the preflight passes); every other answer is a 200 event stream of one
+    15 MB line with no field name and no end."""
+    if request.method == "GET" and request.path.endswith("/models"):
+        writer.write(_head("200 OK", "content-type: application/json", f"content-length: {len(MODELS)}")
+                     + MODELS.encode())
+        return
     writer.write(_head("200 OK", "content-type: text/event-stream", f"content-length: {LONG_LINE_BYTES}"))
     block = b"A" * 65536
     for _ in range(LONG_LINE_BYTES // len(block)):
