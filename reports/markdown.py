@@ -18,7 +18,7 @@ def escape_cell(text: str) -> str:
     (backslash-escaped), pipes escaped, and newlines turned into <br>. Emphasis characters are left alone: they
     cannot inject anything, and identifiers such as `sse.done_last` stay greppable."""
     if len(text) > MAX_CELL_CHARS:
-        text = f"{text[:MAX_CELL_CHARS]}… [{len(text) - MAX_CELL_CHARS:,} more characters cut]"
+        text = f"{text[:MAX_CELL_CHARS]}… ({len(text) - MAX_CELL_CHARS:,} more characters cut)"
     text = _CELL_SPECIALS.sub(r"\\\1", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "<br>".join(line.strip() for line in text.split("\n")) or " "

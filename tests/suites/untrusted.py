@@ -50,6 +50,7 @@ class LoopbackServer:
         self._server: asyncio.Server | None = None
         self.port = 0
         self.requests: list[Request] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def root(self) -> str:
@@ -59,14 +60,19 @@ class LoopbackServer:
         raise NotImplementedError
 
     async def _handle(self, reader: asyncio.StreamReader, writer: Writer) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
         try:
             request = await _read_request(reader)
             self.requests.append(request)
             await self.answer(request, writer)
             await writer.drain()
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError,
+                asyncio.CancelledError):  # cancelled: the server is stopping
             pass
         finally:
+            self._tasks.discard(task)
             writer.close()
 
     def start(self) -> Any:
@@ -79,6 +85,9 @@ class LoopbackServer:
     async def _shutdown(self) -> None:
         assert self._server is not None
         self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._server.wait_closed()
 
     def stop(self) -> None:
@@ -142,15 +151,23 @@ async def long_line(server: UntrustedServer, request: Request, writer: Writer) -
 
 
 async def markup(server: UntrustedServer, request: Request, writer: Writer) -> None:
-    """A 400 whose error message, headers and status reason carry HTML and markdown that must not be rendered."""
-    body = json.dumps({"error": {"message": f"{MARKUP} | x | [click](javascript:alert(1))", "type": MARKUP,
-                                 "param": None, "code": MARKUP}}).encode()
-    writer.write(_head("400 Bad Request", "content-type: application/json", f"x-error: {MARKUP}",
+    """A 400 whose body is not the error contract but HTML and a markdown link, with markup in its headers."""
+    body = f"{MARKUP} | x | [click](javascript:alert(1))".encode()
+    writer.write(_head("400 Bad Request", "content-type: text/html", f"x-error: {MARKUP}",
                        f"x-error-id: {MARKUP}", f"content-length: {len(body)}") + body)
 
 
+async def slow(server: UntrustedServer, request: Request, writer: Writer) -> None:
+    """`GET /models` lists one model; every other request is accepted and never answered."""
+    if request.method == "GET" and request.path.endswith("/models"):
+        writer.write(_head("200 OK", "content-type: application/json", f"content-length: {len(MODELS)}")
+                     + MODELS.encode())
+        return
+    await asyncio.sleep(3600)
+
+
 ANSWERS: dict[str, Answer] = {"redirect-307": redirect_307, "redirect-302": redirect_302,
-                              "redirect-loop": redirect_loop, "long-line": long_line, "markup": markup}
+                              "redirect-loop": redirect_loop, "long-line": long_line, "markup": markup, "slow": slow}
 
 
 class UntrustedServer(LoopbackServer):
