@@ -7,7 +7,6 @@ from pathlib import Path
 
 from aigw_conformance.reports.model import DeepRun, FailureRecord, Report, TestResult
 
-
 # A cell quotes at most this many characters: a report (or one an older aigw wrote) may hold a target's megabytes
 MAX_CELL_CHARS = 4000
 
@@ -94,7 +93,8 @@ def deep_summary(deep: DeepRun) -> str:
 
 
 def _deep_section(deep: DeepRun) -> list[str]:
-    lines = ["", "## Deep fuzzing", "", escape_inline(deep_summary(deep)), "", _row("Status", "Responses"), "| --- | ---: |"]
+    lines = ["", "## Deep fuzzing", "", escape_cell(deep_summary(deep)), "",  # its stop reason quotes the target
+             _row("Status", "Responses"), "| --- | ---: |"]
     lines += [_row(status, f"{count:,}") for status, count in sorted(deep.statuses.items())]
     lines += ["", _row("Operation and mode", "Requests"), "| --- | ---: |"]
     lines += [_row(operation, f"{count:,}") for operation, count in deep.operations.items()]
