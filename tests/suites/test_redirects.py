@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from untrusted import CaptureServer, UntrustedServer
 
+from aigw_conformance.cli import main
 from aigw_conformance.reports.model import TestResult
 from aigw_conformance.suites.runner import run
 from aigw_conformance.suites.target import Target
@@ -64,3 +66,14 @@ def test_a_redirect_loop_is_a_transport_failure_not_a_harness_bug(
         assert [failure.check for failure in result.failures] == ["transport"], result
         assert "answered 302" in result.failures[0].message and "bug in aigw" not in result.message
     assert len([request for request in server.requests if "loop" in request.path]) <= 2 * 3  # one per case tried
+
+
+def test_aigw_check_stops_at_the_preflight_naming_the_redirect(
+    servers: tuple[UntrustedServer, CaptureServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server, capture = servers
+    capture.requests.clear()
+    code = main(["check", "--base-url", server.url("redirect-307"), "--api-key", SECRETS[0], "--api-secret",
+                 SECRETS[1], "--model", "m", "--timeout", "2", "--report-dir", str(tmp_path)])
+    assert code == 3 and capture.requests == []
+    assert f"GET /models: the target answered 307 with Location: {capture.root}/stolen/" in capsys.readouterr().err
