@@ -87,6 +87,7 @@ class Terminal:
 
     def finished(self, result: TestResult) -> None:
         self.done += 1
+        self.total = max(self.total, self.done)  # the run budget's result comes on top of the selection
         self.failed += result.outcome == "failed"
         if self.quiet or (self.live and result.outcome == "passed"):
             return
