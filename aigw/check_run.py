@@ -32,7 +32,7 @@ def nothing_run(target: Target) -> Report:
 
 
 def run_checks(target: Target, terminal: Terminal, interrupts: Interrupts, *, tests: Sequence[str],
-               profiles: Sequence[str], deep: bool, exitfirst: bool) -> Report:
+               profiles: Sequence[str], deep: bool, exitfirst: bool, max_run_s: float | None = None) -> Report:
     """Run the selection under `interrupts` (armed by the caller): a first SIGINT lets the running test finish,
     SIGTERM or a second SIGINT stops it; either way the report holds every finished test, `interrupted: true`."""
     terminal.begin(selected_count(tests, profiles, deep))
@@ -48,7 +48,8 @@ def run_checks(target: Target, terminal: Terminal, interrupts: Interrupts, *, te
     started_at, started = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
     try:
         report = run(target, only=tests, profiles=profiles, progress=finished, deep=deep,
-                     deep_progress=terminal.line, on_start=terminal.started, should_stop=should_stop)
+                     deep_progress=terminal.line, on_start=terminal.started, should_stop=should_stop,
+                     max_run_s=max_run_s)
     except Abort:
         report = Report(target=TargetInfo(target.name, target.base_url, target.client_base_url),
                         started_at=started_at, duration_s=time.perf_counter() - started, tool_version=TOOL_VERSION,

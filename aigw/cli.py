@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run only tests whose id starts with this or matches this glob ('chat.*'); "
                             "'!PATTERN' excludes ('!chat.n*'); repeatable, or comma-separated")
     check.add_argument("-x", "--exitfirst", action="store_true", help="stop after the first failed test")
+    check.add_argument("--max-run-s", type=float, metavar="S", help="wall-clock budget of the whole run: no "
+                       "request outlasts it, and the tests it leaves unrun fail the run by name (default: 120 s plus "
+                       "4 request timeouts per selected test, plus the deep run's budget)")
     check.add_argument("--defect", action="append", default=[], help="start the reference with this defect")
     check.add_argument("--quirk", action="append", default=[], help="start the reference with this quirk")
     check.add_argument("--quiet", action="store_true", help="print only the summary and the failed tests")

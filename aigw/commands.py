@@ -214,7 +214,10 @@ def check(args: argparse.Namespace) -> int:
     terminal = Terminal(quiet=args.quiet)
     interrupts = Interrupts(graceful=True, on_request=lambda: terminal.notice(
         "stopping after the current test; the partial report will be written (Ctrl-C again: stop it now)"))
-    options = {"tests": args.test, "profiles": args.profile, "deep": args.deep, "exitfirst": args.exitfirst}
+    if args.max_run_s is not None and not 0 < args.max_run_s < float("inf"):
+        raise UsageError(f"--max-run-s must be a positive number of seconds, got {args.max_run_s}")
+    options = {"tests": args.test, "profiles": args.profile, "deep": args.deep, "exitfirst": args.exitfirst,
+               "max_run_s": args.max_run_s}
     with interrupts.armed():
         try:
             if target.base_url or target.client_base_url:

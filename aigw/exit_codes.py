@@ -26,7 +26,8 @@ TABLE: tuple[ExitCode, ...] = (
         "report": "no regression (`diff`); the matrix was written (`matrix`)",
     }),
     ExitCode(FAILED, "the gate failed", {
-        "check": "a test failed on a documented element (with --strict: any failure, inferred elements included)",
+        "check": "a test failed on a documented element (with --strict: any failure, inferred elements included), "
+                 "or the run's budget (--max-run-s) ran out before every selected test ran",
         "selftest": "a defect was not caught, or the clean reference failed a check",
         "load": "the error rate exceeded --max-error-rate (default 0.01; 100% errors always fail), or an SLO "
                 "of --thresholds was breached; the top error causes and the breaches are printed",

@@ -14,10 +14,12 @@ from typing import TextIO
 
 from aigw_conformance.reports.markdown import deep_summary
 from aigw_conformance.reports.model import Report, TestResult
+from aigw_conformance.suites.failures import capped
 
 MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
 COLOURS = {"passed": "32", "failed": "31", "skipped": "33", "dim": "2", "bold": "1"}
 TICK_S = 1.0  # how often the live line's elapsed time is redrawn
+SHOWN_CHARS = 4000  # a message printed in full is still cut here (wrapping megabytes takes minutes)
 
 
 def fancy(stream: TextIO, environ: Mapping[str, str]) -> bool:
@@ -85,6 +87,7 @@ class Terminal:
 
     def finished(self, result: TestResult) -> None:
         self.done += 1
+        self.total = max(self.total, self.done)  # the run budget's result comes on top of the selection
         self.failed += result.outcome == "failed"
         if self.quiet or (self.live and result.outcome == "passed"):
             return
@@ -95,7 +98,7 @@ class Terminal:
             self._write(head)
             return
         room = max(20, self.width - 1 - len(f"XXXX  {result.id:<{column}} {result.duration_s:6.2f}s  "))
-        self._write(f"{head}  {textwrap.shorten(result.message, room, placeholder=' …')}")
+        self._write(f"{head}  {textwrap.shorten(result.message[:room * 4], room, placeholder=' …')}")
 
     def line(self, text: str) -> None:
         if not self.quiet:
@@ -115,6 +118,7 @@ class Terminal:
                 self.stream.flush()
 
     def _wrapped(self, text: str, indent: str = "      ") -> str:
+        text = capped(text, SHOWN_CHARS)  # a report written by an older aigw may hold a message of megabytes
         return textwrap.fill(text, self.width - 1, initial_indent=indent, subsequent_indent=indent,
                              break_long_words=True, break_on_hyphens=False)
 

@@ -7,23 +7,32 @@ from pathlib import Path
 
 from aigw_conformance.reports.model import DeepRun, FailureRecord, Report, TestResult
 
+# A cell quotes at most this many characters: a report (or one an older aigw wrote) may hold a target's megabytes
+MAX_CELL_CHARS = 4000
+
 
 def escape_cell(text: str) -> str:
-    """Make ``text`` safe inside a Markdown table cell (pipes escaped, newlines turned into <br>)."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    """Make ``text`` safe inside a Markdown table cell: every cell may hold target-controlled text (a message, an
+    excerpt, a header), so it is cut to MAX_CELL_CHARS, HTML, entities, links, images and code spans are made literal
+    (backslash-escaped), pipes escaped, and newlines turned into <br>. Emphasis characters are left alone: they
+    cannot inject anything, and identifiers such as `sse.done_last` stay greppable."""
+    if len(text) > MAX_CELL_CHARS:
+        text = f"{text[:MAX_CELL_CHARS]}… ({len(text) - MAX_CELL_CHARS:,} more characters cut)"
+    text = _CELL_SPECIALS.sub(r"\\\1", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "<br>".join(line.strip() for line in text.split("\n")) or " "
 
 
 def escape_inline(text: str) -> str:
     """Make ``text`` (a quote or a reason) render literally inside a table cell: Markdown's emphasis, code, link and
-    HTML characters backslash-escaped, then as `escape_cell` (pipes, newlines)."""
+    HTML characters backslash-escaped, pipes too, and newlines turned into <br>."""
     text = _INLINE_SPECIALS.sub(r"\\\1", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "<br>".join(line.strip() for line in text.split("\n")) or " "
 
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>|~#!&])")
+_CELL_SPECIALS = re.compile(r"([\\`\[\]<>|&])")
 
 
 def _grounds_cell(failure: FailureRecord) -> str:
@@ -84,7 +93,8 @@ def deep_summary(deep: DeepRun) -> str:
 
 
 def _deep_section(deep: DeepRun) -> list[str]:
-    lines = ["", "## Deep fuzzing", "", deep_summary(deep), "", _row("Status", "Responses"), "| --- | ---: |"]
+    lines = ["", "## Deep fuzzing", "", escape_cell(deep_summary(deep)), "",  # its stop reason quotes the target
+             _row("Status", "Responses"), "| --- | ---: |"]
     lines += [_row(status, f"{count:,}") for status, count in sorted(deep.statuses.items())]
     lines += ["", _row("Operation and mode", "Requests"), "| --- | ---: |"]
     lines += [_row(operation, f"{count:,}") for operation, count in deep.operations.items()]
@@ -97,7 +107,7 @@ def render_markdown(report: Report) -> str:
     counts = report.counts()
     verdict = report.verdict()
     documented, inferred = report.split_failed()
-    target = report.target.name.replace("\n", " ")
+    target = escape_inline(report.target.name.replace("\n", " ").replace("\r", " "))
     lines = [
         f"# Conformance report: {target} — {verdict}",
         "",
@@ -108,7 +118,7 @@ def render_markdown(report: Report) -> str:
     if report.interrupted:
         lines += ["", "**Interrupted:** the run was stopped before every selected test ran; this report is partial."]
     if report.target.base_url:
-        lines += ["", f"Target base URL: `{report.target.base_url}`"]
+        lines += ["", f"Target base URL: {escape_cell(report.target.base_url)}"]
     lines += _findings_section(report)
 
     lines += ["", "## Profiles", ""]

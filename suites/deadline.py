@@ -99,3 +99,21 @@ class DeadlineTransport(httpx.HTTPTransport):
             keepalive_expiry=chosen.keepalive_expiry,
             network_backend=_DeadlineBackend(),
         )
+
+
+class RunBudget:
+    """The whole run's wall-clock budget, from its start: every request ends by it, no test starts after it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
+
+    @property
+    def spent(self) -> bool:
+        return self.remaining() <= 0
+
+    def describe(self) -> str:
+        return f"the run's budget of {self.seconds:g} s (--max-run-s) ran out"

@@ -11,10 +11,17 @@ from typing import Any
 import httpx
 
 from aigw_conformance.suites import sse
-from aigw_conformance.suites.deadline import DeadlineTransport, deadline
-from aigw_conformance.suites.failures import TargetUnreachable
+from aigw_conformance.suites.deadline import DeadlineTransport, RunBudget, deadline
+from aigw_conformance.suites.failures import RunBudgetSpent, TargetUnreachable
 from aigw_conformance.suites.headers import with_extra
-from aigw_conformance.suites.transfer import Progress, decode_body, describe_timeout, describe_transport_error
+from aigw_conformance.suites.transfer import (
+    REDIRECTS,
+    Progress,
+    decode_body,
+    describe_redirect,
+    describe_timeout,
+    describe_transport_error,
+)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_STREAM_LINES = 200_000  # an event stream with more lines is a flood of tiny events, not an answer
@@ -103,13 +110,16 @@ class Probe:
 
     `timeout_s` bounds the whole request, from connecting to the last body byte; `max_body_bytes` bounds
     the body as sent and as decoded; `max_stream_lines` bounds an event stream's lines (tiny-event floods).
-    `extra_headers` (`--header`, `[headers]`: routing headers) go with every request that does not set them itself."""
+    `extra_headers` (`--header`, `[headers]`: routing headers) go with every request that does not set them itself.
+    A redirect is never followed (nor is the body behind it read): it ends the request as a TargetUnreachable naming
+    the status and Location."""
 
     timeout_s: float = 30.0
     max_body_bytes: int = MAX_BODY_BYTES
     max_stream_lines: int = MAX_STREAM_LINES
     client: httpx.Client = field(default_factory=_default_client)
     extra_headers: dict[str, str] = field(default_factory=dict)
+    budget: RunBudget | None = None  # the whole run's: no request starts after it, none outlasts it
 
     def with_extra(self, headers: dict[str, str]) -> dict[str, str]:
         """`headers` plus the extra headers it does not set itself: what `fetch` sends, for an Exchange's record."""
@@ -126,15 +136,18 @@ class Probe:
             for name, value in self.extra_headers.items():
                 if name not in headers:
                     headers[name] = value
-        timeout = httpx.Timeout(self.timeout_s, connect=min(5.0, self.timeout_s))
+        allowed = self._allowed(what)
+        timeout = httpx.Timeout(allowed, connect=min(5.0, allowed))
         started = time.perf_counter()
-        progress = Progress(what, url, self.timeout_s)
+        progress = Progress(what, url, allowed)
         chunks: list[bytes] = []
         try:
-            with deadline(self.timeout_s), self.client.stream(
-                method, url, headers=headers, content=content, timeout=timeout
+            with deadline(allowed), self.client.stream(
+                method, url, headers=headers, content=content, timeout=timeout, follow_redirects=False
             ) as reply:
                 progress.status, progress.event_stream = reply.status_code, _is_event_stream(reply.headers)
+                if reply.status_code in REDIRECTS and "location" in reply.headers:
+                    raise TargetUnreachable(describe_redirect(progress, str(reply.headers["location"])))
                 self._refuse_declared_size(reply.headers, progress)
                 for chunk in reply.iter_raw():
                     chunks.append(chunk)
@@ -143,12 +156,26 @@ class Probe:
                 status, reason, version, reply_headers = (
                     reply.status_code, reply.reason_phrase, reply.http_version, reply.headers)
         except httpx.TimeoutException as exc:
+            if allowed < self.timeout_s:  # the run's budget, not the request's timeout, ended it
+                raise RunBudgetSpent(f"{what}: {self._budget_text()} during this request") from exc
             raise TargetUnreachable(describe_timeout(progress, exc)) from exc
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             raise TargetUnreachable(describe_transport_error(progress, exc)) from exc
         body = decode_body(b"".join(chunks), reply_headers.get("content-encoding", ""), self.max_body_bytes, progress)
         return Reply(status, reason, version, reply_headers, body, time.perf_counter() - started,
                      progress.chunk_times_s, progress.chunk_ends)
+
+    def _allowed(self, what: str) -> float:
+        """This request's time: the timeout, or what is left of the run's budget when that is less."""
+        if self.budget is None:
+            return self.timeout_s
+        remaining = self.budget.remaining()
+        if remaining <= 0:
+            raise RunBudgetSpent(f"{what}: not sent, {self._budget_text()}")
+        return min(self.timeout_s, remaining)
+
+    def _budget_text(self) -> str:
+        return self.budget.describe() if self.budget is not None else "the run's budget ran out"
 
     def _refuse_declared_size(self, headers: httpx.Headers, progress: Progress) -> None:
         declared = str(headers.get("content-length", "")).strip()
@@ -167,7 +194,7 @@ class Probe:
                 raise TargetUnreachable(progress.fail(
                     f"the {progress.status} event stream exceeded {self.max_stream_lines} lines "
                     f"({progress.size} bytes); a flood of tiny events, reading stopped"))
-        if time.perf_counter() - started > self.timeout_s:  # a client without the deadline transport
+        if time.perf_counter() - started > progress.timeout_s:  # a client without the deadline transport
             raise TargetUnreachable(describe_timeout(progress, None))
 
     def send(

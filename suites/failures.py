@@ -10,6 +10,16 @@ from typing import Literal
 from aigw_conformance.reports.model import describe_grounds
 
 GroundsKind = Literal["documented", "convention"]
+# A failure, skip or transport message is cut to this many characters: it quotes what the target sent (an excerpt,
+# a field, a header, a curl to reproduce), and one 15 MB line quoted in every report once made 912 MB of reports.
+MAX_MESSAGE_CHARS = 4000
+
+
+def capped(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit:,} more characters cut]"
 
 
 class Severity(StrEnum):
@@ -57,10 +67,12 @@ class CheckFailed(AssertionError):
     element and one on an inferred element); by default the one `message` with `grounds`."""
 
     def __init__(self, message: str, grounds: Grounds | None = None, *, parts: Sequence[FailurePart] = ()) -> None:
+        message = capped(message)
         super().__init__(message)
         self.message = message
         self.grounds = grounds
-        self.parts: tuple[FailurePart, ...] = tuple(parts) or ((message, grounds),)
+        self.parts: tuple[FailurePart, ...] = (tuple((capped(text), why) for text, why in parts)
+                                               or ((message, grounds),))
 
 
 class TestSkipped(Exception):
@@ -69,13 +81,20 @@ class TestSkipped(Exception):
     __test__ = False
 
     def __init__(self, reason: str) -> None:
+        reason = capped(reason)
         super().__init__(reason)
         self.reason = reason
 
 
 class TargetUnreachable(Exception):
-    """The target did not answer at the transport level (refused, reset, timed out, too large)."""
+    """The target did not answer at the transport level (refused, reset, timed out, too large, redirected)."""
 
     def __init__(self, reason: str) -> None:
+        reason = capped(reason)
         super().__init__(reason)
         self.reason = reason
+
+
+class RunBudgetSpent(TargetUnreachable):
+    """The whole run's wall-clock budget (`--max-run-s`) ran out: the request was cut short or not sent. A transport
+    failure for every handler of one (the test stops); the runner records it as `run.budget`, not `transport`."""

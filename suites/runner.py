@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
 from aigw_conformance.suites.conformance import TESTS, ConformanceTest, TestContext
 from aigw_conformance.suites.conformance.fuzz_deep import DEEP_TEST_ID, RoundCallback, run_deep, skipped_deep
+from aigw_conformance.suites.deadline import RunBudget
 from aigw_conformance.suites.exchange import Probe
-from aigw_conformance.suites.failures import Severity, TargetUnreachable, TestSkipped
+from aigw_conformance.suites.failures import RunBudgetSpent, Severity, TargetUnreachable, TestSkipped, capped
 from aigw_conformance.suites.features import Feature, profile_of
 from aigw_conformance.suites.masking import masker_for
 from aigw_conformance.suites.selection import selected
@@ -20,6 +21,12 @@ from aigw_conformance.suites.target import Target
 
 TOOL_VERSION = "0.1.0"
 ProgressCallback = Callable[[TestResult], None]
+# The default whole-run budget (`--max-run-s`): a floor, plus for each selected test a few requests' worth of the
+# per-request timeout (slow tests borrow from fast ones), plus the deep run's own budget when it runs.
+RUN_FLOOR_S = 120.0
+TIMEOUTS_PER_TEST = 4
+BUDGET_TEST_ID = "run.budget"
+NAMED_NOT_RUN = 40  # tests the budget's failure names one by one; the rest are counted
 
 
 def select(tests: Iterable[ConformanceTest], only: Iterable[str] = (), profiles: Iterable[str] = ()) -> list[
@@ -62,9 +69,10 @@ def run_test(test: ConformanceTest, target: Target, probe: Probe) -> TestResult:
     except TestSkipped as skipped:
         return result("skipped", skipped.reason, context)
     except TargetUnreachable as unreachable:
-        context.failures.append(FailureRecord("transport", Severity.CRITICAL.value, unreachable.reason))
+        check = BUDGET_TEST_ID if isinstance(unreachable, RunBudgetSpent) else "transport"
+        context.failures.append(FailureRecord(check, Severity.CRITICAL.value, unreachable.reason))
     except Exception as error:  # a harness bug must show up as a failure, never crash the run
-        summary = "".join(traceback.format_exception_only(error)).strip()
+        summary = capped("".join(traceback.format_exception_only(error)).strip())
         context.failures.append(FailureRecord("harness.error", Severity.CRITICAL.value,
                                               f"the test raised {summary}; this is a bug in aigw, please report it"))
     if context.failures:
@@ -90,11 +98,35 @@ def _deep(report: Report, target: Target, probe: Probe, on_round: RoundCallback 
     try:
         result, report.deep = run_deep(target, probe, on_round)
     except Exception as error:  # a harness bug must show up as a failure, never crash the run
-        summary = "".join(traceback.format_exception_only(error)).strip()
+        summary = capped("".join(traceback.format_exception_only(error)).strip())
         failure = FailureRecord("harness.error", Severity.CRITICAL.value,
                                 f"the deep run raised {summary}; this is a bug in aigw, please report it")
         return replace(skipped_deep(failure.message), outcome="failed", failures=(failure,))
     return result
+
+
+def default_run_budget_s(tests: int, target: Target, deep: bool) -> float:
+    """The whole-run budget when `--max-run-s` is not given, derived from the selection (`tests` counts the deep
+    run as one test)."""
+    budget = RUN_FLOOR_S + tests * TIMEOUTS_PER_TEST * target.timeout_s
+    return budget + (target.deep.budget_s if deep else 0.0)
+
+
+def _not_run(test: ConformanceTest, budget: RunBudget) -> TestResult:
+    return TestResult(id=test.id, feature=test.features[-1].value, profile=test.profile.name, outcome="skipped",
+                      message=f"not run: {budget.describe()} before it started", description=test.description)
+
+
+def _budget_failure(budget: RunBudget, not_run: list[str]) -> TestResult:
+    """The failed result that names the tests the budget left unrun."""
+    named = ", ".join(not_run[:NAMED_NOT_RUN]) + (f" and {len(not_run) - NAMED_NOT_RUN} more"
+                                                   if len(not_run) > NAMED_NOT_RUN else "")
+    message = (f"{budget.describe()}; {len(not_run)} selected test{'' if len(not_run) == 1 else 's'} not run: "
+               f"{named}. Raise --max-run-s, or select fewer tests")
+    failure = FailureRecord(BUDGET_TEST_ID, Severity.CRITICAL.value, message)
+    return TestResult(id=BUDGET_TEST_ID, feature="run", profile="run", outcome="failed", message=message,
+                      description="the whole run ends within its wall-clock budget (--max-run-s)",
+                      failures=(failure,), duration_s=budget.seconds)
 
 
 def run(
@@ -107,29 +139,48 @@ def run(
     deep_progress: RoundCallback | None = None,
     on_start: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    max_run_s: float | None = None,
 ) -> Report:
     """Run the selected tests in registry order and return the collected report; with `deep`, then the deep run
     (test `schema.deep`, bounded by `target.deep`) unless the selection leaves it out. `on_start` is told each
-    test's ID before it runs; once `should_stop()` is true no further test starts."""
+    test's ID before it runs; once `should_stop()` is true no further test starts. The whole run is bounded by
+    `max_run_s` (default: `default_run_budget_s`): no request outlasts it, and the tests it leaves unrun are
+    reported skipped and named by a failed `run.budget` result."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     report = Report(
         target=TargetInfo(target.name, target.base_url, target.client_base_url),
         started_at=started_at, duration_s=0.0, tool_version=TOOL_VERSION,
     )
-    probe = Probe(timeout_s=target.timeout_s, extra_headers=dict(target.headers))
+    chosen = select(TESTS.values(), only, profiles)
+    run_deep_too = deep and deep_selected(only, profiles)
+    budget = RunBudget(max_run_s or default_run_budget_s(len(chosen) + run_deep_too, target, run_deep_too))
+    probe = Probe(timeout_s=target.timeout_s, extra_headers=dict(target.headers), budget=budget)
     mask = masker_for(target)  # every writer and the progress line get results with the target's secrets masked
+    not_run: list[str] = []
+
+    def skip_unrun(result: TestResult) -> None:
+        not_run.append(result.id)
+        report.results.append(result)
+        if progress:
+            progress(result)
+
     try:
-        for test in select(TESTS.values(), only, profiles):
+        for test in chosen:
             if should_stop and should_stop():
                 break
+            if budget.spent:
+                skip_unrun(_not_run(test, budget))
+                continue
             if on_start:
                 on_start(test.id)
             outcome = mask.result(run_test(test, target, probe))
             report.results.append(outcome)
             if progress:
                 progress(outcome)
-        if deep and deep_selected(only, profiles) and not (should_stop and should_stop()):
+        if run_deep_too and budget.spent and not (should_stop and should_stop()):
+            skip_unrun(skipped_deep(f"not run: {budget.describe()} before it started"))
+        elif run_deep_too and not (should_stop and should_stop()):
             if on_start:
                 on_start(DEEP_TEST_ID)
             outcome = mask.result(_deep(report, target, probe, deep_progress))
@@ -137,6 +188,10 @@ def run(
             report.results.append(outcome)
             if progress:
                 progress(outcome)
+        if not_run:
+            report.results.append(_budget_failure(budget, not_run))
+            if progress:
+                progress(report.results[-1])
     finally:
         probe.close()
     report.duration_s = time.perf_counter() - started

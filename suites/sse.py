@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 _LINE = re.compile(r"\r\n|\n|\r")
+MAX_PROBLEMS = 10  # problems kept word for word; the rest are only counted
+QUOTED = 80  # characters of a target's line or field name a problem quotes
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,18 @@ class ParsedStream:
     events: list[Event] = field(default_factory=list)
     comments: int = 0
     problems: list[str] = field(default_factory=list)
+    more_problems: int = 0  # problems found beyond the MAX_PROBLEMS kept
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+        else:
+            self.more_problems += 1
+
+
+def _quoted(text: str) -> str:
+    """The repr of at most QUOTED characters of target text (an unknown field name may be a 15 MB line)."""
+    return repr(text[:QUOTED]) + ("…" if len(text) > QUOTED else "")
 
 
 def parse(body: bytes) -> ParsedStream:
@@ -30,7 +44,7 @@ def parse(body: bytes) -> ParsedStream:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        parsed.problems.append(f"stream is not valid UTF-8 at byte {exc.start}")
+        parsed.problem(f"stream is not valid UTF-8 at byte {exc.start}")
         text = body.decode("utf-8", errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -57,12 +71,12 @@ def parse(body: bytes) -> ParsedStream:
         elif name == "id":
             event_id = value
         elif name != "retry":
-            parsed.problems.append(f"unknown SSE field {name!r} in line {line[:80]!r}")
+            parsed.problem(f"unknown SSE field {_quoted(name)} in line {_quoted(line)} ({len(line):,} characters)")
     if data:
-        parsed.problems.append(
+        parsed.problem(
             "the last event is not terminated by a blank line, so a conforming client never dispatches it: "
-            f"{' '.join(data)[:80]!r}"
+            f"{_quoted(' '.join(data[:2]))}"
         )
     elif lines and lines[-1] != "" and not lines[-1].startswith(":") and not terminated:
-        parsed.problems.append("the stream does not end with a line terminator")
+        parsed.problem("the stream does not end with a line terminator")
     return parsed

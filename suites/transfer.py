@@ -80,6 +80,24 @@ def describe_transport_error(progress: Progress, exc: httpx.TransportError | htt
                          f"{progress.received} ({cause})")
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+LOCATION_SHOWN = 200  # characters of a Location header a message quotes
+
+
+def shown(text: str, limit: int) -> str:
+    """Target-controlled text for a message: control characters escaped, cut to `limit` characters."""
+    cleaned = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text[: limit + 1])
+    return cleaned[:limit] + ("…" if len(text) > limit or len(cleaned) > limit else "")
+
+
+def describe_redirect(progress: Progress, location: str) -> str:
+    """The target answered a redirect: the harness never follows one, so it is the target's answer and a failure."""
+    return progress.fail(
+        f"the target answered {progress.status} with Location: {shown(location, LOCATION_SHOWN)}; not followed: "
+        "the harness never follows a redirect (it would carry the credentials, the extra headers and the body to "
+        "whatever host Location names); if the gateway moved, point the base URL at its new address")
+
+
 def _decompressor(coding: str) -> zlib._Decompress | None:
     if coding in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS)

@@ -28,7 +28,10 @@ def answer_fields(exchange: Exchange, key: str) -> list[Any]:
     """`key` of the whole answer, or of every streamed chunk (in order)."""
     if exchange.stream_requested:
         return [chunk.get(key) for chunk in chunks(exchange)]
-    return [as_dict(exchange.json).get(key)]
+    try:
+        return [as_dict(exchange.json).get(key)]
+    except ValueError:  # not JSON (e.g. an event stream nobody asked for): the content checks say so
+        return []
 
 
 def answer_id(exchange: Exchange) -> Any:

@@ -49,7 +49,8 @@ def framing(exchange: Exchange) -> None:
     """The body is well-formed SSE whose events each hold one JSON chunk or `[DONE]`."""
     parsed = exchange.sse
     if parsed.problems:
-        raise fail("malformed SSE: " + "; ".join(parsed.problems[:3]))
+        more = len(parsed.problems) - 3 + parsed.more_problems
+        raise fail("malformed SSE: " + "; ".join(parsed.problems[:3]) + (f" (+{more} more)" if more > 0 else ""))
     if not parsed.events:
         raise fail(f"no SSE events in the stream body: {exchange.excerpt()!r}")
     for number, event in enumerate(parsed.events):

@@ -23,7 +23,7 @@ from aigw_conformance.suites.conformance.fuzz_tests import (
 from aigw_conformance.suites.conformance.registry import TestContext
 from aigw_conformance.suites.deep_options import DeepOptions
 from aigw_conformance.suites.exchange import Exchange, Probe
-from aigw_conformance.suites.failures import Severity, TargetUnreachable, TestSkipped
+from aigw_conformance.suites.failures import RunBudgetSpent, Severity, TargetUnreachable, TestSkipped
 from aigw_conformance.suites.features import Feature, profile_of
 from aigw_conformance.suites.target import Target
 
@@ -145,6 +145,9 @@ def run_deep(target: Target, probe: Probe, on_round: RoundCallback | None = None
     failures: list[FailureRecord] = []
     try:
         reason = _rounds(lanes, traffic, on_round)
+    except RunBudgetSpent as spent:  # the whole run's budget (--max-run-s), not the target
+        reason = spent.reason
+        failures.append(FailureRecord("run.budget", Severity.CRITICAL.value, spent.reason))
     except TargetUnreachable as error:
         reason = f"the target stopped answering: {error.reason}"
         failures.append(FailureRecord("transport", Severity.CRITICAL.value, error.reason))

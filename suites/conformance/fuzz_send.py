@@ -29,6 +29,14 @@ def _raw(value: str | bytes) -> bytes:
         return value.encode("utf-8")
 
 
+class _ReadBody(urllib3.HTTPResponse):
+    """The body the probe already read whole, handed over in one read: schemathesis reads an event stream in 64 KB
+    reads and rescans its whole buffer after each (quadratic: ~17 s for one 15 MB line, after the deadline)."""
+
+    def read1(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
+        return super().read1(None, decode_content)
+
+
 class ProbeAdapter(BaseAdapter):
     """A requests transport adapter that sends every request through `Probe.fetch` and keeps the last Reply."""
 
@@ -39,6 +47,8 @@ class ProbeAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        if self.last is not None:  # requests following a redirect (the probe refuses them; this never runs)
+            raise RuntimeError(f"{self.what}: a second request on one generated case; redirects are never followed")
         headers = httpx.Headers([(_raw(name), _raw(value)) for name, value in request.headers.items()])
         headers["accept-encoding"] = ACCEPT_ENCODING  # what the probe decompresses within its size cap
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
@@ -55,7 +65,7 @@ class ProbeAdapter(BaseAdapter):
         response.status_code, response.reason, response.url = reply.status, reply.reason, str(request.url)
         response.headers = CaseInsensitiveDict(kept)
         response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = urllib3.HTTPResponse(
+        response.raw = _ReadBody(
             body=io.BytesIO(reply.body), headers=kept, status=reply.status, reason=reply.reason,
             version=10 if reply.http_version == "HTTP/1.0" else 11, preload_content=False, decode_content=False,
         )
@@ -86,7 +96,8 @@ def send_case(probe: Probe, case: Any, base_url: str, headers: dict[str, str], w
     with requests.Session() as session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        response = case.call(base_url=base_url, session=session, headers=headers, timeout=probe.timeout_s)
+        response = case.call(base_url=base_url, session=session, headers=headers, timeout=probe.timeout_s,
+                             max_redirects=0)  # never follow: a redirect is the target's answer (Probe.fetch)
     reply = adapter.last
     assert reply is not None, "case.call returned without sending a request"
     return Exchange(

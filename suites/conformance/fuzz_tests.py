@@ -194,7 +194,7 @@ def explore(t: TestContext, operation: Operation, mode: str, strategy: Any, batc
             exchange = send_case(t.probe, case, base_url, headers, what, api=api)
         except TargetUnreachable as error:
             body = json.dumps(case.body, default=repr) if isinstance(case.body, dict | list) else repr(case.body)
-            unreachable.append(TargetUnreachable(f"{error.reason}; generated body {body[:200]}"))
+            unreachable.append(type(error)(f"{error.reason}; generated body {body[:200]}"))  # the kind stays
             return
         batch.sent += 1
         first_new = len(t.failures)
