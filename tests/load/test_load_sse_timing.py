@@ -99,9 +99,11 @@ def test_through_the_openai_mock_content_comes_one_itl_after_its_ttft() -> None:
         client.close()
     assert all(s.ok and s.done and s.ttft_ms and s.first_event_ms for s in samples), samples
     after_headers = statistics.median((s.ttft_ms or 0) - (s.headers_ms or 0) for s in samples)
-    assert abs(after_headers - 210) <= 20, after_headers  # T + I, clearly not T (150)
+    # The mock's sleeps are lower bounds and a loaded machine only adds to them, so only lower bounds are asserted:
+    # at least T + I, which a TTFT taken at the role-only chunk (T) could not reach.
+    assert after_headers >= 205, after_headers
     assert all((s.ttft_ms or 0) - (s.first_event_ms or 0) >= 59 for s in samples)
-    assert close_to(statistics.median(gap for s in samples for gap in s.itl_ms), 60)
+    assert statistics.median(gap for s in samples for gap in s.itl_ms) >= 59
 
 
 def test_a_stream_without_done_a_cut_stream_and_http_errors_are_failed_samples() -> None:
