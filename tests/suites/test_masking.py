@@ -72,4 +72,5 @@ def test_an_echoed_token_is_masked_in_every_report_file(echoing: str, tmp_path: 
     for name in REPORT_FILES:
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert TOKEN[:8] not in text and ROUTE not in text, name
-        assert "[masked token]" in text, name
+        # report.md escapes brackets in target-controlled text (no links or markup from the target)
+        assert ("\\[masked token\\]" if name == "report.md" else "[masked token]") in text, name
