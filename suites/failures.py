@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from aigw_conformance.reports.model import describe_grounds
+from aigw_conformance.reports.grounds_text import describe_grounds
 
 GroundsKind = Literal["documented", "convention"]
 # A failure, skip or transport message is cut to this many characters: it quotes what the target sent (an excerpt,
