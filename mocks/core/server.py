@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from types import TracebackType
@@ -13,6 +14,19 @@ from aigw_conformance.mocks.core.guard import protocol_class
 from aigw_conformance.mocks.core.serverlimits import ServerLimits
 
 LOOPBACK = "127.0.0.1"
+# uvicorn logs this at ERROR when an app ends without finishing its response. Every server of this package that
+# does so does it on purpose: a mock's injected drop (x-mock-disconnect-after, the stall's drop) or the reference
+# cutting a stream whose provider failed (what the client then sees is judged by sse.upstream_failure_visible), so
+# in a run it is noise that reads like a harness error.
+INTENDED_DROP = "ASGI callable returned without completing response."
+
+
+class _IntendedDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != INTENDED_DROP
+
+
+logging.getLogger("uvicorn.error").addFilter(_IntendedDrops())
 
 
 class ServerThread:
