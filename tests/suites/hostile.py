@@ -7,12 +7,10 @@ import gzip
 import json
 import socket
 import struct
-import threading
 from collections.abc import Awaitable, Callable
-from types import TracebackType
-from typing import Any
 
-LOOPBACK = "127.0.0.1"
+from loopback import LOOPBACK, LoopbackThreadServer
+
 CHUNK = json.dumps({"id": "chatcmpl-hostile", "object": "chat.completion.chunk", "created": 1, "model": "m",
                     "choices": [{"index": 0, "delta": {"content": "a"}, "finish_reason": None}]})
 ERROR_BODY = json.dumps({"error": {"message": "Ungültige Anfrage", "type": "invalid_request_error",
@@ -167,58 +165,13 @@ async def _read_request(reader: asyncio.StreamReader) -> str:
     return request_line.split(" ")[1]
 
 
-class HostileServer:
+class HostileServer(LoopbackThreadServer):
     """`with HostileServer() as server:` then `server.url("forever-sse")` is a base URL that misbehaves so."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="hostile-target", daemon=True)
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._server: asyncio.Server | None = None
-        self.port = 0
 
     def url(self, behaviour: str) -> str:
         assert behaviour in BEHAVIOURS, behaviour
         return f"http://{LOOPBACK}:{self.port}/{behaviour}"
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: Writer) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            path = await _read_request(reader)
-            await BEHAVIOURS[path.strip("/").split("/")[0]](reader, writer)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, KeyError):
-            pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
-
-    def start(self) -> HostileServer:
-        self._thread.start()
-        starting = asyncio.start_server(self._handle, LOOPBACK, 0)
-        self._server = asyncio.run_coroutine_threadsafe(starting, self._loop).result(timeout=10)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def _shutdown(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    def __enter__(self) -> HostileServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    async def connection(self, reader: asyncio.StreamReader, writer: Writer) -> None:
+        path = await _read_request(reader)
+        await BEHAVIOURS[path.strip("/").split("/")[0]](reader, writer)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any
 
-LOOPBACK = "127.0.0.1"
+from loopback import LOOPBACK, LoopbackThreadServer
+
 LONG_LINE_BYTES = 15 * 1024 * 1024  # one line of 15 MB: under the Probe's 16 MiB cap, so it is read whole
 MARKUP = '<script>alert("aigw")</script><img src=x onerror=alert(1)>'
 
@@ -41,16 +39,12 @@ async def _read_request(reader: asyncio.StreamReader) -> Request:
     return Request(method, path, headers, body)
 
 
-class LoopbackServer:
-    """An asyncio server on its own thread; `answer(request, writer)` writes each response."""
+class LoopbackServer(LoopbackThreadServer):
+    """A loopback server that reads each request whole, records it, and lets `answer(request, writer)` reply."""
 
     def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=type(self).__name__, daemon=True)
-        self._server: asyncio.Server | None = None
-        self.port = 0
+        super().__init__()
         self.requests: list[Request] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def root(self) -> str:
@@ -59,49 +53,11 @@ class LoopbackServer:
     async def answer(self, request: Request, writer: Writer) -> None:
         raise NotImplementedError
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: Writer) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            request = await _read_request(reader)
-            self.requests.append(request)
-            await self.answer(request, writer)
-            await writer.drain()
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, KeyError,
-                asyncio.CancelledError):  # cancelled: the server is stopping
-            pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
-
-    def start(self) -> Any:
-        self._thread.start()
-        starting = asyncio.start_server(self._handle, LOOPBACK, 0)
-        self._server = asyncio.run_coroutine_threadsafe(starting, self._loop).result(timeout=10)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def _shutdown(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
+    async def connection(self, reader: asyncio.StreamReader, writer: Writer) -> None:
+        request = await _read_request(reader)
+        self.requests.append(request)
+        await self.answer(request, writer)
+        await writer.drain()
 
 
 class CaptureServer(LoopbackServer):
