@@ -117,18 +117,49 @@ def for_wire_format(body: dict[str, Any], wire_format: str) -> dict[str, Any]:
     if not any(isinstance(m, dict) and m.get("role") in SPEAKING for m in filled):
         filled.append({"role": "user", "content": PLACEHOLDER})
     tools = body.get("tools")
-    typed = [_typed(t) for t in tools] if isinstance(tools, list) else tools
+    typed = _unique([_typed(t) for t in tools]) if isinstance(tools, list) else tools
     if filled == messages and typed == tools:
         return body
     return {**body, "messages": filled, **({"tools": typed} if tools is not None else {})}
 
 
 def _filled(message: Any) -> Any:
-    if not isinstance(message, dict) or message.get("role") not in ("user", "assistant", "tool") \
-            or _says_something(message.get("content")) or (message.get("role") == "assistant"
-                                                          and message.get("tool_calls")):
+    if not isinstance(message, dict) or message.get("role") not in ("user", "assistant", "tool"):
+        return message
+    if message.get("role") == "assistant":  # an assistant turn carries text and calls only (images are dropped)
+        if _calls_something(message.get("tool_calls")) or _has_text(message.get("content")):
+            return message
+    elif _says_something(message.get("content")):
         return message
     return {**message, "content": PLACEHOLDER}
+
+
+def _has_text(content: Any) -> bool:
+    if not isinstance(content, list):
+        return bool(content)
+    return any(isinstance(p, dict) and p.get("type") == "text" and p.get("text") for p in content)
+
+
+def _calls_something(calls: Any) -> bool:
+    """Tool calls of which one names a function (a call without a name is not translated, so says nothing)."""
+    return isinstance(calls, list) and any(
+        isinstance(call, dict) and isinstance(call.get("function"), dict) and call["function"].get("name")
+        for call in calls)
+
+
+def _unique(tools: list[Any]) -> list[Any]:
+    """The first declaration of each function name (Gemini and Anthropic refuse a name declared twice; OpenAI's
+    schema does not forbid it and 000 states no such rule)."""
+    seen: set[Any] = set()
+    kept = []
+    for tool in tools:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        name = function.get("name") if isinstance(function, dict) else None
+        if name is not None and name in seen:
+            continue
+        seen.add(name)
+        kept.append(tool)
+    return kept
 
 
 def _says_something(content: Any) -> bool:

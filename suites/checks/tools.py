@@ -36,13 +36,19 @@ def _streamed_with_tools(exchange: Exchange) -> bool:
 
 
 def forced(exchange: Exchange) -> str | None:
-    """What `tool_choice` forces: "required", the named function, or None (auto, none, absent)."""
-    choice = request(exchange).get("tool_choice")
+    """What `tool_choice` forces: "required", the named function, or None (auto, none, absent). A choice that steers
+    no declared tool (no `tools`, or a name none of them has) forces nothing: such a parameter can only be ignored,
+    as 000's "unsupported parameters are silently ignored" allows (decision positive.acceptance)."""
+    body = request(exchange)
+    tools = body.get("tools")
+    declared = {tool["function"].get("name") for tool in tools if isinstance(tool, dict)
+                and isinstance(tool.get("function"), dict)} if isinstance(tools, list) else set()
+    choice = body.get("tool_choice")
     if choice == "required":
-        return "required"
+        return "required" if declared else None
     function = choice.get("function") if isinstance(choice, dict) and choice.get("type") == "function" else None
     name = function.get("name") if isinstance(function, dict) else None
-    return name if isinstance(name, str) else None
+    return name if isinstance(name, str) and name in declared else None
 
 
 def fragments(exchange: Exchange) -> Iterator[tuple[int, Any, dict[str, Any], bool]]:

@@ -192,6 +192,7 @@ def explore(t: TestContext, operation: Operation, mode: str, strategy: Any, batc
         try:
             what = f"{method} {case.formatted_path} (schemathesis {mode} case)"
             exchange = send_case(t.probe, case, base_url, headers, what, api=api)
+            exchange.context.update(t.model_context())  # e.g. which models honour `n`, as on every other exchange
         except TargetUnreachable as error:
             body = json.dumps(case.body, default=repr) if isinstance(case.body, dict | list) else repr(case.body)
             unreachable.append(type(error)(f"{error.reason}; generated body {body[:200]}"))  # the kind stays

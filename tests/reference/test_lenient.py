@@ -60,3 +60,21 @@ def test_json_object_without_the_word_gets_a_system_message_on_openai_only() -> 
     assert for_wire_format(body, "openai")["messages"][0]["content"] == "Answer in JSON."
     said = {"messages": [{"role": "user", "content": "reply in JSON"}], "response_format": {"type": "json_object"}}
     assert for_wire_format(said, "openai") is said
+
+
+def test_a_function_declared_twice_is_declared_once_for_gemini_and_claude() -> None:
+    other = {"type": "function", "function": {"name": "f", "description": "again", "parameters": {"type": "object"}}}
+    body = {"messages": [USER], "tools": [TOOL, other]}
+    for wire_format in ("gemini", "anthropic"):
+        assert [t["function"].get("description") for t in for_wire_format(body, wire_format)["tools"]] == [None]
+    assert for_wire_format(body, "openai") is body
+
+
+def test_an_assistant_turn_with_only_nameless_calls_or_only_images_gets_text() -> None:
+    nameless = {"role": "assistant", "content": "", "tool_calls": [{**CALL, "function": {"name": "", "arguments": ""}}]}
+    pictured = {"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}
+    for message in (nameless, pictured):
+        filled = for_wire_format({"messages": [USER, message, USER]}, "anthropic")["messages"][1]
+        assert filled["content"] == PLACEHOLDER
+    calling = {"role": "assistant", "content": "", "tool_calls": [CALL]}
+    assert for_wire_format({"messages": [USER, calling]}, "anthropic")["messages"][1] == calling

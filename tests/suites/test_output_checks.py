@@ -157,3 +157,16 @@ def test_model_lists_load_and_fall_back(tmp_path: Path) -> None:
     path.write_text('[models]\nchat = ["a", ""]\n')
     with pytest.raises(TargetError, match="a model ID or a list of them"):
         load_target(path)
+
+
+def test_a_tool_choice_forces_only_a_declared_tool() -> None:
+    """tool_choice naming a function no tool declares steers nothing a gateway could honour (000: unsupported
+    parameters are silently ignored): a plain answer passes; a declared name or `required` still binds."""
+    plain = completion({"message": {"content": "hello"}})
+    named = {"type": "function", "function": {"name": "undeclared"}}
+    assert outcome("tools.finish_reason", exchange({"tool_choice": named, "tools": [TOOL]}, plain)) is None
+    scan = {"type": "function", "function": {"name": "scan"}}
+    assert "calls no tool" in (outcome("tools.finish_reason", exchange({"tool_choice": scan, "tools": [TOOL]},
+                                                                       plain)) or "")
+    assert "calls no tool" in (outcome("tools.finish_reason", exchange({"tool_choice": "required", "tools": [TOOL]},
+                                                                       plain)) or "")
