@@ -265,7 +265,12 @@ def test_ctrl_c_lets_the_selftest_runs_under_way_finish_and_writes_the_partial_r
     try:
         lines = _wait_for_line(process, SELFTEST_MARKS)
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=SELFTEST_RUN_S)
+        process.wait(timeout=SELFTEST_RUN_S)
+        assert process.stderr is not None
+        err = process.stderr.read()  # stdout stays the pump thread's alone: it reads on to the end of the output
+        deadline = time.monotonic() + 30
+        while not any("mutation score" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         _stop(process)
     assert process.returncode == 130, err
