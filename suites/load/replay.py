@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aigw_conformance.suites.load.profiles import OUTPUT_TOKENS_HEADER, Request
+from aigw_conformance.suites.load.shapes import Paced
 from aigw_conformance.suites.load.tokens import prompt_tokens
 
 STREAM_OPTIONS = {"include_usage": True}
@@ -96,7 +96,7 @@ class ReplayFactory:
                        prompt_tokens=record.prompt_tokens, output_tokens=record.output_tokens)
 
 
-class ReplaySchedule:
+class ReplaySchedule(Paced):
     """The open-loop shape of a replay: this process's k-th request (index `first + k * step`) is due at the
     start plus its recorded offset / `speed`; `wait()` returns the start lag in ms, as `OpenLoop` does."""
 
@@ -104,18 +104,8 @@ class ReplaySchedule:
 
     def __init__(self, records: tuple[Recorded, ...], *, speed: float = 1.0, first: int = 0, step: int = 1,
                  clock: Callable[[], float] = time.perf_counter, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(clock=clock, sleep=sleep)
         self.records, self.speed, self.first, self.step = records, speed, first, step
-        self._clock, self._sleep = clock, sleep
-        self._slots = itertools.count()
-        self._start: float | None = None
 
-    def due(self, slot: int) -> float:
-        if self._start is None:
-            self._start = self._clock()
-        return self._start + offset(self.records, self.first + slot * self.step) / self.speed
-
-    def wait(self) -> float | None:
-        due = self.due(next(self._slots))
-        if (delay := due - self._clock()) > 0:
-            self._sleep(delay)
-        return max(0.0, (self._clock() - due) * 1000)
+    def offset_s(self, slot: int) -> float:
+        return offset(self.records, self.first + slot * self.step) / self.speed

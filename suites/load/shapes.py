@@ -26,7 +26,34 @@ class FixedConcurrency:
         return None
 
 
-class OpenLoop:
+class Paced:
+    """A schedule of due times: request i is due at the start (the first `wait()`) plus `offset_s(i)`, whether or
+    not earlier requests have finished. When every user is busy a due request starts late, and `wait()` returns by
+    how much in ms (coordinated omission shows up as lag instead of being hidden)."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.perf_counter,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._slots = itertools.count()
+        self._start: float | None = None
+
+    def offset_s(self, slot: int) -> float:
+        raise NotImplementedError
+
+    def due(self, slot: int) -> float:
+        if self._start is None:
+            self._start = self._clock()
+        return self._start + self.offset_s(slot)
+
+    def wait(self) -> float | None:
+        due = self.due(next(self._slots))
+        delay = due - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+        return max(0.0, (self._clock() - due) * 1000)
+
+
+class OpenLoop(Paced):
     """Open loop at `rate` requests/s for this process: request i is due at start + phase + i / rate,
     whether or not earlier requests have finished. The users are the pool that serves the schedule: when
     all are busy a due request starts late, and `wait()` returns by how much (coordinated omission shows
@@ -44,22 +71,11 @@ class OpenLoop:
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
+        super().__init__(clock=clock, sleep=sleep)
         self.rate, self.phase_s = rate, phase_s
-        self._clock, self._sleep = clock, sleep
-        self._slots = itertools.count()
-        self._start: float | None = None
 
-    def due(self, slot: int) -> float:
-        if self._start is None:
-            self._start = self._clock()
-        return self._start + self.phase_s + slot / self.rate
-
-    def wait(self) -> float | None:
-        due = self.due(next(self._slots))
-        delay = due - self._clock()
-        if delay > 0:
-            self._sleep(delay)
-        return max(0.0, (self._clock() - due) * 1000)
+    def offset_s(self, slot: int) -> float:
+        return self.phase_s + slot / self.rate
 
 
 def for_process(rate: float | None, *, workers: int = 1, worker_index: int = 0) -> Shape:
