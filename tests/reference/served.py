@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 STARTUP_S = 120.0  # bound on `aigw serve` printing its URLs on a loaded machine
@@ -26,12 +27,13 @@ class Served:
         return self.printed("reference gateway")
 
 
-def serve(*argv: str) -> Served:
+def serve(*argv: str, preexec_fn: Callable[[], None] | None = None) -> Served:
     """`aigw serve --port 0 ARGV...`, once it printed "Ctrl-C" (a process that ends first, or is silent for
-    STARTUP_S, fails the test); `kill` ends it."""
+    STARTUP_S, fails the test); `kill` or `interrupt` ends it. `preexec_fn` runs in the child (e.g. a `ulimit`)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
     process = subprocess.Popen([sys.executable, "-m", "aigw_conformance", "serve", "--port", "0", *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                               preexec_fn=preexec_fn)
     assert process.stdout is not None
     lines: list[str] = []
     watchdog = threading.Timer(STARTUP_S, lambda: process.poll() is None and os.kill(process.pid, signal.SIGKILL))
@@ -56,3 +58,15 @@ def kill(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=30)
     if process.stdout is not None:
         process.stdout.close()
+
+
+def interrupt(process: subprocess.Popen[str], timeout_s: float = 30.0) -> int | None:
+    """Ctrl-C (SIGINT by PID) and its exit code; None when it did not end within `timeout_s` (then it is killed)."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGINT)
+    try:
+        code: int | None = process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        code = None
+    kill(process)
+    return code

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import resource
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from rawhttp import closed_by_server, connect
+from served import interrupt, serve
 
 SERVER_FILES = 512  # the server's `ulimit -n`: the connection cap becomes (512 - 256) // 3 = 85
 SLOW = 600  # slow connections: more than the server has descriptors for
@@ -26,26 +23,11 @@ def _limited() -> None:
 @pytest.fixture
 def served() -> Iterator[str]:
     """`aigw serve --port 0` in its own process with `ulimit -n` 512; its gateway root URL."""
-    command = [sys.executable, "-m", "aigw_conformance", "serve", "--port", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_limited)
+    server = serve(preexec_fn=_limited)
     try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        while not any("Ctrl-C" in line for line in lines):
-            line = process.stdout.readline()
-            assert line, "serve exited early"
-            lines.append(line)
-        url = next(line.split()[-1] for line in lines if line.startswith("reference gateway"))
-        yield url.removesuffix("/api/ai/v1")
+        yield server.base_url.removesuffix("/api/ai/v1")
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close() if process.stdout else None
+        interrupt(server.process)
 
 
 @pytest.fixture

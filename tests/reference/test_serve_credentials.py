@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from served import interrupt, serve
 
 from aigw_conformance import serve_options
 from aigw_conformance.cli import build_parser, main
@@ -65,22 +62,12 @@ def test_empty_primary_credentials_accept_nothing() -> None:
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
-    """`aigw serve --port 0 ARGV` in its own process: (gateway API base, what it printed)."""
-    command = [sys.executable, "-m", "aigw_conformance", "serve", "--port", "0", *request.param]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    """`aigw serve --port 0 ARGV` in its own process: (gateway API base, what it printed); Ctrl-C ends it cleanly."""
+    server = serve(*request.param)
     try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        while not any("Ctrl-C" in line for line in lines):
-            line = process.stdout.readline()
-            assert line, "serve exited early"
-            lines.append(line)
-        yield next(line.split()[-1] for line in lines if line.startswith("reference gateway")), "".join(lines)
+        yield server.base_url, "".join(server.lines)
     finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) == 0
-        process.communicate()
+        assert interrupt(server.process) == 0
 
 
 @pytest.mark.parametrize("served", [["--token", "tok-1", "--api-key", "k-1", "--api-secret", "s-1"]], indirect=True)
