@@ -25,6 +25,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--aigw-model", metavar="MODEL", help="model ID to use for chat (overrides [models] chat)")
     group.addoption("--aigw-examples", type=int, metavar="N", help="schemathesis examples per operation and mode")
     group.addoption("--aigw-timeout", type=float, metavar="S", help="per-request timeout in seconds")
+    group.addoption("--aigw-max-run-s", type=float, metavar="S",
+                    help="wall-clock budget of the conformance tests, as `aigw check --max-run-s` (default: 120 s "
+                         "plus 4 request timeouts per collected conformance test); tests started after it fail")
     group.addoption("--aigw-header", action="append", default=[], metavar="'NAME: VALUE'",
                     help="extra header on every request (routing headers; repeatable), as `aigw check --header`")
     group.addoption("--aigw-name", metavar="NAME", help="the target's name in the reports (default: the host)")

@@ -23,8 +23,10 @@ from aigw_conformance.pytest_items import ConformanceItem, conformance_suite
 from aigw_conformance.reports.model import FailureRecord, Report, TargetInfo, TestResult
 from aigw_conformance.reports.writers import write_all
 from aigw_conformance.suites.conformance import TESTS, ConformanceTest
+from aigw_conformance.suites.deadline import RunBudget
 from aigw_conformance.suites.exchange import Probe
-from aigw_conformance.suites.runner import TOOL_VERSION, run_test
+from aigw_conformance.suites.masking import Masker, masker_for
+from aigw_conformance.suites.runner import TOOL_VERSION, default_run_budget_s, run_test
 from aigw_conformance.suites.selftest import pointed_at
 from aigw_conformance.suites.target import Target
 
@@ -86,6 +88,8 @@ class AigwSession:
         self.overrides: dict[str, Any] = {}
         self.stack: ReferenceStack | None = None
         self.probe: Probe | None = None
+        self.mask = Masker()
+        self.selected = 0  # conformance items collected: the default run budget counts them
         self.gate_directory: str | None = None
         self.gate: Gate | None = None
         self.results: dict[str, TestResult] = {}
@@ -94,6 +98,9 @@ class AigwSession:
 
     @pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers (they need the reference's URLs)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        seconds = self.config.getoption("aigw_max_run_s")
+        if seconds is not None and not 0 < seconds < float("inf"):
+            raise pytest.UsageError(f"aigw: --aigw-max-run-s must be a positive number of seconds, got {seconds}")
         args = check_arguments(self.config)
         target = load(args)
         if self.worker_input is not None:
@@ -157,15 +164,30 @@ class AigwSession:
             report.result.append(conformance_suite(collector))
         return report
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected = sum(isinstance(item, ConformanceItem) for item in session.items)
+
+    def _probe(self, target: Target) -> Probe:
+        """As `aigw check`'s: the extra headers on every request, and the run's budget (--aigw-max-run-s, else
+        derived from the conformance items collected; on each xdist worker from its own start)."""
+        if self.probe is None:
+            seconds = self.config.getoption("aigw_max_run_s")
+            budget = RunBudget(seconds or default_run_budget_s(max(self.selected, 1), target, deep=False),
+                               flag="--aigw-max-run-s")
+            self.probe = Probe(timeout_s=target.timeout_s, extra_headers=dict(target.headers), budget=budget)
+            self.mask = masker_for(target)
+        return self.probe
+
     def run(self, test: ConformanceTest) -> TestResult:
+        """The test's result, with the target's credentials and header values masked (as every `aigw check`
+        writer gets it)."""
         if self.target is None:
             raise RuntimeError("the aigw session has no target (pytest_sessionstart did not run)")
-        if self.probe is None:
-            self.probe = Probe(timeout_s=self.target.timeout_s)
+        probe = self._probe(self.target)
         if self.gate is None:
-            return run_test(test, self.target, self.probe)
+            return self.mask.result(run_test(test, self.target, probe))
         with self.gate.passage(test.alone):
-            return run_test(test, self.target, self.probe)
+            return self.mask.result(run_test(test, self.target, probe))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[

@@ -104,8 +104,9 @@ class DeadlineTransport(httpx.HTTPTransport):
 class RunBudget:
     """The whole run's wall-clock budget, from its start: every request ends by it, no test starts after it."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, flag: str = "--max-run-s") -> None:
         self.seconds = seconds
+        self.flag = flag  # the option that sets it, named when it runs out
         self._end = time.monotonic() + seconds
 
     def remaining(self) -> float:
@@ -116,4 +117,4 @@ class RunBudget:
         return self.remaining() <= 0
 
     def describe(self) -> str:
-        return f"the run's budget of {self.seconds:g} s (--max-run-s) ran out"
+        return f"the run's budget of {self.seconds:g} s ({self.flag}) ran out"

@@ -204,3 +204,14 @@ def test_unusable_options_and_unreachable_targets_end_the_run_with_a_message(
     run = pytest_in(tmp_path, "--aigw", *args)
     assert run.returncode == code and message in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_the_run_budget_fails_the_tests_it_leaves_no_time_for(tmp_path: Path) -> None:
+    """`--aigw-max-run-s`, as `aigw check --max-run-s`: a request it leaves no time for is not sent, and the test
+    fails naming the option; a budget that is no positive number ends the run as a usage error."""
+    spent = pytest_in(tmp_path, "--aigw", "--aigw-max-run-s", "0.000001", "-k", "models.list", "-rf")
+    assert spent.returncode == 1, spent.stdout[-3000:] + spent.stderr[-3000:]
+    assert "(--aigw-max-run-s) ran out" in spent.stdout and "not sent" in spent.stdout, spent.stdout[-3000:]
+    for unusable in ("0", "-5", "inf"):
+        refused = pytest_in(tmp_path, "--aigw", "--aigw-max-run-s", unusable, "-k", "models.list")
+        assert refused.returncode == 4 and "--aigw-max-run-s must be a positive number" in refused.stderr

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -74,3 +77,21 @@ def test_an_echoed_token_is_masked_in_every_report_file(echoing: str, tmp_path: 
         assert TOKEN[:8] not in text and ROUTE not in text, name
         # report.md escapes brackets in target-controlled text (no links or markup from the target)
         assert ("\\[masked token\\]" if name == "report.md" else "[masked token]") in text, name
+
+
+def test_pytest_aigw_sends_the_extra_headers_and_masks_what_the_gateway_echoes(echoing: str, tmp_path: Path) -> None:
+    """`pytest --aigw` as `aigw check`: `--aigw-header` goes with every request, and neither pytest's own output
+    and JUnit nor aigw's reports quote the token or the header's value."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "AIGW_TOKEN")}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "--aigw",
+                          "--aigw-base-url", echoing, "--aigw-model", "gpt-5", "--aigw-token", TOKEN,
+                          "--aigw-header", f"x-route: {ROUTE}", "-k", "models.list or chat.simple", "-rf",
+                          "--junitxml", "pytest-junit.xml", "--aigw-report-dir", "reports"],
+                         cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Bearer [masked token] via [masked header x-route]" in run.stdout, run.stdout[-3000:]
+    assert TOKEN[:8] not in run.stdout + run.stderr and ROUTE not in run.stdout + run.stderr
+    for path in [tmp_path / "pytest-junit.xml", *(tmp_path / "reports" / name for name in REPORT_FILES)]:
+        text = path.read_text(encoding="utf-8")
+        assert TOKEN[:8] not in text and ROUTE not in text, path
