@@ -203,7 +203,8 @@ def answer(plan: MessagesPlan, input_tokens: int) -> Answer:
                 left -= part.tokens
     elif not tools or plan.tool_choice["type"] == "auto":
         material = _material(plan, "text")
-        text = textgen.generate(material, left, encoding=ENCODING, stop=plan.stop_sequences)
+        text = textgen.generate(material, left, encoding=ENCODING, stop=plan.stop_sequences,
+                                min_tokens=plan.min_output_tokens)
         natural = textgen.natural_text(material, ENCODING)
         hits = [(natural.find(s), n, s) for n, s in enumerate(plan.stop_sequences) if s and s in natural]
         if text.finish_reason == "length":

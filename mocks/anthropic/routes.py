@@ -51,6 +51,8 @@ async def create_message(request: Request) -> Response:
         plan = dataclasses.replace(plan, refusal=True)
     if fault_plan.refused:
         plan = dataclasses.replace(plan, declined=True)
+    if fault_plan.output_tokens:
+        plan = dataclasses.replace(plan, min_output_tokens=fault_plan.output_tokens)
     return skeleton.answer(plan.stream, lambda: messages.complete(plan), lambda: messages.frames(plan), fault_plan)
 
 

@@ -57,6 +57,7 @@ class MessagesPlan:
     id: str
     refusal: bool = False  # the `content_filter` fault: the answer ends with stop_reason `refusal`
     declined: bool = False  # the `refusal` fault: no content at all, stop_reason `refusal` (refused up front)
+    min_output_tokens: int = 0  # the `output_tokens` fault: a text answer runs on to at least this many tokens
     output_schema: dict[str, Any] | None = None  # structured output: `output_config.format` or beta `output_format`
 
 

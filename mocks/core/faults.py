@@ -216,8 +216,10 @@ class Refusal(Fault):
 @dataclass(frozen=True)
 class OutputTokens(Fault):
     """A text answer runs on past its natural end and past `tokens` tokens, so a `max_completion_tokens` of at
-    most `tokens` is reached exactly, with finish `length` (load tests of given output lengths). Read by
-    the OpenAI mock's chat handler (`FaultSet.output_tokens`): the hooks here do nothing."""
+    most `tokens` is reached exactly, with finish `length` (load tests of given output lengths), in each
+    provider's words: OpenAI's and vLLM's `length`, Anthropic's `max_tokens`, Gemini's `MAX_TOKENS` (text answers;
+    JSON and enum output keep their natural length). Read by every chat handler (`FaultSet.output_tokens`): the hooks
+    here do nothing."""
 
     tokens: int
 
@@ -251,7 +253,7 @@ def from_headers(headers: Mapping[str, str]) -> FaultSet:
     | stall | x-mock-stall-ms | 0-600000 | ...for this long (default 30000), then drop |
     | content_filter | x-mock-content-filter | 0-1 | 1: the answer ends with the provider's content-filter finish |
     | refusal | x-mock-refusal | 0-1 | 1: the model declines, in the provider's refusal shape (`Refusal`) |
-    | output_tokens | x-mock-output-tokens | 0-1000000 | a text answer runs on past N tokens (OpenAI mock) |
+    | output_tokens | x-mock-output-tokens | 0-1000000 | a text answer runs on past N tokens (every chat mock) |
 
     Latency, disconnect and stall act on stream events only; `malformed` needs `mocks.core.control`."""
     faults: list[Fault] = []

@@ -145,6 +145,11 @@ def answer(plan: GeneratePlan, index: int) -> Answer:
     if chosen:
         return Answer(thought, plan.include_thoughts, (), _calls(plan, index, chosen), "STOP")
     left = plan.max_output_tokens - sum(p.tokens for p in thought)
+    if plan.min_output_tokens and plan.mime_type not in ("application/json", "text/x.enum"):
+        longer = textgen.generate(_material(plan, index), left, encoding=ENCODING, stop=plan.stop,
+                                  min_tokens=plan.min_output_tokens)
+        finish: wire.FinishReason = "MAX_TOKENS" if longer.finish_reason == "length" else "STOP"
+        return Answer(thought, plan.include_thoughts, tuple(Piece(p, 1) for p in longer.pieces), (), finish)
     text, finish = _pieces(_answer_text(plan, index), left, plan.stop)
     return Answer(thought, plan.include_thoughts, text, (), finish)
 

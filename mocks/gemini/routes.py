@@ -77,7 +77,8 @@ async def generate_content(
     plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict,
                             deterministic_ids=state.deterministic_ids)
     return json_response(generate.respond(dataclasses.replace(plan, safety_block=fault_plan.content_filtered,
-                                                              prompt_blocked=fault_plan.refused)))
+                                                              prompt_blocked=fault_plan.refused,
+                                                              min_output_tokens=fault_plan.output_tokens)))
 
 
 async def stream_generate_content(
@@ -85,7 +86,8 @@ async def stream_generate_content(
 ) -> Response:
     plan = validation.parse(await _body(request), _id(model), model["outputTokenLimit"], strict=state.strict,
                             deterministic_ids=state.deterministic_ids)
-    plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered, prompt_blocked=fault_plan.refused)
+    plan = dataclasses.replace(plan, safety_block=fault_plan.content_filtered, prompt_blocked=fault_plan.refused,
+                               min_output_tokens=fault_plan.output_tokens)
     if request.query_params.get("alt") == "sse":
         return EventStreamResponse(stream.sse_frames(plan), pacer=fault_plan.before_chunk)
     response = EventStreamResponse(stream.json_array_frames(plan), pacer=fault_plan.before_chunk)

@@ -50,6 +50,7 @@ class GeneratePlan:
     response_id: str
     safety_block: bool = False  # the `content_filter` fault: every candidate ends with finishReason SAFETY
     prompt_blocked: bool = False  # the `refusal` fault: the prompt is blocked (promptFeedback), no candidates
+    min_output_tokens: int = 0  # the `output_tokens` fault: a text answer runs on to at least this many tokens
 
 
 def content(item: Any, where: str, *, strict: bool = True, system: bool = False) -> dict[str, Any]:

@@ -74,7 +74,7 @@ async def chat_completions(request: Request) -> Response:
             f"{prompt + plan.max_tokens} tokens ({prompt} in the messages, {plan.max_tokens} in the completion). "
             "Please reduce the length of the messages or completion.", param="max_tokens")
     plan = dataclasses.replace(plan, seed=extras.seed(plan.seed), content_filter=faultset.content_filtered,
-                               refusal=faultset.refused)
+                               refusal=faultset.refused, min_output_tokens=faultset.output_tokens)
     return skeleton.answer(plan.stream, lambda: chat.complete(plan), lambda: chat.frames(plan), faultset)
 
 
