@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from jsonschema.exceptions import ValidationError
 
+from aigw_conformance.spec import loader
 from aigw_conformance.spec.loader import API_PREFIXES, SPEC_PATH, SPEC_URI, ApiName, load_spec, match_operation
 from aigw_conformance.suites.failures import Grounds
 
@@ -72,10 +73,50 @@ def items_listing(check_name: str) -> tuple[Item, ...]:
     return tuple(item for item in traceability_items() if check_name in item.get("checks", ()))
 
 
-def _decide(items: Iterable[Item], inferred: bool) -> tuple[Grounds, Item] | None:
+SUPPORT_SEED = "000_3222256926808af7.txt"  # its "Provider-Specific Parameter Support" tables
+
+
+@functools.cache
+def support_rows() -> dict[str, str]:
+    """Each parameter's row of 000's support tables, verbatim ("min_p Minimum probability vs top token (0.0-1.0)
+    Yes No No": the ThreatWinds, OpenAI and Gemini columns)."""
+    text = (loader.SEEDS_DIR / SUPPORT_SEED).read_text(encoding="utf-8")
+    start = text.index("Provider-Specific Parameter Support")
+    rows: dict[str, str] = {}
+    for line in text[start:text.index("Error Codes", start)].splitlines():
+        words = line.split()
+        if len(words) > 4 and all(word in ("Yes", "No") for word in words[-3:]):
+            rows.setdefault(words[0], line.strip())
+    return rows
+
+
+def support_grounds(parameter: str) -> Grounds | None:
+    """A failure about what one provider got of `parameter`: that parameter's row of 000's support table."""
+    row = support_rows().get(parameter)
+    return Grounds.documented(SUPPORT_SEED, row) if row is not None else None
+
+
+# An exchange's context key: the traceability item it probes (a test sending one parameter's values), for every check
+# the item lists, or {check name: item} for those checks only.
+ABOUT = "about"
+
+
+@functools.lru_cache(maxsize=1024)
+def about_grounds(check_name: str, inferred: bool, item_id: str) -> Grounds | None:
+    """The grounds of item `item_id` for a failure of `check_name` on an exchange that probes it, when the item
+    lists the check (a check several items list, such as a range check, then quotes the parameter's own sentence);
+    else None."""
+    item = next((item for item in items_listing(check_name) if item["id"] == item_id), None)
+    decided = _decide((item,), inferred) if item is not None else None
+    return decided[0] if decided is not None else None
+
+
+def _decide(items: Iterable[Item], inferred: bool, check_name: str = "") -> tuple[Grounds, Item] | None:
     """The first documented item's grounds (none counts when the check declares itself inferred), else the first
-    inferred item's."""
-    judged = sorted(((item_grounds(item), item) for item in items), key=lambda pair: "quote" not in pair[1])
+    inferred item's; an item naming the check in its `primary_for` (the sentence the check most directly
+    enforces) comes first, then items quoting their own sentence."""
+    judged = sorted(((item_grounds(item), item) for item in items),
+                    key=lambda pair: (check_name not in pair[1].get("primary_for", ()), "quote" not in pair[1]))
     documented = [pair for pair in judged if not pair[0].inferred]
     conventions = [pair for pair in judged if pair[0].inferred]
     if documented and not inferred:
@@ -86,7 +127,7 @@ def _decide(items: Iterable[Item], inferred: bool) -> tuple[Grounds, Item] | Non
 @functools.cache
 def check_grounds(check_name: str, inferred: bool = False) -> Grounds:
     """A check's default grounds from the traceability items that list it; unlisted: convention."""
-    decided = _decide(items_listing(check_name), inferred)
+    decided = _decide(items_listing(check_name), inferred, check_name)
     if decided is not None:
         return decided[0]
     if inferred:
@@ -112,18 +153,23 @@ def operation_pointer(api: str, operation: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def exchange_grounds(check_name: str, inferred: bool, api: str, operation: str) -> Grounds:
-    """A check's grounds on one exchange: the items about the exchange's operation when some list the check; when
-    the check's grounds are an item about another endpoint, the operation's own provenance; else the default."""
+    """A check's grounds on one exchange: its `primary_for` item (unless that is about another endpoint), else the
+    items about the exchange's operation when some list the check; when the check's grounds are an item about
+    another endpoint, the operation's own provenance; else the default."""
     pointer = operation_pointer(api, operation)
     quoted = [item for item in items_listing(check_name) if "quote" in item and not item.get("inferred")]
     if pointer is None or (quoted and not inferred):  # an item quoting its own sentence holds on every operation
         return check_grounds(check_name, inferred)
     path_pointer = pointer.rsplit("/", 1)[0]
     items = items_listing(check_name)
-    own = [item for item in items if item["spec"] == path_pointer or item["spec"].startswith(path_pointer + "/")]
-    if own and (decided := _decide(own, inferred)) is not None:
+    primary = [item for item in items if check_name in item.get("primary_for", ())
+               and (not item["spec"].startswith("#/paths/") or item["spec"].startswith(path_pointer + "/"))]
+    if primary and (decided := _decide(primary, inferred, check_name)) is not None:  # on every operation
         return decided[0]
-    decided = _decide(items, inferred)
+    own = [item for item in items if item["spec"] == path_pointer or item["spec"].startswith(path_pointer + "/")]
+    if own and (decided := _decide(own, inferred, check_name)) is not None:
+        return decided[0]
+    decided = _decide(items, inferred, check_name)
     if decided is None or decided[0].inferred or not decided[1]["spec"].startswith("#/paths/"):
         return check_grounds(check_name, inferred)
     found = nearest_provenance(pointer)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.failures import CheckFailed, Grounds, Severity
-from aigw_conformance.suites.grounds import check_grounds, exchange_grounds, on_operation
+from aigw_conformance.suites.grounds import ABOUT, about_grounds, check_grounds, exchange_grounds, on_operation
 
 CheckFunction = Callable[[Exchange], None]
 Precondition = Callable[[Exchange], bool]
@@ -35,8 +35,16 @@ class Check:
         return self.grounds or check_grounds(self.name, self.inferred)
 
     def grounds_on(self, exchange: Exchange) -> Grounds:
-        """The default grounds on one exchange (the items about its operation first, see `suites.grounds`)."""
-        return self.grounds or exchange_grounds(self.name, self.inferred, exchange.api, exchange.operation)
+        """The default grounds on one exchange: the item the exchange says it probes (context `about`), else the
+        items about its operation first (see `suites.grounds`)."""
+        if self.grounds:
+            return self.grounds
+        about = exchange.context.get(ABOUT)
+        if isinstance(about, dict):  # only for some checks: check name → item
+            about = about.get(self.name)
+        if isinstance(about, str) and (probed := about_grounds(self.name, self.inferred, about)) is not None:
+            return probed
+        return exchange_grounds(self.name, self.inferred, exchange.api, exchange.operation)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import Any
 from aigw_conformance.suites.checks.output import REASONING_SHARES, as_dict, choices_of, request
 from aigw_conformance.suites.checks.registry import check, fail
 from aigw_conformance.suites.exchange import Exchange
-from aigw_conformance.suites.failures import Severity
+from aigw_conformance.suites.failures import CheckFailed, Severity
+from aigw_conformance.suites.grounds import support_grounds
 from aigw_conformance.suites.upstream import PROVIDER_MOCKS
 
 # 000 "Provider-Specific Parameter Support": the "No" cells. Claude has no column: the Messages API has no field
@@ -125,15 +126,17 @@ def judge_unsupported(exchange: Exchange) -> None:
     mock, body = sent(exchange)
     provider = str(exchange.context.get("provider"))
     asked = request(exchange)
-    leaked: list[str] = []
+    leaked: list[tuple[str, str]] = []  # (parameter, how it was sent)
     for name in sorted(UNSUPPORTED.get(provider, frozenset()) & set(asked)):
         places = [name, *(GEMINI_NAMES.get(name, ()) if mock == "gemini" else ())]
         found = sorted({place for place in places if place in body or place in config(mock, body)})
         if found:
-            leaked.append(name if found == [name] else f"{name} (as {', '.join(found)})")
+            leaked.append((name, name if found == [name] else f"{name} (as {', '.join(found)})"))
     if leaked:
-        raise fail(f"sent to the {mock} mock although 000's table says {provider} does not support them (they must be "
-                   f"silently ignored): {', '.join(leaked)}")
+        why = (f"000's table says {provider} does not support it" if not claude(exchange) else
+               "Anthropic's Messages API has no field for it")
+        raise by_parameter(exchange, [(name, f"{shown} was sent to the {mock} mock although {why} (unsupported "
+                                             "parameters are silently ignored)") for name, shown in leaked])
     if exchange.status != 200:
         raise fail(f"unsupported parameters must be silently ignored, but the request got {exchange.status}")
 
@@ -161,15 +164,24 @@ def _claude_schema(body: dict[str, Any], schema: Any, betas: list[Any]) -> bool:
     return bool(schema) and all(str(key) in text for key in as_dict(schema).get("properties") or {})
 
 
+def by_parameter(exchange: Exchange, problems: list[tuple[str, str]]) -> CheckFailed:
+    """One failure per parameter, each on that parameter's row of 000's support table; Claude's (no column there)
+    keep the twin check's convention grounds."""
+    if claude(exchange):
+        return fail("; ".join(text for _, text in problems))
+    return CheckFailed(problems[0][1], parts=[(text, support_grounds(name)) for name, text in problems])
+
+
 def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict[str, Any],
-                     betas: list[Any] | None = None) -> list[str]:
-    """What of `asked`'s supported parameters did not arrive, in the provider's native name and value (`betas`:
-    the `anthropic-beta` flags the request carried)."""
-    problems: list[str] = []
+                     betas: list[Any] | None = None) -> list[tuple[str, str]]:
+    """What of `asked`'s supported parameters did not arrive, in the provider's native name and value, as
+    (parameter, what arrived) (`betas`: the `anthropic-beta` flags the request carried)."""
+    problems: list[tuple[str, str]] = []
     unsupported = UNSUPPORTED.get(provider, frozenset())
     limit = asked.get("max_completion_tokens", asked.get("max_tokens"))
     if isinstance(limit, int) and native_max(mock, body) != limit:
-        problems.append(f"max tokens {limit} arrived as {MAX_NAMES.get(mock, ('?',))[0]}={native_max(mock, body)!r}")
+        problems.append(("max_completion_tokens" if "max_completion_tokens" in asked else "max_tokens",
+                         f"max tokens {limit} arrived as {MAX_NAMES.get(mock, ('?',))[0]}={native_max(mock, body)!r}"))
     where = config(mock, body)
     for name in ("temperature", "top_p", "top_k", "stop"):
         if name not in asked or name in unsupported or (name == "top_k" and asked[name] == -1):
@@ -182,23 +194,23 @@ def carried_problems(mock: str, provider: str, asked: dict[str, Any], body: dict
         if mock == "anthropic" and name == "temperature" and isinstance(want, int | float):
             want = min(float(want), 1.0)  # Anthropic's range is 0..1: clamping is the documented-silent choice
         if got != want:
-            problems.append(f"{name}={asked[name]!r} arrived as {native}={where.get(native)!r}")
+            problems.append((name, f"{name}={asked[name]!r} arrived as {native}={where.get(native)!r}"))
     if mock in ("openai", "selfhosted"):
         for name in OPENAI_PASSED:
             if name in asked and name not in unsupported and name not in ("temperature", "top_p", "top_k", "stop") \
                     and body.get(name) != asked[name]:
-                problems.append(f"{name}={asked[name]!r} arrived as {body.get(name)!r}")
+                problems.append((name, f"{name}={asked[name]!r} arrived as {body.get(name)!r}"))
     wanted_tools = [as_dict(as_dict(t).get("function")).get("name") for t in asked.get("tools") or []]
     if wanted_tools and _tool_names(mock, body) != wanted_tools:
-        problems.append(f"tools {wanted_tools} arrived as {_tool_names(mock, body)}")
+        problems.append(("tools", f"tools {wanted_tools} arrived as {_tool_names(mock, body)}"))
     schema = as_dict(as_dict(asked.get("response_format")).get("json_schema")).get("schema")
     if mock == "anthropic" and schema is not None and not _claude_schema(body, schema, betas or []):
         unflagged = "output_format" in body and STRUCTURED_OUTPUTS_BETA not in (betas or [])
-        problems.append("response_format json_schema: the schema reached Anthropic neither as output_config.format "
-                        "nor as output_format (with the structured-outputs-2025-11-13 beta header) nor as a forced "
-                        "tool's input_schema nor in the system prompt" + (
-                            "; output_format was sent without the anthropic-beta: structured-outputs-2025-11-13 "
-                            "header, so Anthropic refuses it" if unflagged else ""))
+        problems.append(("response_format", "response_format json_schema: the schema reached Anthropic neither as "
+                         "output_config.format nor as output_format (with the structured-outputs-2025-11-13 beta "
+                         "header) nor as a forced tool's input_schema nor in the system prompt" + (
+                             "; output_format was sent without the anthropic-beta: structured-outputs-2025-11-13 "
+                             "header, so Anthropic refuses it" if unflagged else "")))
     return problems
 
 
@@ -224,7 +236,8 @@ def judge_carried(exchange: Exchange) -> None:
     problems = carried_problems(mock, str(exchange.context.get("provider")), request(exchange), body,
                                 betas if isinstance(betas, list) else [])
     if problems:
-        raise fail(f"what the {mock} mock received differs from the request: " + "; ".join(problems))
+        raise by_parameter(exchange, [(name, f"what the {mock} mock received differs from the request: {text}")
+                                      for name, text in problems])
 
 
 def thinking_budget(mock: str, body: dict[str, Any]) -> Any:

@@ -14,6 +14,7 @@ from aigw_conformance.suites.checks.identity import answer_id
 from aigw_conformance.suites.conformance.chat_tests import QUESTION
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.grounds import ABOUT
 
 CHAT = "/chat/completions"
 # 000: "400 Bad Request Invalid JSON, empty messages, invalid role, parameter out of range, ...": the documented
@@ -32,10 +33,13 @@ INVALID: tuple[tuple[str, str, dict[str, Any], str], ...] = (
 
 
 def _register(name: str, what: str, change: dict[str, Any], expected: str) -> None:
+    # a range failure quotes the sentence of the one parameter sent out of range (its traceability item)
+    about = {ABOUT: f"chat.param.{next(iter(change))}"} if expected.startswith("validation.") else {}
+
     def run(t: TestContext) -> None:
         for model in t.models("chat"):
             body = {"model": model, "messages": QUESTION, "max_completion_tokens": 8, **change}
-            t.send("POST", CHAT, json_body=body, label=f"model {model}: {what}", expect=[expected])
+            t.send("POST", CHAT, json_body=body, label=f"model {model}: {what}", expect=[expected], context=about)
 
     run.__doc__ = f"{what} is refused with 400 on every chat model the target lists, each provider's path"
     features = (Feature.ERROR_HEADERS,) if expected == "http.bad_request_400" else (Feature.PARAMETER_VALIDATION,)

@@ -22,6 +22,7 @@ from aigw_conformance.suites.conformance.registry import TestContext, conformanc
 from aigw_conformance.suites.exchange import ACCEPT_ENCODING, Exchange
 from aigw_conformance.suites.failures import TargetUnreachable, TestSkipped
 from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.grounds import ABOUT
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
@@ -31,6 +32,8 @@ WRONG_TOKEN = "aigw-conformance-wrong-credential"
 PLACEHOLDER_TOKEN = "aigw-sdk-probe"  # the SDK needs an api_key; replaced by the target's key pair on the wire
 TOOL_NAME = "vulnerability_scan"
 SCAN_REQUEST = f"Scan threatwinds.com for vulnerabilities with {TOOL_NAME}"
+# The status row of 001's error table each SDK error probe expects (the grounds of sdk.typed_error's failure).
+STATUS_ITEMS = {400: "ai.status.400", 401: "ai.status.401", 404: "ai.status.404.model"}
 HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})  # the body is decoded
 
 
@@ -150,6 +153,8 @@ class Sdk:
             self.t.apply(exchange)
         last = exchanges[-1]
         last.label, last.context["sdk"] = f"openai SDK: {call}", recorded
+        if expected_status in STATUS_ITEMS:  # a wrong exception quotes the row of the status that was due
+            last.context[ABOUT] = {"sdk.typed_error": STATUS_ITEMS[expected_status]}
         self.t.apply(last, checks)
         return None if error is not None else result
 

@@ -9,6 +9,7 @@ from aigw_conformance.suites.conformance.catalogue import listed_record
 from aigw_conformance.suites.conformance.chat_tests import chat_body
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
 from aigw_conformance.suites.features import Feature
+from aigw_conformance.suites.grounds import ABOUT
 
 FOUR_STOPS = ["###", "END", "STOP", "\n\n"]
 
@@ -65,21 +66,23 @@ def _label(fragment: dict[str, Any]) -> str:
 
 
 def _register(documented: Range) -> None:
+    about = {ABOUT: f"chat.param.{documented.name}"}  # a failure quotes this parameter's own sentence
+
     def run(t: TestContext) -> None:
         for fragment in documented.inside:
             t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=4, **fragment),
                    label=f"{_label(fragment)} (documented: {documented.source})",
-                   expect=["validation.accepts_in_range"])
+                   expect=["validation.accepts_in_range"], context=about)
         honouring = t.target.models_for(documented.name, fallback=False) if documented.honoured else ()
         for fragment in documented.honoured if honouring else ():
             t.send("POST", "/chat/completions",
                    json_body={**chat_body(t, max_completion_tokens=4, **fragment), "model": honouring[0]},
                    label=f"{_label(fragment)} on {honouring[0]} (documented: {documented.source})",
-                   expect=["validation.accepts_in_range"])
+                   expect=["validation.accepts_in_range"], context=about)
         for fragment in documented.outside:
             t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=4, **fragment),
                    label=f"{_label(fragment)} (documented: {documented.source})",
-                   expect=["validation.rejects_out_of_range"])
+                   expect=["validation.rejects_out_of_range"], context=about)
 
     run.__doc__ = f"`{documented.name}` ({documented.source}): boundaries accepted, values outside refused with 400"
     conformance_test(f"validation.{documented.name}", features=(Feature.PARAMETER_VALIDATION,))(run)
@@ -97,7 +100,8 @@ def max_completion_tokens_limit(t: TestContext) -> None:
     if not isinstance(limit, int):
         raise t.skip("the model's GET /models entry has no integer max_completion_tokens to test against")
     t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=limit),
-           label=f"max_completion_tokens={limit} (the model's maximum)", expect=["validation.accepts_in_range"])
+           label=f"max_completion_tokens={limit} (the model's maximum)", expect=["validation.accepts_in_range"],
+           context={ABOUT: "chat.param.max_completion_tokens"})
     t.send("POST", "/chat/completions", json_body=chat_body(t, max_completion_tokens=limit + 1),
            label=f"max_completion_tokens={limit + 1} (one above the model's maximum)",
-           expect=["validation.rejects_out_of_range"])
+           expect=["validation.rejects_out_of_range"], context={ABOUT: "chat.param.max_completion_tokens"})

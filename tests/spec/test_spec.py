@@ -584,7 +584,7 @@ def test_every_traceability_item_is_well_formed_and_resolves() -> None:
     problems = []
     for item in trace_items():
         ident = item.get("id")
-        known = {"id", "item", "source", "spec", "checks", "pending", "inferred", "quote"}
+        known = {"id", "item", "source", "spec", "checks", "pending", "inferred", "quote", "primary_for"}
         if set(item) - known:
             problems.append(f"{ident}: unexpected keys {sorted(set(item) - known)}")
         if "quote" in item and normalise(str(item["quote"])) not in normalise(seed_text(str(item.get("source")))):
@@ -604,4 +604,6 @@ def test_every_traceability_item_is_well_formed_and_resolves() -> None:
             problems.append(f"{ident}: needs a non-empty checks list or a pending reason")
         if checks is not None and pending is not None:
             problems.append(f"{ident}: has both checks and pending")
+        if not set(item.get("primary_for", ())) <= set(checks or ()):
+            problems.append(f"{ident}: primary_for names checks it does not list")
     assert problems == []

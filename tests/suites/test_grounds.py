@@ -200,3 +200,87 @@ def test_a_documented_failure_on_an_operation_the_documents_never_name_is_a_conv
     for operation in ("GET /models", "POST /chat/completions", "POST /chat/count", "POST /embeddings"):
         assert unnamed_operation("ai", operation) is None, operation
         assert on_operation("models.list_shape", quoted, "ai", operation) == quoted
+
+
+def test_every_range_test_names_the_item_of_its_parameter_and_that_item_lists_its_checks() -> None:
+    """A range failure quotes its parameter's sentence (context `about`): each item a range test names lists both
+    range checks (an item that did not would silently fall back to another parameter's quote)."""
+    from aigw_conformance.suites.conformance.provider_path_tests import INVALID
+    from aigw_conformance.suites.conformance.validation_tests import RANGES
+    from aigw_conformance.suites.grounds import about_grounds
+
+    named = [f"chat.param.{r.name}" for r in RANGES] + ["chat.param.max_completion_tokens"]
+    named += [f"chat.param.{next(iter(change))}" for _, _, change, check in INVALID if check.startswith("validation.")]
+    for item_id in named:
+        for check in ("validation.rejects_out_of_range", "validation.accepts_in_range"):
+            grounds = about_grounds(check, False, item_id)
+            assert grounds is not None and grounds.kind == "documented" and _in_seed(grounds), (item_id, check)
+            assert grounds.quote.startswith(item_id.removeprefix("chat.param.") + " "), (item_id, grounds.quote)
+
+
+@pytest.mark.parametrize(("defect", "test", "quoted"), [
+    ("temperature-unchecked", "validation.temperature", "temperature float No Sampling temperature (0.0 to 2.0"),
+    ("n-range-unchecked", "provider_path.n_zero", "n integer No Number of completions to generate (1-128"),
+])
+def test_a_range_failure_quotes_the_sentence_of_the_parameter_sent_out_of_range(
+        tmp_path: Path, defect: str, test: str, quoted: str) -> None:
+    """Not the first range item's sentence (it was max_completion_tokens' for every parameter)."""
+    assert main(["check", "--quiet", "--defect", defect, "--test", test, "--report-dir", str(tmp_path)]) == 1
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    failures = [f for r in report["results"] for f in r["failures"] if f["check"] == "validation.rejects_out_of_range"]
+    assert failures and all(f["quote"].startswith(quoted) and f["grounds"] == "documented" for f in failures), failures
+    ranges = [finding for finding in report["findings"] if finding["check"] == "validation.rejects_out_of_range"]
+    assert [finding["quote"][:len(quoted)] for finding in ranges] == [quoted]
+
+
+@pytest.mark.parametrize(("status", "quote"), [
+    (401, "401 Unauthorized Missing or invalid authentication credentials"),
+    (404, "404 Not Found Model or provider not found"),
+    (400, "400 Bad Request Invalid parameters, validation error, empty messages, or malformed JSON"),
+])
+def test_a_wrong_sdk_exception_quotes_the_row_of_the_status_that_was_due(status: int, quote: str) -> None:
+    """Not "Model Management List and query available AI models" for every status; the auto checks on the same
+    exchange keep their own grounds (the mapping names sdk.typed_error only)."""
+    from aigw_conformance.suites.checks.sdk import SdkCall
+    from aigw_conformance.suites.conformance.sdk_tests import STATUS_ITEMS
+    from aigw_conformance.suites.grounds import ABOUT
+
+    exchange = _exchange("GET /models", 500, {"detail": "boom"})
+    exchange.context.update(sdk=SdkCall("client.models.list()", None, ValueError("boom"), KeyError, status),
+                            **{ABOUT: {"sdk.typed_error": STATUS_ITEMS[status]}})
+    outcomes = {o.check.name: o for o in run_checks(exchange, ["sdk.typed_error"])}
+    assert [(grounds.kind, grounds.quote) for _, grounds in outcomes["sdk.typed_error"].failures] == [
+        ("documented", quote)]
+    assert _in_seed(outcomes["sdk.typed_error"].failures[0][1])
+    plain = _exchange("GET /models", 500, {"detail": "boom"})
+    plain.context.update(sdk=SdkCall("client.models.list()", None, ValueError("boom"), KeyError, status))
+    others = {o.check.name: o for o in run_checks(plain, ["sdk.typed_error"])}
+    for name, outcome in outcomes.items():
+        if name != "sdk.typed_error":
+            assert outcome.failures == others[name].failures, name
+
+
+@pytest.mark.parametrize(("check", "api", "operation", "quote"), [
+    ("client.invalid_token_401", "client", "POST /chat/completions", "| 401 | Invalid API token |"),
+    ("client.unknown_model_404", "client", "POST /chat/completions", "| 404 | Model not found |"),
+    ("chat.usage_arithmetic", "ai", "POST /chat/completions",
+     "usage.total_tokens integer Sum of prompt and completion tokens"),
+    ("models.list_shape", "ai", "GET /models",
+     "The response includes all active models with their provider, capabilities, and token limits."),
+])
+def test_a_check_quotes_the_sentence_it_most_directly_enforces(check: str, api: str, operation: str,
+                                                               quote: str) -> None:
+    """`primary_for` in spec/traceability.yaml: not the first item that happens to list the check (the endpoint's
+    heading for a 401, max_tokens' alias row for usage arithmetic)."""
+    grounds = exchange_grounds(check, False, api, operation)
+    assert (grounds.kind, grounds.quote) == ("documented", quote) and _in_seed(grounds)
+    assert check_grounds(check) == grounds
+
+
+def test_a_model_entry_without_provider_quotes_the_sentence_that_lists_the_provider() -> None:
+    entry = {"id": "gpt-5", "object": "model", "created": 1, "owned_by": "openai", "capabilities": ["chat"],
+             "max_input_tokens": 1, "max_completion_tokens": 1, "max_total_tokens": 2}
+    failed = next(o for o in run_checks(_exchange("GET /models", 200, {"object": "list", "data": [entry]}))
+                  if o.check.name == "models.list_shape")
+    assert [grounds.quote for _, grounds in failed.failures] == [
+        "The response includes all active models with their provider, capabilities, and token limits."]

@@ -12,9 +12,11 @@ import pytest
 
 from aigw_conformance.mocks.core.server import ServerThread
 from aigw_conformance.mocks.openai.app import create_app as create_openai_app
-from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.checks import CHECKS, run_checks
+from aigw_conformance.suites.checks.translation import UNSUPPORTED
 from aigw_conformance.suites.exchange import Exchange, Probe
 from aigw_conformance.suites.failures import TestSkipped
+from aigw_conformance.suites.grounds import support_rows
 from aigw_conformance.suites.target import Target, TargetError, load_target
 from aigw_conformance.suites.upstream import Upstream, new_marker
 from tests.suites.outcomes import outcome as run_check
@@ -38,6 +40,12 @@ def exchange(request: dict[str, Any], mock: str | None, upstream: Any, *, provid
 
 def outcome(name: str, ex: Exchange) -> str | None:
     return run_check(name, ex, must_apply="never")
+
+
+def grounds_of(name: str, ex: Exchange) -> list[tuple[str, str]]:
+    """(quote or reason, kind) of each failure of check `name` on `ex`."""
+    found = next(o for o in run_checks(ex, [name], auto=False) if o.check.name == name)
+    return [(grounds.quote, grounds.kind) for _, grounds in found.failures]
 
 
 def test_unsupported_parameters_must_not_reach_the_provider() -> None:
@@ -214,3 +222,26 @@ def test_upstream_table_of_the_target_file(tmp_path: Path) -> None:
         (tmp_path / "bad.toml").write_text(bad)
         with pytest.raises(TargetError, match=r"\[upstream\]"):
             load_target(tmp_path / "bad.toml")
+
+
+def test_each_failing_parameter_quotes_its_own_row_of_000s_support_table() -> None:
+    """A leaked or mangled parameter's failure rests on that parameter's row (not on one fixed sentence), one
+    failure per parameter; Claude's (no column) stay conventions."""
+    sent = {"generationConfig": {"seed": 7, "responseLogprobs": True}}
+    leak = exchange({"seed": 7, "logprobs": True}, "gemini", sent, provider="gemini")
+    failures = dict(grounds_of("translation.unsupported_dropped", leak))
+    assert set(failures) == {"logprobs Return token log probabilities Yes Yes No",
+                             "seed Random seed for reproducibility Yes Yes No"}
+    assert all(kind == "documented" for kind in failures.values())
+    mangled = exchange({"temperature": 0.7, "stop": ["zz"]}, "openai", {"temperature": 1.0, "stop": ["zz"]})
+    assert grounds_of("translation.supported_carried", mangled) == [
+        ("temperature Sampling temperature (0.0-2.0, default: 1.0) Yes Yes Yes", "documented")]
+    claude = exchange({"seed": 7}, "anthropic", {"seed": 7}, provider="claude")
+    assert [kind for _, kind in grounds_of("translation.claude_unsupported_dropped", claude)] == ["convention"]
+
+
+def test_the_unsupported_table_is_000s_no_cells() -> None:
+    rows = support_rows()
+    for column, provider in ((-2, "openai"), (-1, "gemini")):
+        assert UNSUPPORTED[provider] == {name for name, row in rows.items() if row.split()[column] == "No"}, provider
+    assert all(row.split()[-3] == "Yes" for row in rows.values())  # ThreatWinds (self-hosted) takes every one
