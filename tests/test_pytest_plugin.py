@@ -138,12 +138,12 @@ def test_two_workers_run_the_streaming_tests_against_one_reference_as_aigw_check
 
 
 def test_a_defect_gets_the_same_verdicts_and_findings_text_as_from_aigw_check(tmp_path: Path) -> None:
-    run = pytest_in(tmp_path, "--aigw", "--aigw-defect", "usage-chunk-unasked", "-k", "stream.", "--junitxml",
+    run = pytest_in(tmp_path, "--aigw", "--aigw-defect", "usage-total-off-by-one", "-k", "stream.", "--junitxml",
                     "junit.xml", "--aigw-report-dir", "reports")
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
     outcomes = junit_outcomes(tmp_path / "junit.xml")
     assert {"passed", "failed"} <= set(outcomes.values())
-    by_check = check_outcomes(tmp_path, "--defect", "usage-chunk-unasked", "--test", "stream.", "--test",
+    by_check = check_outcomes(tmp_path, "--defect", "usage-total-off-by-one", "--test", "stream.", "--test",
                               "client.stream.")
     assert {test_id: by_check[test_id] for test_id in outcomes} == outcomes
     findings = ET.parse(tmp_path / "reports" / "junit.xml").getroot()

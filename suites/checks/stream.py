@@ -10,7 +10,7 @@ from aigw_conformance.suites.checks.preconditions import has_sse_events, is_stre
 from aigw_conformance.suites.checks.registry import check, fail, requires
 from aigw_conformance.suites.checks.shapes import require_component, schema_failure, schema_violations
 from aigw_conformance.suites.exchange import Exchange
-from aigw_conformance.suites.failures import Severity
+from aigw_conformance.suites.failures import Grounds, Severity
 
 DONE = "[DONE]"
 
@@ -147,23 +147,36 @@ def done_last(exchange: Exchange) -> None:
         raise fail(f"[DONE] must be the last event and appear once; found at {done_at} of {len(events)} events")
 
 
+# 000 says only "Include Usage: Set include_usage: true for token tracking": where the usage comes, and that it comes
+# only when asked, is OpenAI's stream (the reference's stream_options.include_usage text), a convention here.
+USAGE_CHUNK_CONVENTION = Grounds.convention(
+    "OpenAI's stream_options.include_usage: \"an additional chunk will be streamed before the data: [DONE] message "
+    "... the choices field will always be an empty array. All other chunks will also include a usage field, but "
+    "with a null value\"; 000 names include_usage (\"Set include_usage: true for token tracking\") but not where "
+    "the usage comes, nor that it comes only when asked", source="OpenAI stream_options.include_usage")
+
+
 @check("sse.usage_chunk_iff_requested")
 @requires(has_sse_events)
 def usage_chunk_iff_requested(exchange: Exchange) -> None:
-    """A usage-only chunk (empty `choices`) comes last exactly when `stream_options.include_usage` is true."""
+    """Usage comes when `stream_options.include_usage` is true (documented); as OpenAI's stream, in one last
+    usage-only chunk (empty `choices`), and only then (convention)."""
     all_chunks = chunks(exchange)
     with_usage = [number for number, chunk in enumerate(all_chunks) if chunk.get("usage") is not None]
     if not _include_usage(exchange):
         if with_usage:
-            raise fail(f"chunk #{with_usage[0]} carries usage although include_usage was not requested")
+            raise fail(f"chunk #{with_usage[0]} carries usage although include_usage was not requested",
+                       USAGE_CHUNK_CONVENTION)
         return
     if not with_usage:
         raise fail("include_usage was requested but no chunk carries usage")
     last = len(all_chunks) - 1
     if with_usage != [last]:
-        raise fail(f"usage must appear only in the final chunk #{last}; found in chunks {with_usage}")
+        raise fail(f"usage must appear only in the final chunk #{last}; found in chunks {with_usage}",
+                   USAGE_CHUNK_CONVENTION)
     if all_chunks[last].get("choices") != []:
-        raise fail(f"the usage chunk must have `choices: []`, got {all_chunks[last].get('choices')!r}")
+        raise fail(f"the usage chunk must have `choices: []`, got {all_chunks[last].get('choices')!r}",
+                   USAGE_CHUNK_CONVENTION)
 
 
 @check("sse.usage_arithmetic")
@@ -175,16 +188,35 @@ def usage_arithmetic(exchange: Exchange) -> None:
             check_usage_arithmetic(chunk["usage"], f"chunk #{number}")
 
 
+EMPTY_AFTER_FINISH = Grounds.convention(
+    "000 says finish_reason tells \"How generation ended\"; an entry for the choice after it that carries nothing "
+    "(no content, no tool call, no finish_reason) generates nothing, and OpenAI's stream sends none",
+    source="OpenAI chat.completion.chunk")
+
+
+def _said(delta: Any) -> dict[str, bool]:
+    """Which of a delta's fields carry something (role alone says nothing new)."""
+    fields = delta if isinstance(delta, dict) else {}
+    return {key: value not in (None, "", [], {}) for key, value in fields.items() if key != "role"}
+
+
 @check("sse.finish_reason")
 @requires(has_sse_events)
 def finish_reason(exchange: Exchange) -> None:
-    """A finish_reason is one of the documented four, given once per choice, in its last chunk."""
+    """A finish_reason is one of the documented four, given once per choice, in its last chunk: nothing is
+    generated after it (documented); an empty entry for the finished choice later (OpenAI never sends one) is a
+    convention."""
     finished: dict[int, str] = {}
     for number, chunk in enumerate(chunks(exchange)):
         for choice in chunk.get("choices") or []:
             index, reason = choice.get("index"), choice.get("finish_reason")
+            if index in finished and (reason is not None or any(_said(choice.get("delta")).values())):
+                raise fail(f"chunk #{number} continues choice {index} after it finished ({finished[index]!r}): "
+                           f"{json.dumps(choice)[:160]}")
             if index in finished:
-                raise fail(f"chunk #{number} continues choice {index} after it finished ({finished[index]!r})")
+                raise fail(f"chunk #{number} repeats choice {index} with an empty delta after it finished "
+                           f"({finished[index]!r}); OpenAI sends nothing more for a finished choice",
+                           EMPTY_AFTER_FINISH)
             if reason is None:
                 continue
             if reason not in FINISH_REASONS:

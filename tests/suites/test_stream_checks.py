@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from aigw_conformance.suites.checks import CHECKS
+from aigw_conformance.suites.checks import CHECKS, run_checks
 from aigw_conformance.suites.exchange import Exchange
 
 
@@ -116,16 +116,30 @@ def test_each_check_fails_on_its_defect(check_name: str) -> None:
     assert check_name in found, f"{check_name} did not fail; failures: {found}"
 
 
-def test_usage_requested_but_missing_fails() -> None:
-    found = failures(exchange(sse_body(good_chunks(False)), include_usage=True))
-    assert "include_usage was requested but no chunk carries usage" in found["sse.usage_chunk_iff_requested"]
+def usage_grounds(ex: Exchange) -> list[tuple[str, str]]:
+    """(kind, quote or reason) of sse.usage_chunk_iff_requested's failures on `ex`."""
+    outcome = next(o for o in run_checks(ex) if o.check.name == "sse.usage_chunk_iff_requested")
+    return [(grounds.kind, grounds.quote) for _, grounds in outcome.failures]
 
 
-def test_usage_chunk_must_be_last_with_empty_choices() -> None:
+def test_usage_requested_but_missing_fails_on_000s_sentence() -> None:
+    asked = exchange(sse_body(good_chunks(False)), include_usage=True)
+    assert "include_usage was requested but no chunk carries usage" in failures(asked)["sse.usage_chunk_iff_requested"]
+    assert usage_grounds(asked) == [("documented", "Include Usage: Set include_usage: true for token tracking")]
+
+
+def test_where_the_usage_comes_and_that_it_comes_only_when_asked_are_openais_convention() -> None:
+    """000 says nothing of the usage chunk's place or shape, nor of usage that was not asked for: those failures
+    are conventions (OpenAI's stream), never a documented failure of a gateway."""
     chunks = good_chunks(True)
     chunks[-1]["choices"] = [{"index": 0, "delta": {}, "finish_reason": None}]
-    found = failures(exchange(sse_body(chunks), include_usage=True))
-    assert "choices: []" in found["sse.usage_chunk_iff_requested"]
+    shaped = exchange(sse_body(chunks), include_usage=True)
+    assert "choices: []" in failures(shaped)["sse.usage_chunk_iff_requested"]
+    unasked = exchange(sse_body(good_chunks(True)), include_usage=False)
+    assert "not requested" in failures(unasked)["sse.usage_chunk_iff_requested"]
+    for ex in (shaped, unasked):
+        [(kind, reason)] = usage_grounds(ex)
+        assert kind == "convention" and "OpenAI's stream_options.include_usage" in reason
 
 
 def test_a_client_stream_without_finish_reason_passes() -> None:
@@ -141,3 +155,17 @@ def test_a_client_stream_without_finish_reason_passes() -> None:
 def test_events_after_done_fail() -> None:
     body = sse_body(good_chunks(False)) + b'data: {"late": true}\n\n'
     assert "last event" in failures(exchange(body))["sse.done_last"]
+
+
+def test_text_after_a_finish_is_documented_and_an_empty_entry_after_it_a_convention() -> None:
+    def grounds_of(chunks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        outcome = next(o for o in run_checks(exchange(sse_body(chunks))) if o.check.name == "sse.finish_reason")
+        return [(grounds.kind, message) for message, grounds in outcome.failures]
+
+    more_text = [*good_chunks(False), chunk(" again")]
+    [(kind, message)] = grounds_of(more_text)
+    assert kind == "documented" and "continues choice 0 after it finished" in message
+    empty = [*good_chunks(False), {**chunk(""), "choices": [{"index": 0, "delta": {}}]}]
+    [(kind, message)] = grounds_of(empty)
+    assert kind == "convention" and "empty delta" in message
+    assert grounds_of(good_chunks(False)) == []
