@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aigw_conformance.suites.checks.registry import check, fail
-from aigw_conformance.suites.checks.stream import DONE
+from aigw_conformance.suites.checks.stream import DONE, USAGE_CHUNK_CONVENTION
 from aigw_conformance.suites.exchange import Exchange
-from aigw_conformance.suites.failures import Severity
+from aigw_conformance.suites.failures import Grounds, Severity
+
+USAGE_ASKED = Grounds.documented("000_3222256926808af7.txt",
+                                 "Include Usage: Set include_usage: true for token tracking")
 
 MAX_ERROR_TEXT = 400
 
@@ -127,10 +130,13 @@ def parses_stream(exchange: Exchange) -> None:
     _each(chunks, "streamed chunk")
     if _wants_usage(exchange):
         last = chunks[-1]
+        if all(getattr(chunk, "usage", None) is None for chunk in chunks):
+            raise fail("stream_options.include_usage was asked, but no chunk the SDK yielded carries usage",
+                       USAGE_ASKED)
         if getattr(last, "usage", None) is None or _choices(last, "the last chunk"):
             raise fail("stream_options.include_usage was asked, but the SDK's last chunk is not the usage chunk "
                        f"(usage={getattr(last, 'usage', None)!r}, {len(_choices(last, 'the last chunk'))} choices); "
-                       "SDK users read usage from the final chunk")
+                       "SDK users read usage from the final chunk", USAGE_CHUNK_CONVENTION)
 
 
 def _wire_chunks(exchange: Exchange) -> list[dict[str, Any]]:

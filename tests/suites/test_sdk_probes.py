@@ -14,6 +14,7 @@ from openai.types import Model
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from aigw_conformance.mocks.reference import ReferenceStack
+from aigw_conformance.suites.checks import run_checks
 from aigw_conformance.suites.checks.sdk import SdkCall
 from aigw_conformance.suites.exchange import Exchange
 from aigw_conformance.suites.runner import run
@@ -78,8 +79,21 @@ def test_stream_checks_pass_a_whole_stream_and_catch_a_usage_chunk_after_done() 
     assert outcome("sdk.parses_stream", whole) is None and outcome("sdk.stream_matches_chunks", whole) is None
     late = exchange(SdkCall("create(stream=True)", seen[:-1]), body=sse(STREAM[:-1], late=(USAGE_CHUNK,)),
                     stream=True)
-    assert "not the usage chunk" in (outcome("sdk.parses_stream", late) or "")
+    assert "no chunk the SDK yielded carries usage" in (outcome("sdk.parses_stream", late) or "")
     assert "the SDK yielded 3 chunks but the stream holds 4" in (outcome("sdk.stream_matches_chunks", late) or "")
+
+
+def test_usage_the_sdk_never_yields_is_documented_and_a_usage_chunk_with_choices_a_convention() -> None:
+    def grounds_of(chunks: list[dict[str, Any]]) -> list[str]:
+        seen = [ChatCompletionChunk.construct(**c) for c in chunks]
+        ex = exchange(SdkCall("create(stream=True)", seen), body=sse(chunks), stream=True)
+        found = next(o for o in run_checks(ex, ["sdk.parses_stream"], auto=False))
+        return [grounds.kind for _, grounds in found.failures]
+
+    assert grounds_of(STREAM[:-1]) == ["documented"]
+    with_choices = {**USAGE_CHUNK, "choices": [{"index": 0, "delta": {}, "finish_reason": None}]}
+    assert grounds_of([*STREAM[:-1], with_choices]) == ["convention"]
+    assert grounds_of(STREAM) == []
 
 
 def test_a_stream_cut_by_an_sdk_error_reports_how_far_it_got() -> None:
