@@ -284,3 +284,15 @@ def test_a_model_entry_without_provider_quotes_the_sentence_that_lists_the_provi
                   if o.check.name == "models.list_shape")
     assert [grounds.quote for _, grounds in failed.failures] == [
         "The response includes all active models with their provider, capabilities, and token limits."]
+
+
+def test_a_status_of_001s_api_wide_table_on_an_operation_the_spec_leaves_it_out_of_is_a_convention() -> None:
+    """001's Error Codes table is the AI API's: a 400 on GET /models is outside the spec's per-operation inference
+    (convention); a status no table lists (422) is a documented failure."""
+    def grounds_of(status: int) -> list[str]:
+        outcome = next(o for o in run_checks(_exchange("GET /models", status, {"error": {"message": "x"}}))
+                       if o.check.name == "errors.status_documented")
+        return [grounds.kind for _, grounds in outcome.failures]
+
+    assert grounds_of(400) == ["convention"] and grounds_of(404) == ["convention"]
+    assert grounds_of(422) == ["documented"] and grounds_of(401) == []
