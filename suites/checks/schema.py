@@ -22,15 +22,20 @@ def is_fuzzed(exchange: Exchange) -> bool:
     return "case" in exchange.context and "response" in exchange.context
 
 
-def _run(exchange: Exchange, function: Callable[..., Any], classify: bool = False) -> None:
+ANSWERED = "the gateway answered "  # starts the line of a refusal's answer (fuzz_tests tallies them)
+
+
+def _run(exchange: Exchange, function: Callable[..., Any], classify: bool = False, answered: bool = False) -> None:
     """Run one schemathesis check; with `classify`, its schema violations are split by grounds (a violation of
-    inferred elements only is a convention failure, apart from the documented ones)."""
+    inferred elements only is a convention failure, apart from the documented ones); with `answered`, the failure
+    quotes what the gateway answered (a refusal's reason), before the curl that reproduces it."""
     case, response = exchange.context["case"], exchange.context["response"]
     try:
         case.validate_response(response, checks=[function], headers=exchange.request_headers)
     except (AssertionError, FailureGroup) as error:
         failures = list(error.exceptions) if isinstance(error, FailureGroup) else [error]
-        reproduce = f"\n  reproduce: {case.as_curl_command(headers=exchange.request_headers)}"
+        answer = f"\n  {ANSWERED}{exchange.status}: {exchange.excerpt(200)!r}" if answered else ""
+        reproduce = f"{answer}\n  reproduce: {case.as_curl_command(headers=exchange.request_headers)}"
         groups: dict[Grounds | None, list[str]] = {}
         for failure in failures:
             groups.setdefault(_grounds(exchange, failure) if classify else None, []).append(_describe(failure))
@@ -131,7 +136,7 @@ def positive_data_acceptance(exchange: Exchange) -> None:
     last, a model's limit, can hit a schema-valid request)."""
     if _refused_for_model_limit(exchange):
         return
-    _run(exchange, openapi_checks.positive_data_acceptance)
+    _run(exchange, openapi_checks.positive_data_acceptance, answered=True)
 
 
 @check("schema.negative_data_rejection", severity=Severity.HIGH)

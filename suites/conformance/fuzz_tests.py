@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
 from aigw_conformance.reports.model import FailureRecord
 from aigw_conformance.spec.loader import api_view
+from aigw_conformance.suites.checks.schema import ANSWERED
 from aigw_conformance.suites.conformance.fuzz_send import send_case
 from aigw_conformance.suites.conformance.positive_fit import ModelFit, fit
 from aigw_conformance.suites.conformance.registry import TestContext, conformance_test
@@ -38,6 +39,7 @@ FUZZED: tuple[tuple[str, str, Feature], ...] = (
 # Operations with few inputs (no parameters; or two names, a cursor and a one-field body) are covered by a share of
 # the target's `examples` (at least one), which keeps the default run fast.
 EXAMPLES_SHARE: dict[str, float] = {"/audio/voices": 0.2, "/store/{collection}": 0.2, "/store/{collection}/{key}": 0.2}
+ANSWERS_SHOWN = 3  # distinct answers of the refusals a collapsed failure names
 MODES = {"positive": schemathesis.GenerationMode.POSITIVE, "negative": schemathesis.GenerationMode.NEGATIVE}
 # Positive cases of these operations name a model the target lists under this `[models]` key (first key given wins)
 PINNED_MODEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -169,8 +171,20 @@ def collapse_failures(t: TestContext, first_new: int, examples: int, label: str 
     for failures in grouped.values():
         first = failures[0]
         t.failures.append(replace(
-            first, message=f"{label}{len(failures)} of {examples} generated requests failed; first: {first.message}",
+            first, message=f"{label}{len(failures)} of {examples} generated requests failed; first: {first.message}"
+                           + _answers_tally(failures),
         ))
+
+
+def _answers_tally(failures: list[FailureRecord]) -> str:
+    """The distinct answers the refusals got (up to ANSWERS_SHOWN, most frequent first), when there are several."""
+    answers = Counter(line.strip().removeprefix(ANSWERED) for failure in failures
+                      for line in failure.message.splitlines() if line.strip().startswith(ANSWERED))
+    if len(answers) < 2:
+        return ""
+    shown = "; ".join(f"{count}x {answer}" for answer, count in answers.most_common(ANSWERS_SHOWN))
+    more = f"; {len(answers) - ANSWERS_SHOWN} other answers" if len(answers) > ANSWERS_SHOWN else ""
+    return f"\n  answers: {shown}{more}"
 
 
 def explore(t: TestContext, operation: Operation, mode: str, strategy: Any, batch: Batch) -> None:
