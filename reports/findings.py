@@ -40,6 +40,9 @@ class Finding:
     message: str  # the representative's failure message, in full
     source: str = ""
     quote: str = ""
+    # Each distinct sentence (or convention) its failures rest on, with the tests that broke it; the representative's
+    # first. One check may enforce several (a range check: each parameter's own row).
+    sentences: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def count(self) -> int:
@@ -56,12 +59,20 @@ class Finding:
         return textwrap.shorten(detail(self.message), limit, placeholder=" …")
 
     def quoted(self, limit: int = 200) -> str:
-        """The grounds' words: `001: "the quote"` (documented) or the reason (convention); "" when not recorded."""
-        return grounds_words(self.grounds, self.source, self.quote, limit)
+        """The grounds' words: `001: "the quote"` (documented) or the reason (convention); "" when not recorded;
+        when its failures rest on several sentences, how many more (each failed test names its own)."""
+        words = grounds_words(self.grounds, self.source, self.quote, limit)
+        return words + self._more() if words else words
 
     def grounds_note(self, limit: int = 200) -> str:
-        """`documented (001: "the quote")`, `convention: the reason`, or the bare grounds when no quote was recorded."""
-        return describe_grounds(self.grounds, self.source, self.quote, limit) if self.grounds else ""
+        """`documented (001: "the quote")`, `convention: the reason`, or the bare grounds when no quote was recorded;
+        with how many more sentences its failures rest on."""
+        return describe_grounds(self.grounds, self.source, self.quote, limit) + self._more() if self.grounds else ""
+
+    def _more(self) -> str:
+        more = len(self.sentences) - 1
+        return f" and {more} more sentence{'' if more == 1 else 's'} (each failed test quotes its own)" if more > 0 \
+            else ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +81,8 @@ class Finding:
             "example": {"test": self.test, "request": self.request, "status": self.status,
                         "excerpt": self.excerpt()},
             "test_ids": list(self.tests),
+            "sentences": [{"source": source, "quote": quote, "test_ids": list(tests)}
+                          for source, quote, tests in self.sentences],
         }
 
 
@@ -140,5 +153,9 @@ def _finding(members: list[_Failure]) -> Finding:
     example = next((member for member in members if member.request), members[0])
     severity = min((member.severity for member in members), key=severity_rank)
     tests = tuple(dict.fromkeys(member.test for member in members))
+    by_sentence: dict[tuple[str, str], list[str]] = {(example.source, example.quote): []}
+    for member in members:
+        by_sentence.setdefault((member.source, member.quote), []).append(member.test)
+    sentences = tuple((source, quote, tuple(dict.fromkeys(tested))) for (source, quote), tested in by_sentence.items())
     return Finding(example.check, severity, example.grounds, tests, len(members), example.test, example.request,
-                   example.status, example.message, example.source, example.quote)
+                   example.status, example.message, example.source, example.quote, sentences)

@@ -164,3 +164,25 @@ def test_findings_round_trip_through_report_json(tmp_path: Path) -> None:
     loaded = load_json(write_json(report, tmp_path / "report.json"))
     assert loaded == report and loaded.findings() == report.findings()
     assert isinstance(loaded.findings()[0], Finding) and loaded.findings()[0].exchange == "GET /models → 401"
+
+
+def test_a_finding_whose_failures_rest_on_several_sentences_says_so_and_lists_each_with_its_tests() -> None:
+    """A range check broken on logit_bias and on temperature is one finding (one check, documented), but it quotes
+    its representative's sentence only with "and 1 more sentence"; report.json lists every sentence's tests."""
+    def refused(parameter: str, quote: str) -> FailureRecord:
+        return FailureRecord("validation.rejects_out_of_range", "high", f"POST /chat/completions ({parameter}) → 200: "
+                             "expected 400", grounds="documented", source="000_x.txt", quote=quote)
+
+    bias, temperature = "logit_bias object No Token bias map", "temperature float No Sampling temperature"
+    report = _report(_result("validation.logit_bias", refused("logit_bias", bias)),
+                     _result("validation.temperature", refused("temperature", temperature)),
+                     _result("provider_path.logit_bias_range", refused("logit_bias", bias)))
+    (finding,) = report.findings()
+    assert finding.quote == bias and finding.quoted().endswith(
+        '"logit_bias object No Token bias map" and 1 more sentence (each failed test quotes its own)')
+    assert "and 1 more sentence" in finding.grounds_note()
+    assert finding.to_dict()["sentences"] == [
+        {"source": "000_x.txt", "quote": bias, "test_ids": ["validation.logit_bias", "provider_path.logit_bias_range"]},
+        {"source": "000_x.txt", "quote": temperature, "test_ids": ["validation.temperature"]}]
+    (single,) = _report(_result("validation.logit_bias", refused("logit_bias", bias))).findings()
+    assert "more sentence" not in single.quoted() and len(single.to_dict()["sentences"]) == 1
