@@ -14,6 +14,7 @@ from aigw_conformance.suites.checks.preconditions import has_sse_events, on_ai_a
 from aigw_conformance.suites.checks.registry import check, fail, requires
 from aigw_conformance.suites.checks.stream import chunks
 from aigw_conformance.suites.exchange import Exchange
+from aigw_conformance.suites.failures import Grounds
 
 
 def offered(exchange: Exchange) -> dict[str, Any]:
@@ -67,7 +68,16 @@ def fragments(exchange: Exchange) -> Iterator[tuple[int, Any, dict[str, Any], bo
                 seen.add(key)
 
 
-@check("tools.stream_first_delta")
+# 000 says only "tool_calls array Tool calls requested by model (optional)": how a streamed call is cut into
+# fragments (index on each, id/type/name first, then arguments only, no nulls) is OpenAI's stream, which its SDKs
+# assemble; a gateway that relays another provider's fragments differently breaks them, but breaks no sentence.
+TOOL_FRAGMENTS = Grounds.convention(
+    "000 says only \"tool_calls array Tool calls requested by model (optional)\"; how a streamed call is cut into "
+    "fragments (an integer index on each, id, type and function.name in the first, then only arguments, no null) "
+    "is OpenAI's chat.completion.chunk, which OpenAI SDKs assemble", source="OpenAI chat.completion.chunk")
+
+
+@check("tools.stream_first_delta", grounds=TOOL_FRAGMENTS)
 @requires(_streamed_with_tools)
 def stream_first_delta(exchange: Exchange) -> None:
     """The first streamed delta of each tool call carries its `index`, `id`, `type: function` and `function.name`."""
@@ -89,7 +99,7 @@ def stream_first_delta(exchange: Exchange) -> None:
                        "type and name from its first delta")
 
 
-@check("tools.stream_later_deltas")
+@check("tools.stream_later_deltas", grounds=TOOL_FRAGMENTS)
 @requires(_streamed_with_tools)
 def stream_later_deltas(exchange: Exchange) -> None:
     """Later deltas of a tool call carry only `index` and `function.arguments` (clients concatenate the rest);
@@ -116,7 +126,7 @@ def _nulls(value: Any, where: str) -> Iterator[str]:
             yield from _nulls(item, f"{where}.{key}" if where else str(key))
 
 
-@check("tools.stream_no_nulls")
+@check("tools.stream_no_nulls", grounds=TOOL_FRAGMENTS)
 @requires(_streamed_with_tools)
 def stream_no_nulls(exchange: Exchange) -> None:
     """No field inside a streamed tool-call delta is null (absent fields are left out)."""

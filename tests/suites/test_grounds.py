@@ -42,8 +42,7 @@ DOCUMENTED = frozenset({
     "sse.chunk_schema", "sse.content_type", "sse.done_last", "sse.finish_reason",
     "sse.framing", "sse.stable_created", "sse.stable_id", "sse.stable_model", "sse.usage_arithmetic",
     "sse.usage_chunk_iff_requested", "structured.json_object", "structured.json_schema", "tools.arguments_valid",
-    "tools.finish_reason", "tools.parallel_honoured", "tools.result_answered", "tools.stream_first_delta",
-    "tools.stream_later_deltas", "tools.stream_no_nulls", "translation.content_filter_finish",
+    "tools.finish_reason", "tools.parallel_honoured", "tools.result_answered", "translation.content_filter_finish",
     "translation.refusal_relayed",
     "translation.default_max_tokens", "translation.reasoning_budget", "translation.routed_to_provider",
     "translation.supported_carried", "translation.unsupported_dropped",
@@ -52,7 +51,8 @@ DOCUMENTED = frozenset({
 })
 
 CONVENTION = frozenset({
-    "translation.service_tier", "sse.first_delta_role",
+    "translation.service_tier", "sse.first_delta_role", "tools.stream_first_delta", "tools.stream_later_deltas",
+    "tools.stream_no_nulls",
     "client.x_request_id_on_json", "translation.claude_supported_carried", "sse.finish_reason_given",
     "translation.claude_unsupported_dropped",
     "identity.model_requested", "client.provider_429_relayed", "sse.upstream_failure_visible",
